@@ -1,0 +1,160 @@
+//! The command line of the tool component (`wasi:cli/run`). The native `pyforge` host runs
+//! these same commands through this entry point, so both print exactly the same thing.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::diag::Diag;
+use crate::{check, compose, r#gen};
+
+/// The message of the `clang` stub composed into `pyforge-cli.wasm`.
+pub const NO_COMPILER: &str =
+    "no C compiler in this host: this is pyforge-cli.wasm under a plain component host; use the native `pyforge` CLI for steps that compile C";
+
+/// pyforge: build CPython into WebAssembly components whose native modules come from
+/// swappable capability components.
+#[derive(Debug, Parser)]
+#[command(name = "pyforge", version, disable_help_subcommand = true, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  pyforge check                          check every cpython-ext/*/pyforge-pkg.toml
+  pyforge check cpython-ext/_zlib_cap    check one extension
+  pyforge gen cpython-ext/_zlib_cap      regenerate its C bindings in gen/
+  pyforge compose python.wasm --plug caps/zlib.wasm -o python.composed.wasm";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check extension manifests against their files, WIT worlds, each other and the forges.
+    ///
+    /// Each PATH is an extension directory, its `pyforge-pkg.toml`, or a directory of
+    /// extension directories. With no PATH, every `cpython-ext/*/pyforge-pkg.toml` is checked.
+    /// Exits 1 when any problem is found.
+    Check {
+        /// Extension directories, manifests or directories of extensions.
+        paths: Vec<String>,
+    },
+    /// Regenerate an extension's C bindings (`gen/`) from its WIT world with wit-bindgen-c.
+    Gen {
+        /// The extension directory (or its manifest).
+        capdir: String,
+    },
+    /// Plug cap components into a component's imports; every non-WASI import must be satisfied.
+    Compose {
+        /// The component whose imports get plugged (e.g. python.wasm).
+        socket: PathBuf,
+        /// A component whose exports satisfy imports of the socket.
+        #[arg(long = "plug", short = 'p', value_name = "CAP.wasm")]
+        plugs: Vec<PathBuf>,
+        /// Answer this interface (`ns:pkg/iface[@version]`) with a generated stub.
+        #[arg(long = "stub", value_name = "INTERFACE")]
+        stubs: Vec<String>,
+        /// The message stubs return where a function can return an error string.
+        #[arg(long, hide = true)]
+        stub_message: Option<String>,
+        /// Where to write the composed component.
+        #[arg(long, short = 'o')]
+        output: PathBuf,
+    },
+}
+
+fn print_diags(diags: &[Diag]) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        let _ = writeln!(err, "{}", d.render());
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Runs the CLI; returns the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Check { paths } => {
+            let report = check::check(&crate::source::Disk, &paths);
+            let mut out = std::io::stdout().lock();
+            for e in &report.extensions {
+                let provides = if e.provides.is_empty() { "nothing".to_string() } else { e.provides.join(", ") };
+                let imports = if e.imports.is_empty() { "nothing".to_string() } else { e.imports.join(", ") };
+                let _ = writeln!(out, "ok: {} ({}): provides {provides}; imports {imports}", e.manifest, e.name);
+            }
+            drop(out);
+            print_diags(&report.diagnostics);
+            let n = report.diagnostics.len();
+            if n == 0 {
+                println!("checked {}: no problems", plural(report.extensions.len(), "extension", "extensions"));
+                0
+            } else {
+                eprintln!("error: check found {}", plural(n, "problem", "problems"));
+                1
+            }
+        }
+        Command::Gen { capdir } => match r#gen::gen_dir(&capdir) {
+            Ok(files) => {
+                for f in files {
+                    println!("wrote {f}");
+                }
+                0
+            }
+            Err(d) => {
+                print_diags(&d);
+                1
+            }
+        },
+        Command::Compose { socket, plugs, stubs, stub_message, output } => {
+            let read = |p: &PathBuf| -> Result<compose::Input, Diag> {
+                let name = p.display().to_string();
+                std::fs::read(p)
+                    .map(|bytes| compose::Input { name: name.clone(), bytes })
+                    .map_err(|e| Diag::new(Some(&name), format!("failed to read component: {e}")))
+            };
+            let inputs = std::iter::once(&socket).chain(&plugs).map(read).collect::<Result<Vec<_>, _>>();
+            let inputs = match inputs {
+                Ok(i) => i,
+                Err(d) => {
+                    print_diags(&[d]);
+                    return 1;
+                }
+            };
+            match compose::compose_with(&inputs[0], &inputs[1..], &stubs, stub_message.as_deref()) {
+                Ok(bytes) => match write_atomic(&output, &bytes) {
+                    Ok(()) => {
+                        println!("wrote {} ({} bytes)", output.display(), bytes.len());
+                        0
+                    }
+                    Err(e) => {
+                        print_diags(&[Diag::new(Some(&output.display().to_string()), format!("failed to write: {e}"))]);
+                        1
+                    }
+                },
+                Err(d) => {
+                    print_diags(&d);
+                    eprintln!("error: composition failed with {}", plural(d.len(), "problem", "problems"));
+                    1
+                }
+            }
+        }
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,222 @@
+//! Where the tool reads its inputs from: the preopened filesystem ([`Disk`]) or files passed
+//! by value ([`Memory`], for hosts without a filesystem). Paths are `/`-separated and
+//! relative to the tool's working directory (the root of the preopens).
+
+use std::collections::BTreeMap;
+use std::io;
+
+/// What is at a path, without following a final symlink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    File,
+    Dir,
+    /// A symlink and its target, as stored.
+    Symlink(String),
+    Missing,
+}
+
+/// A tree of files.
+pub trait Source {
+    /// What is at `path` (not following a final symlink).
+    fn entry(&self, path: &str) -> Entry;
+    /// The bytes of the file at `path`.
+    fn read(&self, path: &str) -> io::Result<Vec<u8>>;
+    /// The names in directory `dir`, sorted.
+    fn list(&self, dir: &str) -> io::Result<Vec<String>>;
+}
+
+/// Joins `/`-separated paths; an empty base is the working directory.
+pub fn join(base: &str, rel: &str) -> String {
+    if base.is_empty() || base == "." {
+        rel.to_string()
+    } else if rel.is_empty() {
+        base.to_string()
+    } else {
+        format!("{}/{rel}", base.trim_end_matches('/'))
+    }
+}
+
+/// The filesystem the component was given (its preopens).
+#[derive(Debug, Clone, Copy)]
+pub struct Disk;
+
+fn disk_path(path: &str) -> &str {
+    if path.is_empty() { "." } else { path }
+}
+
+impl Source for Disk {
+    fn entry(&self, path: &str) -> Entry {
+        match std::fs::symlink_metadata(disk_path(path)) {
+            Ok(m) if m.file_type().is_symlink() => Entry::Symlink(
+                std::fs::read_link(disk_path(path))
+                    .map(|t| t.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            Ok(m) if m.is_dir() => Entry::Dir,
+            Ok(_) => Entry::File,
+            Err(_) => Entry::Missing,
+        }
+    }
+
+    fn read(&self, path: &str) -> io::Result<Vec<u8>> {
+        std::fs::read(disk_path(path))
+    }
+
+    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        let mut names = std::fs::read_dir(disk_path(dir))?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<io::Result<Vec<_>>>()?;
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// Files passed by value; directories are implied by the paths.
+#[derive(Debug, Default)]
+pub struct Memory {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Memory {
+    pub fn new(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        Memory {
+            files: files
+                .into_iter()
+                .map(|(p, c)| (p.trim_start_matches("./").trim_matches('/').to_string(), c))
+                .collect(),
+        }
+    }
+}
+
+impl Source for Memory {
+    fn entry(&self, path: &str) -> Entry {
+        let path = path.trim_matches('/');
+        if self.files.contains_key(path) {
+            return Entry::File;
+        }
+        let prefix = if path.is_empty() || path == "." { String::new() } else { format!("{path}/") };
+        if self.files.keys().any(|k| k.starts_with(&prefix)) { Entry::Dir } else { Entry::Missing }
+    }
+
+    fn read(&self, path: &str) -> io::Result<Vec<u8>> {
+        self.files
+            .get(path.trim_matches('/'))
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+
+    fn list(&self, dir: &str) -> io::Result<Vec<String>> {
+        let dir = dir.trim_matches('/');
+        let prefix = if dir.is_empty() || dir == "." { String::new() } else { format!("{dir}/") };
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .map(|rest| rest.split('/').next().unwrap_or(rest).to_string())
+            .collect();
+        names.dedup();
+        if names.is_empty() && self.entry(dir) == Entry::Missing {
+            return Err(io::Error::new(io::ErrorKind::NotFound, "no such directory"));
+        }
+        Ok(names)
+    }
+}
+
+/// Why a path from a manifest was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PathError {
+    /// The path is empty.
+    #[error("the path is empty")]
+    Empty,
+    /// The path is absolute.
+    #[error("`{0}` is an absolute path")]
+    Absolute(String),
+    /// The path has a `..` component.
+    #[error("`{0}` climbs out of the extension directory with `..`")]
+    ParentDir(String),
+    /// The path uses `\` separators.
+    #[error("`{0}` uses `\\`; manifest paths use `/`")]
+    Backslash(String),
+    /// A symlink on the way points outside the extension directory.
+    #[error("`{path}` goes through symlink `{link}` -> `{target}`, which points outside the extension directory")]
+    SymlinkEscapes { path: String, link: String, target: String },
+    /// Too many symlinks on the way.
+    #[error("`{0}` goes through too many symlinks")]
+    SymlinkLoop(String),
+    /// Nothing exists at the path.
+    #[error("`{0}` does not exist")]
+    NotFound(String),
+}
+
+/// Lexically checks a manifest path: relative, `/`-separated, no `..`.
+pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
+    if rel.is_empty() {
+        return Err(PathError::Empty);
+    }
+    if rel.contains('\\') {
+        return Err(PathError::Backslash(rel.to_string()));
+    }
+    if rel.starts_with('/') || rel.as_bytes().get(1) == Some(&b':') {
+        return Err(PathError::Absolute(rel.to_string()));
+    }
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    if parts.contains(&"..") {
+        return Err(PathError::ParentDir(rel.to_string()));
+    }
+    if parts.is_empty() {
+        return Err(PathError::Empty);
+    }
+    Ok(parts)
+}
+
+/// Resolves `rel` inside the directory `root`, following symlinks only while they stay inside
+/// `root`. Returns the resolved path (joined onto `root`) and what is there.
+pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String, Entry), PathError> {
+    let mut todo: Vec<String> = check_relative(rel)?.iter().rev().map(|s| s.to_string()).collect();
+    let mut done: Vec<String> = Vec::new();
+    let mut links = 0;
+    while let Some(part) = todo.pop() {
+        if part == ".." {
+            if done.pop().is_none() {
+                unreachable!("`..` is rejected before and symlink targets are checked");
+            }
+            continue;
+        }
+        done.push(part);
+        let here = join(root, &done.join("/"));
+        match src.entry(&here) {
+            Entry::Symlink(target) => {
+                links += 1;
+                if links > 16 {
+                    return Err(PathError::SymlinkLoop(rel.to_string()));
+                }
+                let link = done.join("/");
+                let escapes = || PathError::SymlinkEscapes {
+                    path: rel.to_string(),
+                    link: link.clone(),
+                    target: target.clone(),
+                };
+                if target.starts_with('/') || target.is_empty() {
+                    return Err(escapes());
+                }
+                done.pop();
+                // The target must stay inside `root` at every step.
+                let mut depth = done.len() as isize;
+                for t in target.split('/').filter(|p| !p.is_empty() && *p != ".") {
+                    depth += if t == ".." { -1 } else { 1 };
+                    if depth < 0 {
+                        return Err(escapes());
+                    }
+                }
+                for t in target.split('/').filter(|p| !p.is_empty() && *p != ".").rev() {
+                    todo.push(t.to_string());
+                }
+            }
+            Entry::Missing => return Err(PathError::NotFound(rel.to_string())),
+            Entry::File | Entry::Dir => {}
+        }
+    }
+    let path = join(root, &done.join("/"));
+    let entry = src.entry(&path);
+    Ok((path, entry))
+}
