@@ -9,10 +9,6 @@ use clap::{Parser, Subcommand};
 use crate::diag::Diag;
 use crate::{check, compose, r#gen};
 
-/// The message of the `clang` stub composed into `pyforge-cli.wasm`.
-pub const NO_COMPILER: &str =
-    "no C compiler in this host: this is pyforge-cli.wasm under a plain component host; use the native `pyforge` CLI for steps that compile C";
-
 /// pyforge: build CPython into WebAssembly components whose native modules come from
 /// swappable capability components.
 #[derive(Debug, Parser)]
@@ -60,6 +56,12 @@ enum Command {
         /// Where to write the composed component.
         #[arg(long, short = 'o')]
         output: PathBuf,
+    },
+    /// Run the host's C compiler (the `clang` import) with ARGS; prints its output.
+    Cc {
+        /// Arguments for clang.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -112,6 +114,20 @@ pub fn main() -> i32 {
             }
             Err(d) => {
                 print_diags(&d);
+                1
+            }
+        },
+        Command::Cc { args } => match crate::bindings::pyforge::toolchain::clang::run(&args) {
+            Ok(done) => {
+                let _ = std::io::stdout().write_all(&done.stdout);
+                let _ = std::io::stderr().write_all(&done.stderr);
+                if done.status != 0 {
+                    eprintln!("error: clang exited with status {}", done.status);
+                }
+                done.status.clamp(0, 255)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
                 1
             }
         },

@@ -176,11 +176,6 @@ pub fn compose_with(socket: &Input, plugs: &[Input], stubs: &[String], stub_mess
     Ok(bytes)
 }
 
-/// Composes with the default stub message.
-pub fn compose(socket: &Input, plugs: &[Input], stubs: &[String]) -> Result<Vec<u8>, Vec<Diag>> {
-    compose_with(socket, plugs, stubs, None)
-}
-
 /// The names a component imports.
 pub fn component_imports(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut names = Vec::new();

@@ -125,15 +125,3 @@ impl Diag {
         out.trim_end().to_string() + "\n"
     }
 }
-
-/// Byte offset of 1-based `line`/`column` in `text` (for parsers that report positions).
-pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let mut offset = 0;
-    for (i, l) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == line {
-            return offset + l.char_indices().nth(column.saturating_sub(1)).map_or(l.len(), |(o, _)| o);
-        }
-        offset += l.len();
-    }
-    text.len()
-}

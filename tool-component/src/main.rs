@@ -103,10 +103,10 @@ impl exports::compose::Guest for Toolchain {
     fn compose(
         socket: exports::compose::Component,
         plugs: Vec<exports::compose::Component>,
-        stubs: Vec<String>,
+        options: exports::compose::Options,
     ) -> Result<Vec<u8>, Vec<Diagnostic>> {
         let socket = compose::Input { name: socket.name, bytes: socket.bytes };
         let plugs = plugs.into_iter().map(|p| compose::Input { name: p.name, bytes: p.bytes }).collect::<Vec<_>>();
-        compose::compose(&socket, &plugs, &stubs).map_err(|d| diagnostics(&d))
+        compose::compose_with(&socket, &plugs, &options.stubs, options.stub_message.as_deref()).map_err(|d| diagnostics(&d))
     }
 }

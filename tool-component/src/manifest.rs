@@ -73,6 +73,7 @@ struct RawRequired {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[expect(dead_code, reason = "`purpose` is documentation for people")]
 struct RawProvide {
     module: Spanned<String>,
     #[serde(default)]
@@ -120,6 +121,7 @@ pub struct Required {
 
 /// A Python module the extension makes importable.
 #[derive(Debug, Clone)]
+#[expect(dead_code, reason = "shims and overlays are read by `plan`/`build` (next step of the pipeline)")]
 pub struct Provide {
     pub module: Located,
     /// The shim in the extension directory (resolved path) and the overlay destination.
@@ -130,6 +132,7 @@ pub struct Provide {
 
 /// A validated manifest.
 #[derive(Debug, Clone)]
+#[expect(dead_code, reason = "version and description are reported by `plan` (next step of the pipeline)")]
 pub struct Manifest {
     /// The manifest file, for pointing into it.
     pub file: SourceFile,
