@@ -115,7 +115,8 @@ impl Diag {
         };
         let mut out = String::new();
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-            .with_width(100)
+            .with_width(110)
+            .with_wrap_lines(false)
             .with_links(false);
         if handler.render_report(&mut out, report.as_ref()).is_err() {
             let _ = write!(out, "{}", self.message);

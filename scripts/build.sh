@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Build pyforge: the tool component (wasm32-wasip2), the native CLI that embeds it, and
+# pyforge-cli.wasm (the tool composed with a clang stub, for `wasmtime run`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
+[ -f "$CACHE/env.sh" ] || { echo "error: run scripts/setup.sh first ($CACHE/env.sh is missing)" >&2; exit 1; }
+# shellcheck disable=SC1091
+source "$CACHE/env.sh"
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+step "building the tool component (wasm32-wasip2, release)"
+cargo build --locked -p pyforge-tool --target wasm32-wasip2 --release
+step "building the native pyforge CLI"
+cargo build --locked -p pyforge
+step "composing target/pyforge-cli.wasm"
+target/debug/pyforge cli-wasm -o target/pyforge-cli.wasm

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: make the machine ready (idempotent), build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
+# shellcheck disable=SC1091
+source "$CACHE/env.sh"
+printf '\033[1m==> %s\033[0m\n' "running tests" >&2
+cargo test --locked --workspace --exclude pyforge-tool "$@"
+# the tool's own unit tests run natively (its WIT imports are never called by them)
+cargo test --locked -p pyforge-tool "$@"

@@ -1,0 +1,1 @@
+from _demo2_cap import crc32
