@@ -351,3 +351,61 @@ fn all_package_names(src: &dyn Source) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Disk, Memory};
+
+    /// Reads a directory tree into `(relative path, bytes)` pairs.
+    fn files(root: &std::path::Path, rel: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(root.join(rel)).unwrap() {
+            let entry = entry.unwrap();
+            let rel = source::join(rel, &entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                files(root, &rel, out);
+            } else {
+                out.push((rel, std::fs::read(entry.path()).unwrap()));
+            }
+        }
+    }
+
+    fn template() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/check/_template")
+    }
+
+    /// The by-value API (`check-files`, for hosts without a filesystem) reaches the same
+    /// verdicts as the preopened filesystem.
+    #[test]
+    fn memory_source_matches_disk() {
+        let mut all = Vec::new();
+        files(&template(), "", &mut all);
+        let report = check(&Memory::new(all.clone()), &[]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics.iter().map(Diag::render).collect::<Vec<_>>());
+        assert_eq!(report.extensions.len(), 1);
+        assert_eq!(report.extensions[0].imports, ["pyforge:demo/checksum@0.1.0"]);
+
+        // Break the WIT: the staleness check and the summary both react.
+        for (path, bytes) in &mut all {
+            if path.ends_with("checksum.wit") {
+                *bytes = String::from_utf8(bytes.clone()).unwrap().replace("crc32: func", "crc: func").into_bytes();
+            }
+        }
+        let report = check(&Memory::new(all), &[]);
+        assert_eq!(report.diagnostics.len(), 1);
+        assert!(report.diagnostics[0].message.starts_with("generated bindings are stale"));
+
+        // Disk, from the template's directory, agrees with the first verdict.
+        std::env::set_current_dir(template()).unwrap();
+        let report = check(&Disk, &[]);
+        assert!(report.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn c_definitions() {
+        assert!(defines_function("PyMODINIT_FUNC\nPyInit_x(void)\n{\n}", "PyInit_x"));
+        assert!(!defines_function("PyMODINIT_FUNC PyInit_x(void);", "PyInit_x"));
+        assert!(!defines_function("PyInit_xy(void) {}", "PyInit_x"));
+        assert!(!defines_function("aPyInit_x(void) {}", "PyInit_x"));
+    }
+}

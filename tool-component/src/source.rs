@@ -220,3 +220,31 @@ pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String
     let entry = src.entry(&path);
     Ok((path, entry))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_checks() {
+        assert_eq!(check_relative("a/./b").unwrap(), ["a", "b"]);
+        assert!(matches!(check_relative("../a"), Err(PathError::ParentDir(_))));
+        assert!(matches!(check_relative("a/../../b"), Err(PathError::ParentDir(_))));
+        assert!(matches!(check_relative("/etc/passwd"), Err(PathError::Absolute(_))));
+        assert!(matches!(check_relative("C:/x"), Err(PathError::Absolute(_))));
+        assert!(matches!(check_relative("a\\b"), Err(PathError::Backslash(_))));
+        assert!(matches!(check_relative(""), Err(PathError::Empty)));
+        assert!(matches!(check_relative("."), Err(PathError::Empty)));
+    }
+
+    #[test]
+    fn memory_tree() {
+        let m = Memory::new([("ext/a.c".to_string(), vec![1]), ("ext/wit/w.wit".to_string(), vec![2])]);
+        assert_eq!(m.entry("ext"), Entry::Dir);
+        assert_eq!(m.entry("ext/a.c"), Entry::File);
+        assert_eq!(m.entry("ext/b.c"), Entry::Missing);
+        assert_eq!(m.list("ext").unwrap(), ["a.c", "wit"]);
+        assert_eq!(resolve_inside(&m, "ext", "wit").unwrap(), ("ext/wit".to_string(), Entry::Dir));
+        assert!(matches!(resolve_inside(&m, "ext", "nope.c"), Err(PathError::NotFound(_))));
+    }
+}
