@@ -13,7 +13,13 @@ use pyforge_tests as t;
 
 fn lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
-        .map(|s| s.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect())
+        .map(|s| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -27,9 +33,15 @@ fn run_case(case: &Path, scratch: &Path) -> Result<(), Failed> {
     }
     for rel in lines(&case.join("delete")) {
         let p = project.join(&rel);
-        if p.is_dir() { std::fs::remove_dir_all(&p)? } else { std::fs::remove_file(&p)? }
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p)?
+        } else {
+            std::fs::remove_file(&p)?
+        }
     }
-    let args: Vec<String> = std::iter::once("check".to_string()).chain(lines(&case.join("args"))).collect();
+    let args: Vec<String> = std::iter::once("check".to_string())
+        .chain(lines(&case.join("args")))
+        .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
 
     let native = t::run_native(project, &args)?;

@@ -16,26 +16,64 @@ fn cli_wasm_is_deterministic() -> Result<(), Failed> {
         ensure(out.status == 0, || out.render())?;
     }
     let a = std::fs::read(dir.path().join("a.wasm"))?;
-    ensure(a == std::fs::read(dir.path().join("b.wasm"))?, || "two compositions differ".into())?;
-    ensure(a == std::fs::read(t::pyforge_cli_wasm())?, || "target/pyforge-cli.wasm differs from a fresh composition".into())?;
+    ensure(a == std::fs::read(dir.path().join("b.wasm"))?, || {
+        "two compositions differ".into()
+    })?;
+    ensure(a == std::fs::read(t::pyforge_cli_wasm())?, || {
+        "target/pyforge-cli.wasm differs from a fresh composition".into()
+    })?;
     Ok(())
 }
 
 fn unsatisfied_import_is_an_error() -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
     // The plain tool component imports `clang`; composing it with nothing must fail.
-    std::fs::copy(t::root().join("target/wasm32-wasip2/release/pyforge-tool.wasm"), dir.path().join("tool.wasm"))?;
+    std::fs::copy(
+        t::root().join("target/wasm32-wasip2/release/pyforge-tool.wasm"),
+        dir.path().join("tool.wasm"),
+    )?;
     let out = t::run_native(dir.path(), &["compose", "tool.wasm", "-o", "out.wasm"])?;
     ensure(out.status == 1, || out.render())?;
-    ensure(out.stderr.contains("import `pyforge:toolchain/clang@0.1.0` is not satisfied by any plug"), || out.render())?;
-    ensure(!dir.path().join("out.wasm").exists(), || "a failed composition left an output file".into())?;
+    ensure(
+        out.stderr
+            .contains("import `pyforge:toolchain/clang@0.1.0` is not satisfied by any plug"),
+        || out.render(),
+    )?;
+    ensure(!dir.path().join("out.wasm").exists(), || {
+        "a failed composition left an output file".into()
+    })?;
     // With the stub it composes, and the result imports only WASI.
-    let out = t::run_native(dir.path(), &["compose", "tool.wasm", "--stub", "pyforge:toolchain/clang", "-o", "out.wasm"])?;
+    let out = t::run_native(
+        dir.path(),
+        &[
+            "compose",
+            "tool.wasm",
+            "--stub",
+            "pyforge:toolchain/clang",
+            "-o",
+            "out.wasm",
+        ],
+    )?;
     ensure(out.status == 0, || out.render())?;
     // Not a component: a clear error naming the file.
     std::fs::write(dir.path().join("junk.wasm"), b"not wasm")?;
-    let out = t::run_native(dir.path(), &["compose", "tool.wasm", "--plug", "junk.wasm", "-o", "out2.wasm"])?;
-    ensure(out.status == 1 && out.stderr.contains("junk.wasm") && out.stderr.contains("not a valid component"), || out.render())?;
+    let out = t::run_native(
+        dir.path(),
+        &[
+            "compose",
+            "tool.wasm",
+            "--plug",
+            "junk.wasm",
+            "-o",
+            "out2.wasm",
+        ],
+    )?;
+    ensure(
+        out.status == 1
+            && out.stderr.contains("junk.wasm")
+            && out.stderr.contains("not a valid component"),
+        || out.render(),
+    )?;
     Ok(())
 }
 
@@ -43,7 +81,10 @@ fn main() {
     let args = Arguments::from_args();
     let trials = vec![
         Trial::test("cli_wasm_is_deterministic", cli_wasm_is_deterministic),
-        Trial::test("unsatisfied_import_is_an_error", unsatisfied_import_is_an_error),
+        Trial::test(
+            "unsatisfied_import_is_an_error",
+            unsatisfied_import_is_an_error,
+        ),
     ];
     libtest_mimic::run(&args, trials).exit();
 }

@@ -10,7 +10,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use pyforge_tests as t;
 
 const EXT: &str = "cpython-ext/_demo_cap";
-const FILES: [&str; 3] = ["demo_cap_import.c", "demo_cap_import.h", "demo_cap_import_component_type.o"];
+const FILES: [&str; 3] = [
+    "demo_cap_import.c",
+    "demo_cap_import.h",
+    "demo_cap_import_component_type.o",
+];
 
 fn project() -> anyhow::Result<tempfile::TempDir> {
     let dir = tempfile::tempdir()?;
@@ -19,7 +23,10 @@ fn project() -> anyhow::Result<tempfile::TempDir> {
 }
 
 fn read_gen(project: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
-    FILES.iter().map(|f| Ok(std::fs::read(project.join(EXT).join("gen").join(f))?)).collect()
+    FILES
+        .iter()
+        .map(|f| Ok(std::fs::read(project.join(EXT).join("gen").join(f))?))
+        .collect()
 }
 
 fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), Failed> {
@@ -31,40 +38,111 @@ fn deterministic() -> Result<(), Failed> {
     let dir = project()?;
     std::fs::remove_dir_all(dir.path().join(EXT).join("gen"))?;
     let first = t::run_native(dir.path(), &["gen", EXT])?;
-    ensure(first.status == 0, || format!("pyforge gen failed:\n{}", first.render()))?;
+    ensure(first.status == 0, || {
+        format!("pyforge gen failed:\n{}", first.render())
+    })?;
     let one = read_gen(dir.path())?;
     let second = t::run_native(dir.path(), &["gen", EXT])?;
-    ensure(second.status == 0, || format!("second pyforge gen failed:\n{}", second.render()))?;
-    ensure(one == read_gen(dir.path())?, || "a second `pyforge gen` wrote different bytes".into())?;
-    ensure(one == committed, || "`pyforge gen` differs from the committed template gen/ (regenerate it)".into())?;
+    ensure(second.status == 0, || {
+        format!("second pyforge gen failed:\n{}", second.render())
+    })?;
+    ensure(one == read_gen(dir.path())?, || {
+        "a second `pyforge gen` wrote different bytes".into()
+    })?;
+    ensure(one == committed, || {
+        "`pyforge gen` differs from the committed template gen/ (regenerate it)".into()
+    })?;
 
     let scratch = tempfile::tempdir()?;
     let cwasm = t::precompiled_cli(scratch.path())?;
     std::fs::remove_dir_all(dir.path().join(EXT).join("gen"))?;
     let wasm = t::run_wasmtime(dir.path(), &cwasm, &["gen", EXT])?;
-    ensure(wasm.stdout == first.stdout && wasm.status == 0, || format!("wasmtime gen output differs:\n{}", wasm.render()))?;
-    ensure(one == read_gen(dir.path())?, || "`wasmtime run pyforge-cli.wasm gen` wrote different bytes".into())?;
+    ensure(wasm.stdout == first.stdout && wasm.status == 0, || {
+        format!("wasmtime gen output differs:\n{}", wasm.render())
+    })?;
+    ensure(one == read_gen(dir.path())?, || {
+        "`wasmtime run pyforge-cli.wasm gen` wrote different bytes".into()
+    })?;
     // No temporary files are left behind.
-    let names: Vec<String> = std::fs::read_dir(dir.path().join(EXT).join("gen"))?.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    ensure(names.len() == FILES.len(), || format!("gen/ holds unexpected files: {names:?}"))?;
+    let names: Vec<String> = std::fs::read_dir(dir.path().join(EXT).join("gen"))?
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    ensure(names.len() == FILES.len(), || {
+        format!("gen/ holds unexpected files: {names:?}")
+    })?;
     Ok(())
 }
 
 fn compiles_for_wasip2() -> Result<(), Failed> {
     let dir = project()?;
     let gen_c = format!("{EXT}/gen/demo_cap_import.c");
-    let out = t::run_native(dir.path(), &["cc", "--", "--target=wasm32-wasip2", "-Wall", "-Werror", "-O2", "-c", &gen_c, "-o", "bindings.o"])?;
-    ensure(out.status == 0, || format!("clang failed on the generated bindings:\n{}", out.render()))?;
+    let out = t::run_native(
+        dir.path(),
+        &[
+            "cc",
+            "--",
+            "--target=wasm32-wasip2",
+            "-Wall",
+            "-Werror",
+            "-O2",
+            "-c",
+            &gen_c,
+            "-o",
+            "bindings.o",
+        ],
+    )?;
+    ensure(out.status == 0, || {
+        format!("clang failed on the generated bindings:\n{}", out.render())
+    })?;
     let obj = std::fs::read(dir.path().join("bindings.o"))?;
-    ensure(obj.starts_with(b"\0asm"), || "clang did not write a wasm object".into())?;
+    ensure(obj.starts_with(b"\0asm"), || {
+        "clang did not write a wasm object".into()
+    })?;
     // The generated header compiles as C too (included alone).
-    std::fs::write(dir.path().join("use.c"), format!("#include \"{EXT}/gen/demo_cap_import.h\"\nint f(void) {{ return 0; }}\n"))?;
-    let out = t::run_native(dir.path(), &["cc", "--", "--target=wasm32-wasip2", "-Wall", "-Werror", "-c", "use.c", "-o", "use.o"])?;
-    ensure(out.status == 0, || format!("clang failed on the generated header:\n{}", out.render()))?;
+    std::fs::write(
+        dir.path().join("use.c"),
+        format!("#include \"{EXT}/gen/demo_cap_import.h\"\nint f(void) {{ return 0; }}\n"),
+    )?;
+    let out = t::run_native(
+        dir.path(),
+        &[
+            "cc",
+            "--",
+            "--target=wasm32-wasip2",
+            "-Wall",
+            "-Werror",
+            "-c",
+            "use.c",
+            "-o",
+            "use.o",
+        ],
+    )?;
+    ensure(out.status == 0, || {
+        format!("clang failed on the generated header:\n{}", out.render())
+    })?;
     // A compile error comes back as clang's own message and a non-zero status.
     std::fs::write(dir.path().join("bad.c"), "int f(void) { return nope; }\n")?;
-    let out = t::run_native(dir.path(), &["cc", "--", "--target=wasm32-wasip2", "-c", "bad.c", "-o", "bad.o"])?;
-    ensure(out.status != 0 && out.stderr.contains("use of undeclared identifier 'nope'"), || format!("a bad C file should fail with clang's message:\n{}", out.render()))?;
+    let out = t::run_native(
+        dir.path(),
+        &[
+            "cc",
+            "--",
+            "--target=wasm32-wasip2",
+            "-c",
+            "bad.c",
+            "-o",
+            "bad.o",
+        ],
+    )?;
+    ensure(
+        out.status != 0 && out.stderr.contains("use of undeclared identifier 'nope'"),
+        || {
+            format!(
+                "a bad C file should fail with clang's message:\n{}",
+                out.render()
+            )
+        },
+    )?;
     Ok(())
 }
 
@@ -73,7 +151,15 @@ fn stub_clang_under_wasmtime() -> Result<(), Failed> {
     let scratch = tempfile::tempdir()?;
     let cwasm = t::precompiled_cli(scratch.path())?;
     let out = t::run_wasmtime(dir.path(), &cwasm, &["cc", "--", "--version"])?;
-    ensure(out.status == 1 && out.stderr.contains("no C compiler in this host"), || format!("the clang stub should answer with an error:\n{}", out.render()))?;
+    ensure(
+        out.status == 1 && out.stderr.contains("no C compiler in this host"),
+        || {
+            format!(
+                "the clang stub should answer with an error:\n{}",
+                out.render()
+            )
+        },
+    )?;
     Ok(())
 }
 

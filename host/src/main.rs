@@ -22,7 +22,10 @@ pub struct Cli {
 }
 
 fn version() -> &'static str {
-    concat!(env!("CARGO_PKG_VERSION"), " (wasmtime 48.0.8, tool component embedded)")
+    concat!(
+        env!("CARGO_PKG_VERSION"),
+        " (wasmtime 48.0.8, tool component embedded)"
+    )
 }
 
 fn main() {

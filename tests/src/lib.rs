@@ -12,35 +12,56 @@ use anyhow::{Context as _, bail};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_path_buf()
 }
 
 fn artefact(env: &str, default: PathBuf, how: &str) -> PathBuf {
     let path = std::env::var_os(env).map(PathBuf::from).unwrap_or(default);
-    assert!(path.exists(), "missing test artefact `{}`: {how} (or set {env})", path.display());
+    assert!(
+        path.exists(),
+        "missing test artefact `{}`: {how} (or set {env})",
+        path.display()
+    );
     path
 }
 
 /// The pyforge cache (`$PYFORGE_CACHE` or `~/.cache/pyforge`).
 pub fn cache() -> PathBuf {
-    std::env::var_os("PYFORGE_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/pyforge")
-    })
+    std::env::var_os("PYFORGE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/pyforge")
+        })
 }
 
 /// The native CLI.
 pub fn pyforge() -> PathBuf {
-    artefact("PYFORGE_BIN", root().join("target/debug/pyforge"), "run scripts/build.sh")
+    artefact(
+        "PYFORGE_BIN",
+        root().join("target/debug/pyforge"),
+        "run scripts/build.sh",
+    )
 }
 
 /// `pyforge-cli.wasm`.
 pub fn pyforge_cli_wasm() -> PathBuf {
-    artefact("PYFORGE_CLI_WASM", root().join("target/pyforge-cli.wasm"), "run scripts/build.sh")
+    artefact(
+        "PYFORGE_CLI_WASM",
+        root().join("target/pyforge-cli.wasm"),
+        "run scripts/build.sh",
+    )
 }
 
 /// The pinned wasmtime CLI.
 pub fn wasmtime() -> PathBuf {
-    artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/setup.sh")
+    artefact(
+        "PYFORGE_WASMTIME",
+        cache().join("bin/wasmtime"),
+        "run scripts/setup.sh",
+    )
 }
 
 /// What a process did.
@@ -54,13 +75,18 @@ pub struct Outcome {
 impl Outcome {
     /// The blessed text form.
     pub fn render(&self) -> String {
-        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.status, self.stdout, self.stderr)
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.status, self.stdout, self.stderr
+        )
     }
 }
 
 /// Runs `cmd` and captures what it did.
 pub fn run(cmd: &mut Command) -> anyhow::Result<Outcome> {
-    let out = cmd.output().with_context(|| format!("failed to start {cmd:?}"))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("failed to start {cmd:?}"))?;
     Ok(Outcome {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -77,7 +103,11 @@ pub fn run_native(dir: &Path, args: &[&str]) -> anyhow::Result<Outcome> {
 pub fn precompiled_cli(scratch: &Path) -> anyhow::Result<PathBuf> {
     let out = scratch.join("pyforge-cli.cwasm");
     if !out.exists() {
-        let o = run(Command::new(wasmtime()).arg("compile").arg(pyforge_cli_wasm()).arg("-o").arg(&out))?;
+        let o = run(Command::new(wasmtime())
+            .arg("compile")
+            .arg(pyforge_cli_wasm())
+            .arg("-o")
+            .arg(&out))?;
         if o.status != 0 {
             bail!("wasmtime compile failed: {}", o.stderr);
         }
@@ -87,7 +117,11 @@ pub fn precompiled_cli(scratch: &Path) -> anyhow::Result<PathBuf> {
 
 /// Runs `wasmtime run --dir . pyforge-cli.wasm ARGS` in `dir` (precompiled `cwasm`).
 pub fn run_wasmtime(dir: &Path, cwasm: &Path, args: &[&str]) -> anyhow::Result<Outcome> {
-    run(Command::new(wasmtime()).args(["run", "--allow-precompiled", "--dir", "."]).arg(cwasm).args(args).current_dir(dir))
+    run(Command::new(wasmtime())
+        .args(["run", "--allow-precompiled", "--dir", "."])
+        .arg(cwasm)
+        .args(args)
+        .current_dir(dir))
 }
 
 /// Copies `from` into `to` recursively, recreating symlinks as symlinks.
@@ -116,11 +150,21 @@ pub fn assert_blessed(expected: &Path, actual: &str) -> anyhow::Result<()> {
         std::fs::write(expected, actual)?;
         return Ok(());
     }
-    let want = std::fs::read_to_string(expected)
-        .with_context(|| format!("no blessed `{}`; run with BLESS=1 to create it", expected.display()))?;
+    let want = std::fs::read_to_string(expected).with_context(|| {
+        format!(
+            "no blessed `{}`; run with BLESS=1 to create it",
+            expected.display()
+        )
+    })?;
     if want != actual {
-        let diff = similar::TextDiff::from_lines(want.as_str(), actual).unified_diff().header("expected", "actual").to_string();
-        bail!("output differs from `{}` (BLESS=1 to accept):\n{diff}", expected.display());
+        let diff = similar::TextDiff::from_lines(want.as_str(), actual)
+            .unified_diff()
+            .header("expected", "actual")
+            .to_string();
+        bail!(
+            "output differs from `{}` (BLESS=1 to accept):\n{diff}",
+            expected.display()
+        );
     }
     Ok(())
 }

@@ -33,7 +33,11 @@ pub struct Report {
 /// dirs); none means every `cpython-ext/*/pyforge-pkg.toml`.
 fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> Vec<String> {
     let mut dirs = BTreeSet::new();
-    let given: Vec<String> = if paths.is_empty() { vec![EXT_ROOT.to_string()] } else { paths.to_vec() };
+    let given: Vec<String> = if paths.is_empty() {
+        vec![EXT_ROOT.to_string()]
+    } else {
+        paths.to_vec()
+    };
     for path in &given {
         let path = path.trim_end_matches('/');
         let path = path.strip_prefix("./").unwrap_or(path);
@@ -41,18 +45,32 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
         match src.entry(path) {
             Entry::Missing => {
                 let help = if paths.is_empty() {
-                    format!("run pyforge in the project root, or name extension directories: `pyforge check {EXT_ROOT}/<ext>`")
+                    format!(
+                        "run pyforge in the project root, or name extension directories: `pyforge check {EXT_ROOT}/<ext>`"
+                    )
                 } else {
                     "give an extension directory, its `pyforge-pkg.toml`, or a directory of extensions".to_string()
                 };
                 diags.push(Diag::new(Some(path), format!("`{path}` does not exist")).help(help));
             }
-            Entry::File | Entry::Symlink(_) if path == MANIFEST || path.ends_with(&format!("/{MANIFEST}")) => {
-                let dir = path.strip_suffix(MANIFEST).unwrap_or("").trim_end_matches('/');
-                dirs.insert(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
+            Entry::File | Entry::Symlink(_)
+                if path == MANIFEST || path.ends_with(&format!("/{MANIFEST}")) =>
+            {
+                let dir = path
+                    .strip_suffix(MANIFEST)
+                    .unwrap_or("")
+                    .trim_end_matches('/');
+                dirs.insert(if dir.is_empty() {
+                    ".".to_string()
+                } else {
+                    dir.to_string()
+                });
             }
             Entry::File | Entry::Symlink(_) => {
-                diags.push(Diag::new(Some(path), format!("`{path}` is not a manifest")).help(format!("give the extension directory or its `{MANIFEST}`")));
+                diags.push(
+                    Diag::new(Some(path), format!("`{path}` is not a manifest"))
+                        .help(format!("give the extension directory or its `{MANIFEST}`")),
+                );
             }
             Entry::Dir => {
                 if src.entry(&source::join(path, MANIFEST)) != Entry::Missing {
@@ -64,12 +82,20 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
                     .unwrap_or_default()
                     .into_iter()
                     .map(|n| source::join(path, &n))
-                    .filter(|d| src.entry(d) == Entry::Dir && src.entry(&source::join(d, MANIFEST)) != Entry::Missing)
+                    .filter(|d| {
+                        src.entry(d) == Entry::Dir
+                            && src.entry(&source::join(d, MANIFEST)) != Entry::Missing
+                    })
                     .collect();
                 if found.is_empty() {
                     diags.push(
-                        Diag::new(Some(path), format!("no `{MANIFEST}` in `{path}` or its subdirectories"))
-                            .help(format!("create `{path}/<ext>/{MANIFEST}` (see README: \"The manifest\")")),
+                        Diag::new(
+                            Some(path),
+                            format!("no `{MANIFEST}` in `{path}` or its subdirectories"),
+                        )
+                        .help(format!(
+                            "create `{path}/<ext>/{MANIFEST}` (see README: \"The manifest\")"
+                        )),
                     );
                 }
                 dirs.extend(found);
@@ -150,14 +176,26 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
     // The manifest's names of the generated files must be the ones wit-bindgen-c writes.
     let [c_name, _h_name, o_name] = r#gen::file_names(&world_name);
     for (field, want) in [(&m.gen_import_c, &c_name), (&m.gen_import_obj, &o_name)] {
-        if let Some(f) = field {
-            if &f.value != want {
-                let key = if want.ends_with(".c") { "gen_import_c" } else { "gen_import_obj" };
-                diags.push(
-                    Diag::at(&m.file, f.span.clone(), format!("`{key}` is `{}` but world `{world_name}` generates `{want}`", f.value), "does not match the world")
-                        .help(format!("set `{key} = \"{want}\"`")),
-                );
-            }
+        if let Some(f) = field
+            && &f.value != want
+        {
+            let key = if want.ends_with(".c") {
+                "gen_import_c"
+            } else {
+                "gen_import_obj"
+            };
+            diags.push(
+                Diag::at(
+                    &m.file,
+                    f.span.clone(),
+                    format!(
+                        "`{key}` is `{}` but world `{world_name}` generates `{want}`",
+                        f.value
+                    ),
+                    "does not match the world",
+                )
+                .help(format!("set `{key} = \"{want}\"`")),
+            );
         }
     }
 
@@ -167,10 +205,20 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
             let gen_dir = source::join(&m.dir, &m.gen_dir.value);
             let stale = r#gen::stale(src, &gen_dir, &files);
             if !stale.is_empty() {
-                let list = stale.iter().map(|(n, why)| format!("`{n}` {why}")).collect::<Vec<_>>().join("; ");
+                let list = stale
+                    .iter()
+                    .map(|(n, why)| format!("`{n}` {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 diags.push(
-                    Diag::new(Some(&gen_dir), format!("generated bindings are stale: {list}"))
-                        .help(format!("run `pyforge gen {}` and commit `{gen_dir}`", m.dir)),
+                    Diag::new(
+                        Some(&gen_dir),
+                        format!("generated bindings are stale: {list}"),
+                    )
+                    .help(format!(
+                        "run `pyforge gen {}` and commit `{gen_dir}`",
+                        m.dir
+                    )),
                 );
             }
         }
@@ -192,16 +240,28 @@ fn check_c_file(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) {
     if !defines_function(&text, &symbol) {
         let others: Vec<&str> = text
             .match_indices("PyInit_")
-            .filter_map(|(i, _)| text[i..].split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next())
+            .filter_map(|(i, _)| {
+                text[i..]
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+            })
             .filter(|s| *s != symbol)
             .collect();
         let help = match others.first() {
-            Some(other) => format!("the C file defines `{other}`: rename it to `{symbol}` or set `module_name = \"{}\"`", &other[7..]),
+            Some(other) => format!(
+                "the C file defines `{other}`: rename it to `{symbol}` or set `module_name = \"{}\"`",
+                &other[7..]
+            ),
             None => format!("define `PyMODINIT_FUNC {symbol}(void)` in `{path}`"),
         };
         diags.push(
-            Diag::at(&m.file, m.module_name.span.clone(), format!("`{path}` does not define `{symbol}`"), format!("needs `{symbol}` in the C file"))
-                .help(help),
+            Diag::at(
+                &m.file,
+                m.module_name.span.clone(),
+                format!("`{path}` does not define `{symbol}`"),
+                format!("needs `{symbol}` in the C file"),
+            )
+            .help(help),
         );
     }
 }
@@ -209,12 +269,17 @@ fn check_c_file(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) {
 /// Whether `text` has `name(…) {` (a definition; a prototype ends in `;`).
 fn defines_function(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(i, _)| {
-        let before_ok = text[..i].chars().next_back().is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        let before_ok = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
         let rest = text[i + name.len()..].trim_start();
         if !before_ok || !rest.starts_with('(') {
             return false;
         }
-        let Some(close) = rest.find(')') else { return false };
+        let Some(close) = rest.find(')') else {
+            return false;
+        };
         rest[close + 1..].trim_start().starts_with('{')
     })
 }
@@ -222,15 +287,38 @@ fn defines_function(text: &str, name: &str) -> bool {
 /// `[[capabilities.required]]` must equal the world's imports, versions included.
 fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags: &mut Vec<Diag>) {
     for import in imports {
-        let Some(req) = m.required.iter().find(|r| r.interface.value == import.interface) else {
-            let version = import.version.as_ref().map_or(String::new(), |v| format!("\nversion = \"{v}\""));
+        let Some(req) = m
+            .required
+            .iter()
+            .find(|r| r.interface.value == import.interface)
+        else {
+            let version = import
+                .version
+                .as_ref()
+                .map_or(String::new(), |v| format!("\nversion = \"{v}\""));
             diags.push(
-                Diag::at(&m.file, m.capabilities_span.clone(), format!("world imports `{}` but the manifest does not require it", import.id()), "no entry for it")
-                    .help(format!("add [[capabilities.required]] interface = \"{}\"{}", import.interface, version.replace('\n', " "))),
+                Diag::at(
+                    &m.file,
+                    m.capabilities_span.clone(),
+                    format!(
+                        "world imports `{}` but the manifest does not require it",
+                        import.id()
+                    ),
+                    "no entry for it",
+                )
+                .help(format!(
+                    "add [[capabilities.required]] interface = \"{}\"{}",
+                    import.interface,
+                    version.replace('\n', " ")
+                )),
             );
             continue;
         };
-        let wit_version = import.version.as_ref().map(ToString::to_string).unwrap_or_default();
+        let wit_version = import
+            .version
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         if req.version.value != wit_version {
             let mut d = Diag::at(
                 &m.file,
@@ -240,7 +328,11 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
             )
             .help(format!("set `version = \"{wit_version}\"` here, or import the version you mean in `{world_file}`"));
             if wit_version.is_empty() {
-                d = d.help(format!("give the WIT package a version (`package {}@{};`)", import.interface.split('/').next().unwrap_or(""), req.version.value));
+                d = d.help(format!(
+                    "give the WIT package a version (`package {}@{};`)",
+                    import.interface.split('/').next().unwrap_or(""),
+                    req.version.value
+                ));
             }
             diags.push(d);
         }
@@ -249,8 +341,13 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
     for req in &m.required {
         if !seen.insert(req.interface.value.clone()) {
             diags.push(
-                Diag::at(&m.file, req.span.clone(), format!("`{}` is required twice", req.interface.value), "duplicate entry")
-                    .help("remove one of the two [[capabilities.required]] entries"),
+                Diag::at(
+                    &m.file,
+                    req.span.clone(),
+                    format!("`{}` is required twice", req.interface.value),
+                    "duplicate entry",
+                )
+                .help("remove one of the two [[capabilities.required]] entries"),
             );
             continue;
         }
@@ -275,8 +372,16 @@ fn check_together(manifests: &[Manifest], diags: &mut Vec<Diag>) {
     for m in manifests {
         if let Some(first) = names.insert(&m.name.value, m) {
             diags.push(
-                Diag::at(&m.file, m.name.span.clone(), format!("package name `{}` is also used by `{}`", m.name.value, first.file.name), "duplicate name")
-                    .help("give each extension its own `[package] name`"),
+                Diag::at(
+                    &m.file,
+                    m.name.span.clone(),
+                    format!(
+                        "package name `{}` is also used by `{}`",
+                        m.name.value, first.file.name
+                    ),
+                    "duplicate name",
+                )
+                .help("give each extension its own `[package] name`"),
             );
         }
         if let Some(first) = modules.insert(&m.module_name.value, m) {
@@ -290,15 +395,33 @@ fn check_together(manifests: &[Manifest], diags: &mut Vec<Diag>) {
 
 /// Gating and forge lists must name real forges and extensions; within a forge no two
 /// extensions may provide the same module.
-fn check_forges(src: &dyn Source, project: &Project, manifests: &[Manifest], whole_project: bool, diags: &mut Vec<Diag>) {
+fn check_forges(
+    src: &dyn Source,
+    project: &Project,
+    manifests: &[Manifest],
+    whole_project: bool,
+    diags: &mut Vec<Diag>,
+) {
     let forges = project.forge_names();
     for m in manifests {
         for name in m.include_forges.iter().chain(&m.exclude_forges) {
             if !forges.contains(&name.value.as_str()) {
-                let where_ = if project.file.is_some() { format!("`{}`", project::PROJECT) } else { "this project (no `pyforge.toml`: only `default`)".into() };
+                let where_ = if project.file.is_some() {
+                    format!("`{}`", project::PROJECT)
+                } else {
+                    "this project (no `pyforge.toml`: only `default`)".into()
+                };
                 diags.push(
-                    Diag::at(&m.file, name.span.clone(), format!("gating names forge `{}`, which is not defined", name.value), "no such forge")
-                        .help(format!("use one of the forges in {where_}: {}", forges.join(", "))),
+                    Diag::at(
+                        &m.file,
+                        name.span.clone(),
+                        format!("gating names forge `{}`, which is not defined", name.value),
+                        "no such forge",
+                    )
+                    .help(format!(
+                        "use one of the forges in {where_}: {}",
+                        forges.join(", ")
+                    )),
                 );
             }
         }
@@ -313,8 +436,19 @@ fn check_forges(src: &dyn Source, project: &Project, manifests: &[Manifest], who
             for ext in forge.extensions.iter().flatten() {
                 if !known.contains(&ext.value) {
                     diags.push(
-                        Diag::at(file, ext.span.clone(), format!("forge `{}` lists extension `{}`, which does not exist", forge.name, ext.value), "no such extension")
-                            .help(format!("use a `[package] name` from `{EXT_ROOT}/*/{MANIFEST}`: {}", known.iter().cloned().collect::<Vec<_>>().join(", "))),
+                        Diag::at(
+                            file,
+                            ext.span.clone(),
+                            format!(
+                                "forge `{}` lists extension `{}`, which does not exist",
+                                forge.name, ext.value
+                            ),
+                            "no such extension",
+                        )
+                        .help(format!(
+                            "use a `[package] name` from `{EXT_ROOT}/*/{MANIFEST}`: {}",
+                            known.iter().cloned().collect::<Vec<_>>().join(", ")
+                        )),
                     );
                 }
             }
@@ -345,7 +479,11 @@ fn all_package_names(src: &dyn Source) -> Vec<String> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|d| {
-            let text = String::from_utf8(src.read(&source::join(&source::join(EXT_ROOT, &d), MANIFEST)).ok()?).ok()?;
+            let text = String::from_utf8(
+                src.read(&source::join(&source::join(EXT_ROOT, &d), MANIFEST))
+                    .ok()?,
+            )
+            .ok()?;
             let v: toml::Value = toml::from_str(&text).ok()?;
             Some(v.get("package")?.get("name")?.as_str()?.to_string())
         })
@@ -381,19 +519,37 @@ mod tests {
         let mut all = Vec::new();
         files(&template(), "", &mut all);
         let report = check(&Memory::new(all.clone()), &[]);
-        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics.iter().map(Diag::render).collect::<Vec<_>>());
+        assert!(
+            report.diagnostics.is_empty(),
+            "{:?}",
+            report
+                .diagnostics
+                .iter()
+                .map(Diag::render)
+                .collect::<Vec<_>>()
+        );
         assert_eq!(report.extensions.len(), 1);
-        assert_eq!(report.extensions[0].imports, ["pyforge:demo/checksum@0.1.0"]);
+        assert_eq!(
+            report.extensions[0].imports,
+            ["pyforge:demo/checksum@0.1.0"]
+        );
 
         // Break the WIT: the staleness check and the summary both react.
         for (path, bytes) in &mut all {
             if path.ends_with("checksum.wit") {
-                *bytes = String::from_utf8(bytes.clone()).unwrap().replace("crc32: func", "crc: func").into_bytes();
+                *bytes = String::from_utf8(bytes.clone())
+                    .unwrap()
+                    .replace("crc32: func", "crc: func")
+                    .into_bytes();
             }
         }
         let report = check(&Memory::new(all), &[]);
         assert_eq!(report.diagnostics.len(), 1);
-        assert!(report.diagnostics[0].message.starts_with("generated bindings are stale"));
+        assert!(
+            report.diagnostics[0]
+                .message
+                .starts_with("generated bindings are stale")
+        );
 
         // Disk, from the template's directory, agrees with the first verdict.
         std::env::set_current_dir(template()).unwrap();
@@ -403,8 +559,14 @@ mod tests {
 
     #[test]
     fn c_definitions() {
-        assert!(defines_function("PyMODINIT_FUNC\nPyInit_x(void)\n{\n}", "PyInit_x"));
-        assert!(!defines_function("PyMODINIT_FUNC PyInit_x(void);", "PyInit_x"));
+        assert!(defines_function(
+            "PyMODINIT_FUNC\nPyInit_x(void)\n{\n}",
+            "PyInit_x"
+        ));
+        assert!(!defines_function(
+            "PyMODINIT_FUNC PyInit_x(void);",
+            "PyInit_x"
+        ));
         assert!(!defines_function("PyInit_xy(void) {}", "PyInit_x"));
         assert!(!defines_function("aPyInit_x(void) {}", "PyInit_x"));
     }

@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
+};
 
 /// A text file a diagnostic can point into.
 #[derive(Debug, Clone)]
@@ -21,7 +23,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 }
 
@@ -53,7 +58,12 @@ impl Diag {
     }
 
     /// A problem at `span` of `src`, with a short `label` under the span.
-    pub fn at(src: &SourceFile, span: Range<usize>, message: impl Into<String>, label: impl Into<String>) -> Self {
+    pub fn at(
+        src: &SourceFile,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
         let len = src.text.len();
         let span = span.start.min(len)..span.end.min(len).max(span.start.min(len));
         Diag {
@@ -93,10 +103,10 @@ impl Diag {
     /// The compiler-style text the CLI prints.
     pub fn render(&self) -> String {
         let mut message = self.message.clone();
-        if self.snippet.is_none() {
-            if let Some(file) = &self.file {
-                message = format!("{message}\n  --> {file}");
-            }
+        if self.snippet.is_none()
+            && let Some(file) = &self.file
+        {
+            message = format!("{message}\n  --> {file}");
         }
         if let Some(detail) = &self.detail {
             message.push('\n');
@@ -108,7 +118,10 @@ impl Diag {
         }
         let report = match (&self.snippet, &self.file) {
             (Some((text, span, label)), Some(file)) => {
-                let diag = diag.with_label(LabeledSpan::new_with_span(Some(label.clone()), span.clone()));
+                let diag = diag.with_label(LabeledSpan::new_with_span(
+                    Some(label.clone()),
+                    span.clone(),
+                ));
                 Report::new(diag).with_source_code(NamedSource::new(file.clone(), text.to_string()))
             }
             _ => Report::new(diag),

@@ -104,7 +104,10 @@ pub struct Located {
 
 impl From<&Spanned<String>> for Located {
     fn from(s: &Spanned<String>) -> Self {
-        Located { value: s.get_ref().clone(), span: s.span() }
+        Located {
+            value: s.get_ref().clone(),
+            span: s.span(),
+        }
     }
 }
 
@@ -121,7 +124,10 @@ pub struct Required {
 
 /// A Python module the extension makes importable.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "shims and overlays are read by `plan`/`build` (next step of the pipeline)")]
+#[expect(
+    dead_code,
+    reason = "shims and overlays are read by `plan`/`build` (next step of the pipeline)"
+)]
 pub struct Provide {
     pub module: Located,
     /// The shim in the extension directory (resolved path) and the overlay destination.
@@ -132,7 +138,10 @@ pub struct Provide {
 
 /// A validated manifest.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "version and description are reported by `plan` (next step of the pipeline)")]
+#[expect(
+    dead_code,
+    reason = "version and description are reported by `plan` (next step of the pipeline)"
+)]
 pub struct Manifest {
     /// The manifest file, for pointing into it.
     pub file: SourceFile,
@@ -162,11 +171,15 @@ pub struct Manifest {
 /// returned, not only the first.
 pub fn load(src: &dyn Source, dir: &str) -> Result<Manifest, Vec<Diag>> {
     let path = source::join(dir, MANIFEST);
-    let bytes = src
-        .read(&path)
-        .map_err(|e| vec![Diag::new(Some(&path), format!("failed to read manifest: {e}"))])?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| vec![Diag::new(Some(&path), "manifest is not UTF-8").help("save the file as UTF-8")])?;
+    let bytes = src.read(&path).map_err(|e| {
+        vec![Diag::new(
+            Some(&path),
+            format!("failed to read manifest: {e}"),
+        )]
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        vec![Diag::new(Some(&path), "manifest is not UTF-8").help("save the file as UTF-8")]
+    })?;
     let file = SourceFile::new(path, text);
     let raw: RawManifest = toml::from_str(&file.text).map_err(|e| vec![toml_error(&file, &e)])?;
     validate(src, dir, file, raw)
@@ -186,76 +199,147 @@ pub fn toml_error(file: &SourceFile, e: &toml::de::Error) -> Diag {
     } else {
         "fix the TOML syntax at this position".to_string()
     };
-    let (what, label) = if message.starts_with("unknown field") || message.starts_with("missing field") || message.starts_with("invalid type") {
+    let (what, label) = if message.starts_with("unknown field")
+        || message.starts_with("missing field")
+        || message.starts_with("invalid type")
+    {
         ("invalid manifest", "here")
     } else {
         ("malformed TOML", "here")
     };
-    Diag::at(file, span, format!("{what}: {}", message.replace('\n', " ")), label).help(help)
+    Diag::at(
+        file,
+        span,
+        format!("{what}: {}", message.replace('\n', " ")),
+        label,
+    )
+    .help(help)
 }
 
 const SCHEMAS: [&str; 2] = [SCHEMA, REFERENCE_SCHEMA];
 
-fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> Result<Manifest, Vec<Diag>> {
+fn validate(
+    src: &dyn Source,
+    dir: &str,
+    file: SourceFile,
+    raw: RawManifest,
+) -> Result<Manifest, Vec<Diag>> {
     let mut diags = Vec::new();
     let f = &file;
 
     if !SCHEMAS.contains(&raw.schema.get_ref().as_str()) {
         diags.push(
-            Diag::at(f, raw.schema.span(), format!("unknown schema `{}`", raw.schema.get_ref()), "not a schema pyforge reads")
-                .help(format!("use `schema = \"{SCHEMA}\"`")),
+            Diag::at(
+                f,
+                raw.schema.span(),
+                format!("unknown schema `{}`", raw.schema.get_ref()),
+                "not a schema pyforge reads",
+            )
+            .help(format!("use `schema = \"{SCHEMA}\"`")),
         );
     }
 
     let package = raw.package.get_ref();
     if !is_kebab(package.name.get_ref()) {
         diags.push(
-            Diag::at(f, package.name.span(), format!("package name `{}` is not kebab-case", package.name.get_ref()), "not kebab-case")
-                .help("use lowercase letters, digits and `-`, starting with a letter, e.g. `zlib-cap`"),
+            Diag::at(
+                f,
+                package.name.span(),
+                format!(
+                    "package name `{}` is not kebab-case",
+                    package.name.get_ref()
+                ),
+                "not kebab-case",
+            )
+            .help("use lowercase letters, digits and `-`, starting with a letter, e.g. `zlib-cap`"),
         );
     }
     if !is_pep440(package.version.get_ref()) {
         diags.push(
-            Diag::at(f, package.version.span(), format!("version `{}` is not a PEP 440 version", package.version.get_ref()), "not PEP 440")
-                .help("use a version like `0.1.0`, `1.2rc1` or `2.0.post1`"),
+            Diag::at(
+                f,
+                package.version.span(),
+                format!(
+                    "version `{}` is not a PEP 440 version",
+                    package.version.get_ref()
+                ),
+                "not PEP 440",
+            )
+            .help("use a version like `0.1.0`, `1.2rc1` or `2.0.post1`"),
         );
     }
-    if let Some(pattern) = &package.pattern {
-        if pattern.get_ref() != "A" {
-            diags.push(
-                Diag::at(f, pattern.span(), format!("unknown pattern `{}`", pattern.get_ref()), "pyforge builds pattern `A` only")
-                    .help("use `pattern = \"A\"` (a static C extension plus optional Lib/ shims)"),
-            );
-        }
+    if let Some(pattern) = &package.pattern
+        && pattern.get_ref() != "A"
+    {
+        diags.push(
+            Diag::at(
+                f,
+                pattern.span(),
+                format!("unknown pattern `{}`", pattern.get_ref()),
+                "pyforge builds pattern `A` only",
+            )
+            .help("use `pattern = \"A\"` (a static C extension plus optional Lib/ shims)"),
+        );
     }
 
     let ext = raw.extension.get_ref();
     let dir_name = dir.trim_end_matches('/').rsplit('/').next().unwrap_or(dir);
     if ext.srcdir.get_ref() != dir_name {
         diags.push(
-            Diag::at(f, ext.srcdir.span(), format!("`srcdir` is `{}` but the manifest is in directory `{dir_name}`", ext.srcdir.get_ref()), "must equal the directory name")
-                .help(format!("set `srcdir = \"{dir_name}\"` or rename the directory")),
+            Diag::at(
+                f,
+                ext.srcdir.span(),
+                format!(
+                    "`srcdir` is `{}` but the manifest is in directory `{dir_name}`",
+                    ext.srcdir.get_ref()
+                ),
+                "must equal the directory name",
+            )
+            .help(format!(
+                "set `srcdir = \"{dir_name}\"` or rename the directory"
+            )),
         );
     }
     if !is_identifier(ext.module_name.get_ref()) {
         diags.push(
-            Diag::at(f, ext.module_name.span(), format!("`module_name` `{}` is not a valid Python identifier", ext.module_name.get_ref()), "not an identifier")
-                .help("use letters, digits and `_`, not starting with a digit, e.g. `_zlib_cap`"),
+            Diag::at(
+                f,
+                ext.module_name.span(),
+                format!(
+                    "`module_name` `{}` is not a valid Python identifier",
+                    ext.module_name.get_ref()
+                ),
+                "not an identifier",
+            )
+            .help("use letters, digits and `_`, not starting with a digit, e.g. `_zlib_cap`"),
         );
     }
 
-    let path_field = |field: &Spanned<String>, what: &str, want: Option<Entry>, diags: &mut Vec<Diag>| -> Option<String> {
+    let path_field = |field: &Spanned<String>,
+                      what: &str,
+                      want: Option<Entry>,
+                      diags: &mut Vec<Diag>|
+     -> Option<String> {
         match source::resolve_inside(src, dir, field.get_ref()) {
             Ok((resolved, entry)) => {
-                if let Some(want) = want {
-                    if entry != want {
-                        let kind = if want == Entry::Dir { "a directory" } else { "a file" };
-                        diags.push(
-                            Diag::at(f, field.span(), format!("{what} `{}` is not {kind}", field.get_ref()), format!("expected {kind}"))
-                                .help(format!("point `{what}` at {kind} inside `{dir}`")),
-                        );
-                        return None;
-                    }
+                if let Some(want) = want
+                    && entry != want
+                {
+                    let kind = if want == Entry::Dir {
+                        "a directory"
+                    } else {
+                        "a file"
+                    };
+                    diags.push(
+                        Diag::at(
+                            f,
+                            field.span(),
+                            format!("{what} `{}` is not {kind}", field.get_ref()),
+                            format!("expected {kind}"),
+                        )
+                        .help(format!("point `{what}` at {kind} inside `{dir}`")),
+                    );
+                    return None;
                 }
                 Some(resolved)
             }
@@ -275,14 +359,24 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
     if let Err(e) = source::check_relative(gen_field.get_ref()) {
         diags.push(path_diag(f, gen_field.span(), "gen_dir", dir, &e));
     }
-    for (name, field) in [("gen_import_c", &ext.gen_import_c), ("gen_import_obj", &ext.gen_import_obj)] {
-        if let Some(field) = field {
-            if field.get_ref().contains('/') || field.get_ref().contains('\\') || field.get_ref() == ".." {
-                diags.push(
-                    Diag::at(f, field.span(), format!("`{name}` must be a file name inside `gen_dir`, not a path"), "a path")
-                        .help("give just the file name, e.g. `zlib_cap_import.c`"),
-                );
-            }
+    for (name, field) in [
+        ("gen_import_c", &ext.gen_import_c),
+        ("gen_import_obj", &ext.gen_import_obj),
+    ] {
+        if let Some(field) = field
+            && (field.get_ref().contains('/')
+                || field.get_ref().contains('\\')
+                || field.get_ref() == "..")
+        {
+            diags.push(
+                Diag::at(
+                    f,
+                    field.span(),
+                    format!("`{name}` must be a file name inside `gen_dir`, not a path"),
+                    "a path",
+                )
+                .help("give just the file name, e.g. `zlib_cap_import.c`"),
+            );
         }
     }
 
@@ -300,12 +394,21 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
             }
             if semver::Version::parse(r.version.get_ref()).is_err() {
                 diags.push(
-                    Diag::at(f, r.version.span(), format!("`{}` is not a semver version", r.version.get_ref()), "not semver")
-                        .help("use the version of the WIT package, e.g. `0.1.0`"),
+                    Diag::at(
+                        f,
+                        r.version.span(),
+                        format!("`{}` is not a semver version", r.version.get_ref()),
+                        "not semver",
+                    )
+                    .help("use the version of the WIT package, e.g. `0.1.0`"),
                 );
                 continue;
             }
-            required.push(Required { interface: (&r.interface).into(), version: (&r.version).into(), span: entry.span() });
+            required.push(Required {
+                interface: (&r.interface).into(),
+                version: (&r.version).into(),
+                span: entry.span(),
+            });
         }
     }
 
@@ -314,14 +417,27 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
         let p = entry.get_ref();
         if !p.module.get_ref().split('.').all(is_identifier) {
             diags.push(
-                Diag::at(f, p.module.span(), format!("`{}` is not a Python module name", p.module.get_ref()), "not a dotted identifier")
-                    .help("use a dotted name of identifiers, e.g. `zlib` or `sqlite3.dbapi2`"),
+                Diag::at(
+                    f,
+                    p.module.span(),
+                    format!("`{}` is not a Python module name", p.module.get_ref()),
+                    "not a dotted identifier",
+                )
+                .help("use a dotted name of identifiers, e.g. `zlib` or `sqlite3.dbapi2`"),
             );
         }
-        if let Some(v) = &p.version {
-            if !is_pep440(v.get_ref()) {
-                diags.push(Diag::at(f, v.span(), format!("version `{}` is not a PEP 440 version", v.get_ref()), "not PEP 440").help("use a version like `0.1.0`"));
-            }
+        if let Some(v) = &p.version
+            && !is_pep440(v.get_ref())
+        {
+            diags.push(
+                Diag::at(
+                    f,
+                    v.span(),
+                    format!("version `{}` is not a PEP 440 version", v.get_ref()),
+                    "not PEP 440",
+                )
+                .help("use a version like `0.1.0`"),
+            );
         }
         let shim = match (&p.shim, &p.dest) {
             (Some(shim), Some(dest)) => {
@@ -329,8 +445,13 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
                     diags.push(path_diag(f, dest.span(), "dest", "the stdlib overlay", &e));
                 } else if !dest.get_ref().starts_with("Lib/") {
                     diags.push(
-                        Diag::at(f, dest.span(), format!("`dest` `{}` is outside `Lib/`", dest.get_ref()), "not under `Lib/`")
-                            .help("shims are installed into the stdlib: use a path like `Lib/zlib.py`"),
+                        Diag::at(
+                            f,
+                            dest.span(),
+                            format!("`dest` `{}` is outside `Lib/`", dest.get_ref()),
+                            "not under `Lib/`",
+                        )
+                        .help("shims are installed into the stdlib: use a path like `Lib/zlib.py`"),
                     );
                 }
                 path_field(shim, "shim", None, &mut diags).map(|resolved| ((shim).into(), resolved))
@@ -345,19 +466,33 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
                 None
             }
             (Some(s), None) => {
-                diags.push(Diag::at(f, s.span(), "`shim` without `dest`", "needs `dest`").help("add `dest = \"Lib/<module>.py\"` to this entry"));
+                diags.push(
+                    Diag::at(f, s.span(), "`shim` without `dest`", "needs `dest`")
+                        .help("add `dest = \"Lib/<module>.py\"` to this entry"),
+                );
                 None
             }
             (None, Some(d)) => {
-                diags.push(Diag::at(f, d.span(), "`dest` without `shim`", "needs `shim`").help("add `shim = \"<file in the extension dir>\"` to this entry"));
+                diags.push(
+                    Diag::at(f, d.span(), "`dest` without `shim`", "needs `shim`")
+                        .help("add `shim = \"<file in the extension dir>\"` to this entry"),
+                );
                 None
             }
         };
-        provides.push(Provide { module: (&p.module).into(), shim, dest: p.dest.as_ref().map(Into::into), span: entry.span() });
+        provides.push(Provide {
+            module: (&p.module).into(),
+            shim,
+            dest: p.dest.as_ref().map(Into::into),
+            span: entry.span(),
+        });
     }
 
     let (include_forges, exclude_forges) = match &raw.gating {
-        Some(g) => (g.include_forges.iter().map(Into::into).collect(), g.exclude_forges.iter().map(Into::into).collect()),
+        Some(g) => (
+            g.include_forges.iter().map(Into::into).collect(),
+            g.exclude_forges.iter().map(Into::into).collect(),
+        ),
         None => (Vec::new(), Vec::new()),
     };
 
@@ -386,14 +521,32 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
     })
 }
 
-fn path_diag(f: &SourceFile, span: std::ops::Range<usize>, what: &str, dir: &str, e: &PathError) -> Diag {
+fn path_diag(
+    f: &SourceFile,
+    span: std::ops::Range<usize>,
+    what: &str,
+    dir: &str,
+    e: &PathError,
+) -> Diag {
     let (label, help) = match e {
-        PathError::NotFound(_) => ("not found", format!("create it, or fix `{what}` (paths are relative to `{dir}`)")),
+        PathError::NotFound(_) => (
+            "not found",
+            format!("create it, or fix `{what}` (paths are relative to `{dir}`)"),
+        ),
         PathError::Empty => ("empty", format!("give `{what}` a path relative to `{dir}`")),
-        PathError::Absolute(_) => ("absolute path", format!("make `{what}` relative to `{dir}`")),
-        PathError::ParentDir(_) => ("escapes the extension directory", format!("keep `{what}` inside `{dir}`; copy the file in instead of pointing out")),
+        PathError::Absolute(_) => (
+            "absolute path",
+            format!("make `{what}` relative to `{dir}`"),
+        ),
+        PathError::ParentDir(_) => (
+            "escapes the extension directory",
+            format!("keep `{what}` inside `{dir}`; copy the file in instead of pointing out"),
+        ),
         PathError::Backslash(_) => ("uses `\\`", "write the path with `/`".to_string()),
-        PathError::SymlinkEscapes { .. } => ("symlink leaves the extension directory", format!("replace the symlink with the file itself, inside `{dir}`")),
+        PathError::SymlinkEscapes { .. } => (
+            "symlink leaves the extension directory",
+            format!("replace the symlink with the file itself, inside `{dir}`"),
+        ),
         PathError::SymlinkLoop(_) => ("symlink loop", "remove the symlink loop".to_string()),
     };
     Diag::at(f, span, format!("{what}: {e}"), label).help(help)
@@ -414,13 +567,18 @@ fn capabilities_span(text: &str) -> std::ops::Range<usize> {
 pub fn is_kebab(s: &str) -> bool {
     !s.is_empty()
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-    "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
-    "pass", "raise", "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// A Python identifier (ASCII), not a keyword.
@@ -433,9 +591,17 @@ pub fn is_identifier(s: &str) -> bool {
 
 /// `ns:pkg/iface` with kebab-case parts (no version).
 pub fn is_interface_name(s: &str) -> bool {
-    let Some((ns, rest)) = s.split_once(':') else { return false };
-    let Some((pkg, iface)) = rest.split_once('/') else { return false };
-    let part = |p: &str| !p.is_empty() && p.split('-').all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()));
+    let Some((ns, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let Some((pkg, iface)) = rest.split_once('/') else {
+        return false;
+    };
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.split('-')
+                .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
     part(ns) && pkg.split(':').all(part) && part(iface)
 }
 
@@ -448,11 +614,19 @@ pub fn is_pep440(s: &str) -> bool {
         }
         rest = r;
     }
-    let release_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let release_end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
     let (release, mut tail) = rest.split_at(release_end);
     if release.is_empty() || release.split('.').any(|p| p.is_empty()) || release.ends_with('.') {
         // `1.` or `.1`
-        if !(release.ends_with('.') && !tail.is_empty() && release.trim_end_matches('.').split('.').all(|p| !p.is_empty())) {
+        if !(release.ends_with('.')
+            && !tail.is_empty()
+            && release
+                .trim_end_matches('.')
+                .split('.')
+                .all(|p| !p.is_empty()))
+        {
             return false;
         }
     }
@@ -491,7 +665,15 @@ mod tests {
 
     #[test]
     fn pep440() {
-        for ok in ["0.1.0", "1", "1.2rc1", "2.0.post1", "1.0.dev3", "1!2.0", "1.0a1.post2.dev3"] {
+        for ok in [
+            "0.1.0",
+            "1",
+            "1.2rc1",
+            "2.0.post1",
+            "1.0.dev3",
+            "1!2.0",
+            "1.0a1.post2.dev3",
+        ] {
             assert!(is_pep440(ok), "{ok}");
         }
         for bad in ["", "v1", "1..0", "1.0-beta", "1.0.", "abc", "1.0rc"] {

@@ -48,7 +48,10 @@ struct RawForge {
 
 /// One forge.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "caps, stubs and output are read by `plan`/`build` (next step of the pipeline)")]
+#[expect(
+    dead_code,
+    reason = "caps, stubs and output are read by `plan`/`build` (next step of the pipeline)"
+)]
 pub struct Forge {
     pub name: String,
     /// Extension package names it takes, when listed explicitly.
@@ -83,10 +86,14 @@ impl Project {
                 }],
             });
         }
-        let bytes = src.read(PROJECT).map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
+        let bytes = src
+            .read(PROJECT)
+            .map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
         let file = SourceFile::new(PROJECT, text);
-        let raw: RawProject = toml::from_str(&file.text).map_err(|e| crate::manifest::toml_error(&file, &e))?;
+        let raw: RawProject =
+            toml::from_str(&file.text).map_err(|e| crate::manifest::toml_error(&file, &e))?;
         let forges = raw
             .forge
             .into_iter()
@@ -107,15 +114,18 @@ impl Project {
             return Err(Diag::at(&file, 0..0, "the project has no `default` forge", "here")
                 .help("add a `[forge.default]` table; `pyforge build` and `run` use it when no forge is named"));
         }
-        Ok(Project { file: Some(file), forges })
+        Ok(Project {
+            file: Some(file),
+            forges,
+        })
     }
 
     /// Whether `ext` goes into `forge`: listed (or no list), gating allows it.
     pub fn takes(forge: &Forge, ext: &Manifest) -> bool {
-        if let Some(list) = &forge.extensions {
-            if !list.iter().any(|l| l.value == ext.name.value) {
-                return false;
-            }
+        if let Some(list) = &forge.extensions
+            && !list.iter().any(|l| l.value == ext.name.value)
+        {
+            return false;
         }
         if ext.exclude_forges.iter().any(|x| x.value == forge.name) {
             return false;

@@ -94,8 +94,16 @@ impl Source for Memory {
         if self.files.contains_key(path) {
             return Entry::File;
         }
-        let prefix = if path.is_empty() || path == "." { String::new() } else { format!("{path}/") };
-        if self.files.keys().any(|k| k.starts_with(&prefix)) { Entry::Dir } else { Entry::Missing }
+        let prefix = if path.is_empty() || path == "." {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        if self.files.keys().any(|k| k.starts_with(&prefix)) {
+            Entry::Dir
+        } else {
+            Entry::Missing
+        }
     }
 
     fn read(&self, path: &str) -> io::Result<Vec<u8>> {
@@ -107,7 +115,11 @@ impl Source for Memory {
 
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
         let dir = dir.trim_matches('/');
-        let prefix = if dir.is_empty() || dir == "." { String::new() } else { format!("{dir}/") };
+        let prefix = if dir.is_empty() || dir == "." {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
         let mut names: Vec<String> = self
             .files
             .keys()
@@ -138,8 +150,14 @@ pub enum PathError {
     #[error("`{0}` uses `\\`; manifest paths use `/`")]
     Backslash(String),
     /// A symlink on the way points outside the extension directory.
-    #[error("`{path}` goes through symlink `{link}` -> `{target}`, which points outside the extension directory")]
-    SymlinkEscapes { path: String, link: String, target: String },
+    #[error(
+        "`{path}` goes through symlink `{link}` -> `{target}`, which points outside the extension directory"
+    )]
+    SymlinkEscapes {
+        path: String,
+        link: String,
+        target: String,
+    },
     /// Too many symlinks on the way.
     #[error("`{0}` goes through too many symlinks")]
     SymlinkLoop(String),
@@ -159,7 +177,10 @@ pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
     if rel.starts_with('/') || rel.as_bytes().get(1) == Some(&b':') {
         return Err(PathError::Absolute(rel.to_string()));
     }
-    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let parts: Vec<&str> = rel
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     if parts.contains(&"..") {
         return Err(PathError::ParentDir(rel.to_string()));
     }
@@ -171,8 +192,16 @@ pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
 
 /// Resolves `rel` inside the directory `root`, following symlinks only while they stay inside
 /// `root`. Returns the resolved path (joined onto `root`) and what is there.
-pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String, Entry), PathError> {
-    let mut todo: Vec<String> = check_relative(rel)?.iter().rev().map(|s| s.to_string()).collect();
+pub fn resolve_inside(
+    src: &dyn Source,
+    root: &str,
+    rel: &str,
+) -> Result<(String, Entry), PathError> {
+    let mut todo: Vec<String> = check_relative(rel)?
+        .iter()
+        .rev()
+        .map(|s| s.to_string())
+        .collect();
     let mut done: Vec<String> = Vec::new();
     let mut links = 0;
     while let Some(part) = todo.pop() {
@@ -208,7 +237,11 @@ pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String
                         return Err(escapes());
                     }
                 }
-                for t in target.split('/').filter(|p| !p.is_empty() && *p != ".").rev() {
+                for t in target
+                    .split('/')
+                    .filter(|p| !p.is_empty() && *p != ".")
+                    .rev()
+                {
                     todo.push(t.to_string());
                 }
             }
@@ -228,23 +261,47 @@ mod tests {
     #[test]
     fn lexical_checks() {
         assert_eq!(check_relative("a/./b").unwrap(), ["a", "b"]);
-        assert!(matches!(check_relative("../a"), Err(PathError::ParentDir(_))));
-        assert!(matches!(check_relative("a/../../b"), Err(PathError::ParentDir(_))));
-        assert!(matches!(check_relative("/etc/passwd"), Err(PathError::Absolute(_))));
-        assert!(matches!(check_relative("C:/x"), Err(PathError::Absolute(_))));
-        assert!(matches!(check_relative("a\\b"), Err(PathError::Backslash(_))));
+        assert!(matches!(
+            check_relative("../a"),
+            Err(PathError::ParentDir(_))
+        ));
+        assert!(matches!(
+            check_relative("a/../../b"),
+            Err(PathError::ParentDir(_))
+        ));
+        assert!(matches!(
+            check_relative("/etc/passwd"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            check_relative("C:/x"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            check_relative("a\\b"),
+            Err(PathError::Backslash(_))
+        ));
         assert!(matches!(check_relative(""), Err(PathError::Empty)));
         assert!(matches!(check_relative("."), Err(PathError::Empty)));
     }
 
     #[test]
     fn memory_tree() {
-        let m = Memory::new([("ext/a.c".to_string(), vec![1]), ("ext/wit/w.wit".to_string(), vec![2])]);
+        let m = Memory::new([
+            ("ext/a.c".to_string(), vec![1]),
+            ("ext/wit/w.wit".to_string(), vec![2]),
+        ]);
         assert_eq!(m.entry("ext"), Entry::Dir);
         assert_eq!(m.entry("ext/a.c"), Entry::File);
         assert_eq!(m.entry("ext/b.c"), Entry::Missing);
         assert_eq!(m.list("ext").unwrap(), ["a.c", "wit"]);
-        assert_eq!(resolve_inside(&m, "ext", "wit").unwrap(), ("ext/wit".to_string(), Entry::Dir));
-        assert!(matches!(resolve_inside(&m, "ext", "nope.c"), Err(PathError::NotFound(_))));
+        assert_eq!(
+            resolve_inside(&m, "ext", "wit").unwrap(),
+            ("ext/wit".to_string(), Entry::Dir)
+        );
+        assert!(matches!(
+            resolve_inside(&m, "ext", "nope.c"),
+            Err(PathError::NotFound(_))
+        ));
     }
 }

@@ -12,8 +12,7 @@ use crate::tool::Tool;
 /// The interface the stub answers.
 const CLANG: &str = "pyforge:toolchain/clang@0.1.0";
 /// What the stub answers.
-pub const NO_COMPILER: &str =
-    "no C compiler in this host: this is pyforge-cli.wasm under a plain component host; use the native `pyforge` CLI for steps that compile C";
+pub const NO_COMPILER: &str = "no C compiler in this host: this is pyforge-cli.wasm under a plain component host; use the native `pyforge` CLI for steps that compile C";
 
 /// Write pyforge-cli.wasm: this tool with a `clang` stub, for `wasmtime run`.
 ///
@@ -28,7 +27,13 @@ pub struct Args {
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let tool = Tool::load(compiler)?;
-    let bytes = tool.compose_bytes("pyforge-tool.wasm", crate::tool::TOOL_WASM, &[], &[CLANG.to_string()], Some(NO_COMPILER))?;
+    let bytes = tool.compose_bytes(
+        "pyforge-tool.wasm",
+        crate::tool::TOOL_WASM,
+        &[],
+        &[CLANG.to_string()],
+        Some(NO_COMPILER),
+    )?;
     let bytes = match bytes {
         Ok(b) => b,
         Err(rendered) => {
@@ -36,7 +41,8 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    crate::tool::write_atomic(&args.output, &bytes).with_context(|| format!("failed to write `{}`", args.output.display()))?;
+    crate::tool::write_atomic(&args.output, &bytes)
+        .with_context(|| format!("failed to write `{}`", args.output.display()))?;
     println!("wrote {} ({} bytes)", args.output.display(), bytes.len());
     Ok(0)
 }
