@@ -77,6 +77,28 @@ fn unsatisfied_import_is_an_error() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The tool sees only the current directory: a path outside it is refused by the host with
+/// an explanation, and an absolute path inside it works.
+fn paths_outside_cwd_are_refused() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    t::copy_tree(&t::root().join("tests/check/_template"), dir.path())?;
+    let out = t::run_native(dir.path(), &["check", "/"])?;
+    ensure(
+        out.status == 1 && out.stderr.contains("is outside the current directory"),
+        || out.render(),
+    )?;
+    let abs = dir.path().join("cpython-ext/_demo_cap");
+    let out = t::run_native(dir.path(), &["check", abs.to_str().unwrap()])?;
+    ensure(
+        out.status == 0
+            && out
+                .stdout
+                .contains("ok: cpython-ext/_demo_cap/pyforge-pkg.toml"),
+        || out.render(),
+    )?;
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let trials = vec![
@@ -84,6 +106,10 @@ fn main() {
         Trial::test(
             "unsatisfied_import_is_an_error",
             unsatisfied_import_is_an_error,
+        ),
+        Trial::test(
+            "paths_outside_cwd_are_refused",
+            paths_outside_cwd_are_refused,
         ),
     ];
     libtest_mimic::run(&args, trials).exit();

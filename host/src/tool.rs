@@ -216,3 +216,35 @@ fn load_component(engine: &Engine) -> anyhow::Result<Component> {
     }
     Ok(component)
 }
+
+/// Maps a path argument to the tool's view: the tool sees only the current directory (as
+/// `.`), so a path is given relative to it; an absolute path inside it is made relative, and
+/// one outside it is an error that says so.
+pub fn guest_path(arg: &str) -> anyhow::Result<String> {
+    let path = Path::new(arg);
+    let cwd = std::env::current_dir().context("failed to read the current directory")?;
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    // Resolve `..` lexically; the tool itself refuses symlinks that lead out.
+    let mut normal = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                normal.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    let rel = normal.strip_prefix(&cwd).map_err(|_| {
+        anyhow!(
+            "`{arg}` is outside the current directory `{}`; the tool component sees only the current directory: run pyforge from a directory that contains it",
+            cwd.display()
+        )
+    })?;
+    let rel = rel.to_string_lossy().into_owned();
+    Ok(if rel.is_empty() { ".".to_string() } else { rel })
+}

@@ -1,7 +1,7 @@
 //! `pyforge check`: runs the tool's `check` with the current directory preopened read-only.
 
 use crate::clang::CompilerArgs;
-use crate::tool::{Access, Tool};
+use crate::tool::{Access, Tool, guest_path};
 
 /// Check extension manifests against their files, WIT worlds, each other and the forges.
 ///
@@ -16,6 +16,8 @@ pub struct Args {
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let mut argv = vec!["check".to_string()];
-    argv.extend(args.paths);
+    for p in &args.paths {
+        argv.push(guest_path(p)?);
+    }
     Tool::load(compiler)?.run_cli(&argv, Access::ReadOnly)
 }

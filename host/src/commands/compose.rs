@@ -1,7 +1,7 @@
 //! `pyforge compose`: runs the tool's strict composer.
 
 use crate::clang::CompilerArgs;
-use crate::tool::{Access, Tool};
+use crate::tool::{Access, Tool, guest_path};
 
 /// Plug cap components into a component's imports (like `wac plug`, but strict).
 ///
@@ -24,13 +24,13 @@ pub struct Args {
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
-    let mut argv = vec!["compose".to_string(), args.socket];
+    let mut argv = vec!["compose".to_string(), guest_path(&args.socket)?];
     for p in args.plugs {
-        argv.extend(["--plug".to_string(), p]);
+        argv.extend(["--plug".to_string(), guest_path(&p)?]);
     }
     for s in args.stubs {
         argv.extend(["--stub".to_string(), s]);
     }
-    argv.extend(["-o".to_string(), args.output]);
+    argv.extend(["-o".to_string(), guest_path(&args.output)?]);
     Tool::load(compiler)?.run_cli(&argv, Access::ReadWrite)
 }

@@ -1,7 +1,7 @@
 //! `pyforge gen`: runs the tool's `gen` with the current directory preopened read-write.
 
 use crate::clang::CompilerArgs;
-use crate::tool::{Access, Tool};
+use crate::tool::{Access, Tool, guest_path};
 
 /// Regenerate an extension's C bindings (`gen/`) from its WIT world with wit-bindgen-c.
 ///
@@ -15,5 +15,6 @@ pub struct Args {
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
-    Tool::load(compiler)?.run_cli(&["gen".to_string(), args.capdir], Access::ReadWrite)
+    let capdir = guest_path(&args.capdir)?;
+    Tool::load(compiler)?.run_cli(&["gen".to_string(), capdir], Access::ReadWrite)
 }
