@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use wit_parser::{
-    PackageId, Resolve, SourceMap, Span, UnresolvedPackageGroup, WorldId, WorldItem, WorldKey,
-};
+use wit_parser::{PackageId, Resolve, SourceMap, Span, UnresolvedPackageGroup, WorldId, WorldItem, WorldKey};
 
 use crate::diag::{Diag, SourceFile};
 use crate::source::{self, Entry, Source};
@@ -34,16 +32,11 @@ type Texts = BTreeMap<String, SourceFile>;
 
 fn read_wit_files(src: &dyn Source, dir: &str, texts: &mut Texts) -> Result<SourceMap, Diag> {
     let mut map = SourceMap::new();
-    let names = src
-        .list(dir)
-        .map_err(|e| Diag::new(Some(dir), format!("failed to list WIT directory: {e}")))?;
+    let names = src.list(dir).map_err(|e| Diag::new(Some(dir), format!("failed to list WIT directory: {e}")))?;
     for name in names.iter().filter(|n| n.ends_with(".wit")) {
         let path = source::join(dir, name);
-        let bytes = src
-            .read(&path)
-            .map_err(|e| Diag::new(Some(&path), format!("failed to read WIT file: {e}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| Diag::new(Some(&path), "WIT file is not UTF-8"))?;
+        let bytes = src.read(&path).map_err(|e| Diag::new(Some(&path), format!("failed to read WIT file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(&path), "WIT file is not UTF-8"))?;
         map.push_str(&path, text.clone());
         texts.insert(path.clone(), SourceFile::new(path, text));
     }
@@ -58,33 +51,16 @@ fn parse(map: SourceMap, texts: &Texts, dir: &str) -> Result<UnresolvedPackageGr
 }
 
 /// A diagnostic at a wit-parser span.
-fn span_diag(
-    map: &SourceMap,
-    texts: &Texts,
-    span: Span,
-    what: &str,
-    message: &str,
-    dir: &str,
-) -> Diag {
+fn span_diag(map: &SourceMap, texts: &Texts, span: Span, what: &str, message: &str, dir: &str) -> Diag {
     let (first, rest) = message.split_once('\n').unwrap_or((message, ""));
-    let diag = match map
-        .resolve_span(span)
-        .and_then(|loc| Some((texts.get(loc.path)?, loc.range)))
-    {
-        Some((src, range)) => Diag::at(
-            src,
-            range.start..range.end.max(range.start + 1),
-            format!("{what}: {first}"),
-            "here",
-        ),
+    let diag = match map.resolve_span(span).and_then(|loc| Some((texts.get(loc.path)?, loc.range))) {
+        Some((src, range)) => {
+            Diag::at(src, range.start..range.end.max(range.start + 1), format!("{what}: {first}"), "here")
+        }
         None => Diag::new(Some(dir), format!("{what}: {first}")),
     };
-    let diag = diag.help("fix the WIT at this position (see https://component-model.bytecodealliance.org/design/wit.html)");
-    if rest.is_empty() {
-        diag
-    } else {
-        diag.detail(rest.to_string())
-    }
+    let diag = diag.help("fix the WIT at this position");
+    if rest.is_empty() { diag } else { diag.detail(rest.to_string()) }
 }
 
 /// Loads the WIT package in `dir` (and its `deps/`) and selects `world` (or the only world).
@@ -121,14 +97,7 @@ pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve
     let mut resolve = Resolve::new();
     let pkg: PackageId = resolve.push_groups(main, deps).map_err(|e| {
         let message = e.kind().to_string();
-        span_diag(
-            &resolve.source_map,
-            &texts,
-            e.kind().span(),
-            "invalid WIT",
-            &message,
-            dir,
-        )
+        span_diag(&resolve.source_map, &texts, e.kind().span(), "invalid WIT", &message, dir)
     })?;
     let world = resolve.select_world(&[pkg], world).map_err(|e| {
         Diag::new(Some(dir), format!("cannot pick the world: {e:#}"))
@@ -154,9 +123,7 @@ pub fn imports(resolve: &Resolve, world: WorldId) -> Result<Vec<Import>, String>
                 });
             }
             (WorldKey::Name(name), WorldItem::Interface { .. }) => {
-                return Err(format!(
-                    "the world imports an inline interface `{name}`; caps provide named interfaces"
-                ));
+                return Err(format!("the world imports an inline interface `{name}`; caps provide named interfaces"));
             }
             (WorldKey::Name(name), WorldItem::Function(_)) => {
                 return Err(format!(
@@ -173,9 +140,5 @@ pub fn imports(resolve: &Resolve, world: WorldId) -> Result<Vec<Import>, String>
 
 /// The world's exports, by name (an extension world must not export anything).
 pub fn exports(resolve: &Resolve, world: WorldId) -> Vec<String> {
-    resolve.worlds[world]
-        .exports
-        .keys()
-        .map(|k| resolve.name_world_key(k))
-        .collect()
+    resolve.worlds[world].exports.keys().map(|k| resolve.name_world_key(k)).collect()
 }
