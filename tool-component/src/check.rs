@@ -33,11 +33,7 @@ pub struct Report {
 /// dirs); none means every `cpython-ext/*/pyforge-pkg.toml`.
 fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> Vec<String> {
     let mut dirs = BTreeSet::new();
-    let given: Vec<String> = if paths.is_empty() {
-        vec![EXT_ROOT.to_string()]
-    } else {
-        paths.to_vec()
-    };
+    let given: Vec<String> = if paths.is_empty() { vec![EXT_ROOT.to_string()] } else { paths.to_vec() };
     for path in &given {
         let path = path.trim_end_matches('/');
         let path = path.strip_prefix("./").unwrap_or(path);
@@ -53,18 +49,9 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
                 };
                 diags.push(Diag::new(Some(path), format!("`{path}` does not exist")).help(help));
             }
-            Entry::File | Entry::Symlink(_)
-                if path == MANIFEST || path.ends_with(&format!("/{MANIFEST}")) =>
-            {
-                let dir = path
-                    .strip_suffix(MANIFEST)
-                    .unwrap_or("")
-                    .trim_end_matches('/');
-                dirs.insert(if dir.is_empty() {
-                    ".".to_string()
-                } else {
-                    dir.to_string()
-                });
+            Entry::File | Entry::Symlink(_) if path == MANIFEST || path.ends_with(&format!("/{MANIFEST}")) => {
+                let dir = path.strip_suffix(MANIFEST).unwrap_or("").trim_end_matches('/');
+                dirs.insert(if dir.is_empty() { ".".to_string() } else { dir.to_string() });
             }
             Entry::File | Entry::Symlink(_) => {
                 diags.push(
@@ -82,20 +69,12 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
                     .unwrap_or_default()
                     .into_iter()
                     .map(|n| source::join(path, &n))
-                    .filter(|d| {
-                        src.entry(d) == Entry::Dir
-                            && src.entry(&source::join(d, MANIFEST)) != Entry::Missing
-                    })
+                    .filter(|d| src.entry(d) == Entry::Dir && src.entry(&source::join(d, MANIFEST)) != Entry::Missing)
                     .collect();
                 if found.is_empty() {
                     diags.push(
-                        Diag::new(
-                            Some(path),
-                            format!("no `{MANIFEST}` in `{path}` or its subdirectories"),
-                        )
-                        .help(format!(
-                            "create `{path}/<ext>/{MANIFEST}` (see README: \"The manifest\")"
-                        )),
+                        Diag::new(Some(path), format!("no `{MANIFEST}` in `{path}` or its subdirectories"))
+                            .help(format!("create `{path}/<ext>/{MANIFEST}` (see README: \"The manifest\")")),
                     );
                 }
                 dirs.extend(found);
@@ -160,14 +139,20 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
     let exports = wit::exports(&resolve, world);
     if !exports.is_empty() {
         diags.push(
-            Diag::new(Some(&world_file), format!("world `{world_name}` exports {}; an extension's world only imports", exports.join(", ")))
-                .help("remove the `export` lines: the extension is linked into python.wasm and consumes caps"),
+            Diag::new(
+                Some(&world_file),
+                format!("world `{world_name}` exports {}; an extension's world only imports", exports.join(", ")),
+            )
+            .help("remove the `export` lines: the extension is linked into python.wasm and consumes caps"),
         );
     }
     let imports = match wit::imports(&resolve, world) {
         Ok(i) => i,
         Err(e) => {
-            diags.push(Diag::new(Some(&world_file), e).help("import a named interface from a package, e.g. `import pyforge:zlib/deflate@0.1.0;`"));
+            diags.push(
+                Diag::new(Some(&world_file), e)
+                    .help("import a named interface from a package, e.g. `import pyforge:zlib/deflate@0.1.0;`"),
+            );
             return Vec::new();
         }
     };
@@ -179,19 +164,12 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
         if let Some(f) = field
             && &f.value != want
         {
-            let key = if want.ends_with(".c") {
-                "gen_import_c"
-            } else {
-                "gen_import_obj"
-            };
+            let key = if want.ends_with(".c") { "gen_import_c" } else { "gen_import_obj" };
             diags.push(
                 Diag::at(
                     &m.file,
                     f.span.clone(),
-                    format!(
-                        "`{key}` is `{}` but world `{world_name}` generates `{want}`",
-                        f.value
-                    ),
+                    format!("`{key}` is `{}` but world `{world_name}` generates `{want}`", f.value),
                     "does not match the world",
                 )
                 .help(format!("set `{key} = \"{want}\"`")),
@@ -205,20 +183,10 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
             let gen_dir = source::join(&m.dir, &m.gen_dir.value);
             let stale = r#gen::stale(src, &gen_dir, &files);
             if !stale.is_empty() {
-                let list = stale
-                    .iter()
-                    .map(|(n, why)| format!("`{n}` {why}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let list = stale.iter().map(|(n, why)| format!("`{n}` {why}")).collect::<Vec<_>>().join("; ");
                 diags.push(
-                    Diag::new(
-                        Some(&gen_dir),
-                        format!("generated bindings are stale: {list}"),
-                    )
-                    .help(format!(
-                        "run `pyforge gen {}` and commit `{gen_dir}`",
-                        m.dir
-                    )),
+                    Diag::new(Some(&gen_dir), format!("generated bindings are stale: {list}"))
+                        .help(format!("run `pyforge gen {}` and commit `{gen_dir}`", m.dir)),
                 );
             }
         }
@@ -240,11 +208,7 @@ fn check_c_file(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) {
     if !defines_function(&text, &symbol) {
         let others: Vec<&str> = text
             .match_indices("PyInit_")
-            .filter_map(|(i, _)| {
-                text[i..]
-                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .next()
-            })
+            .filter_map(|(i, _)| text[i..].split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next())
             .filter(|s| *s != symbol)
             .collect();
         let help = match others.first() {
@@ -269,10 +233,7 @@ fn check_c_file(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) {
 /// Whether `text` has `name(…) {` (a definition; a prototype ends in `;`).
 fn defines_function(text: &str, name: &str) -> bool {
     text.match_indices(name).any(|(i, _)| {
-        let before_ok = text[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+        let before_ok = text[..i].chars().next_back().is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
         let rest = text[i + name.len()..].trim_start();
         if !before_ok || !rest.starts_with('(') {
             return false;
@@ -287,23 +248,13 @@ fn defines_function(text: &str, name: &str) -> bool {
 /// `[[capabilities.required]]` must equal the world's imports, versions included.
 fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags: &mut Vec<Diag>) {
     for import in imports {
-        let Some(req) = m
-            .required
-            .iter()
-            .find(|r| r.interface.value == import.interface)
-        else {
-            let version = import
-                .version
-                .as_ref()
-                .map_or(String::new(), |v| format!("\nversion = \"{v}\""));
+        let Some(req) = m.required.iter().find(|r| r.interface.value == import.interface) else {
+            let version = import.version.as_ref().map_or(String::new(), |v| format!("\nversion = \"{v}\""));
             diags.push(
                 Diag::at(
                     &m.file,
                     m.capabilities_span.clone(),
-                    format!(
-                        "world imports `{}` but the manifest does not require it",
-                        import.id()
-                    ),
+                    format!("world imports `{}` but the manifest does not require it", import.id()),
                     "no entry for it",
                 )
                 .help(format!(
@@ -314,16 +265,17 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
             );
             continue;
         };
-        let wit_version = import
-            .version
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let wit_version = import.version.as_ref().map(ToString::to_string).unwrap_or_default();
         if req.version.value != wit_version {
             let mut d = Diag::at(
                 &m.file,
                 req.version.span.clone(),
-                format!("`{}` is required at version {} but the WIT package is version {}", import.interface, req.version.value, if wit_version.is_empty() { "(none)".into() } else { wit_version.clone() }),
+                format!(
+                    "`{}` is required at version {} but the WIT package is version {}",
+                    import.interface,
+                    req.version.value,
+                    if wit_version.is_empty() { "(none)".into() } else { wit_version.clone() }
+                ),
                 "version differs from the WIT",
             )
             .help(format!("set `version = \"{wit_version}\"` here, or import the version you mean in `{world_file}`"));
@@ -356,10 +308,16 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
                 Diag::at(
                     &m.file,
                     req.interface.span.clone(),
-                    format!("the manifest requires `{}` but the world in `{world_file}` does not import it", req.interface.value),
+                    format!(
+                        "the manifest requires `{}` but the world in `{world_file}` does not import it",
+                        req.interface.value
+                    ),
                     "not imported by the world",
                 )
-                .help(format!("add `import {}@{};` to the world, or remove this entry", req.interface.value, req.version.value)),
+                .help(format!(
+                    "add `import {}@{};` to the world, or remove this entry",
+                    req.interface.value, req.version.value
+                )),
             );
         }
     }
@@ -375,10 +333,7 @@ fn check_together(manifests: &[Manifest], diags: &mut Vec<Diag>) {
                 Diag::at(
                     &m.file,
                     m.name.span.clone(),
-                    format!(
-                        "package name `{}` is also used by `{}`",
-                        m.name.value, first.file.name
-                    ),
+                    format!("package name `{}` is also used by `{}`", m.name.value, first.file.name),
                     "duplicate name",
                 )
                 .help("give each extension its own `[package] name`"),
@@ -386,8 +341,13 @@ fn check_together(manifests: &[Manifest], diags: &mut Vec<Diag>) {
         }
         if let Some(first) = modules.insert(&m.module_name.value, m) {
             diags.push(
-                Diag::at(&m.file, m.module_name.span.clone(), format!("C module `{}` is also built by `{}`", m.module_name.value, first.file.name), "duplicate module")
-                    .help("give each extension its own `module_name`; the inittab holds one entry per name"),
+                Diag::at(
+                    &m.file,
+                    m.module_name.span.clone(),
+                    format!("C module `{}` is also built by `{}`", m.module_name.value, first.file.name),
+                    "duplicate module",
+                )
+                .help("give each extension its own `module_name`; the inittab holds one entry per name"),
             );
         }
     }
@@ -418,10 +378,7 @@ fn check_forges(
                         format!("gating names forge `{}`, which is not defined", name.value),
                         "no such forge",
                     )
-                    .help(format!(
-                        "use one of the forges in {where_}: {}",
-                        forges.join(", ")
-                    )),
+                    .help(format!("use one of the forges in {where_}: {}", forges.join(", "))),
                 );
             }
         }
@@ -439,10 +396,7 @@ fn check_forges(
                         Diag::at(
                             file,
                             ext.span.clone(),
-                            format!(
-                                "forge `{}` lists extension `{}`, which does not exist",
-                                forge.name, ext.value
-                            ),
+                            format!("forge `{}` lists extension `{}`, which does not exist", forge.name, ext.value),
                             "no such extension",
                         )
                         .help(format!(
@@ -461,8 +415,19 @@ fn check_forges(
                 if let Some(first) = provided.get(p.module.value.as_str()) {
                     if first.name.value != m.name.value {
                         diags.push(
-                            Diag::at(&m.file, p.module.span.clone(), format!("module `{}` is also provided by `{}` in forge `{}`", p.module.value, first.name.value, forge.name), "provided twice")
-                                .help(format!("drop one of the two, or keep them apart with `[gating] exclude_forges = [\"{}\"]`", forge.name)),
+                            Diag::at(
+                                &m.file,
+                                p.module.span.clone(),
+                                format!(
+                                    "module `{}` is also provided by `{}` in forge `{}`",
+                                    p.module.value, first.name.value, forge.name
+                                ),
+                                "provided twice",
+                            )
+                            .help(format!(
+                                "drop one of the two, or keep them apart with `[gating] exclude_forges = [\"{}\"]`",
+                                forge.name
+                            )),
                         );
                     }
                 } else {
@@ -479,11 +444,7 @@ fn all_package_names(src: &dyn Source) -> Vec<String> {
         .unwrap_or_default()
         .into_iter()
         .filter_map(|d| {
-            let text = String::from_utf8(
-                src.read(&source::join(&source::join(EXT_ROOT, &d), MANIFEST))
-                    .ok()?,
-            )
-            .ok()?;
+            let text = String::from_utf8(src.read(&source::join(&source::join(EXT_ROOT, &d), MANIFEST)).ok()?).ok()?;
             let v: toml::Value = toml::from_str(&text).ok()?;
             Some(v.get("package")?.get("name")?.as_str()?.to_string())
         })
@@ -519,37 +480,19 @@ mod tests {
         let mut all = Vec::new();
         files(&template(), "", &mut all);
         let report = check(&Memory::new(all.clone()), &[]);
-        assert!(
-            report.diagnostics.is_empty(),
-            "{:?}",
-            report
-                .diagnostics
-                .iter()
-                .map(Diag::render)
-                .collect::<Vec<_>>()
-        );
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics.iter().map(Diag::render).collect::<Vec<_>>());
         assert_eq!(report.extensions.len(), 1);
-        assert_eq!(
-            report.extensions[0].imports,
-            ["pyforge:demo/checksum@0.1.0"]
-        );
+        assert_eq!(report.extensions[0].imports, ["pyforge:demo/checksum@0.1.0"]);
 
         // Break the WIT: the staleness check and the summary both react.
         for (path, bytes) in &mut all {
             if path.ends_with("checksum.wit") {
-                *bytes = String::from_utf8(bytes.clone())
-                    .unwrap()
-                    .replace("crc32: func", "crc: func")
-                    .into_bytes();
+                *bytes = String::from_utf8(bytes.clone()).unwrap().replace("crc32: func", "crc: func").into_bytes();
             }
         }
         let report = check(&Memory::new(all), &[]);
         assert_eq!(report.diagnostics.len(), 1);
-        assert!(
-            report.diagnostics[0]
-                .message
-                .starts_with("generated bindings are stale")
-        );
+        assert!(report.diagnostics[0].message.starts_with("generated bindings are stale"));
 
         // Disk, from the template's directory, agrees with the first verdict.
         std::env::set_current_dir(template()).unwrap();
@@ -559,14 +502,8 @@ mod tests {
 
     #[test]
     fn c_definitions() {
-        assert!(defines_function(
-            "PyMODINIT_FUNC\nPyInit_x(void)\n{\n}",
-            "PyInit_x"
-        ));
-        assert!(!defines_function(
-            "PyMODINIT_FUNC PyInit_x(void);",
-            "PyInit_x"
-        ));
+        assert!(defines_function("PyMODINIT_FUNC\nPyInit_x(void)\n{\n}", "PyInit_x"));
+        assert!(!defines_function("PyMODINIT_FUNC PyInit_x(void);", "PyInit_x"));
         assert!(!defines_function("PyInit_xy(void) {}", "PyInit_x"));
         assert!(!defines_function("aPyInit_x(void) {}", "PyInit_x"));
     }

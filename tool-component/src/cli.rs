@@ -90,30 +90,15 @@ pub fn main() -> i32 {
             let report = check::check(&crate::source::Disk, &paths);
             let mut out = std::io::stdout().lock();
             for e in &report.extensions {
-                let provides = if e.provides.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    e.provides.join(", ")
-                };
-                let imports = if e.imports.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    e.imports.join(", ")
-                };
-                let _ = writeln!(
-                    out,
-                    "ok: {} ({}): provides {provides}; imports {imports}",
-                    e.manifest, e.name
-                );
+                let provides = if e.provides.is_empty() { "nothing".to_string() } else { e.provides.join(", ") };
+                let imports = if e.imports.is_empty() { "nothing".to_string() } else { e.imports.join(", ") };
+                let _ = writeln!(out, "ok: {} ({}): provides {provides}; imports {imports}", e.manifest, e.name);
             }
             drop(out);
             print_diags(&report.diagnostics);
             let n = report.diagnostics.len();
             if n == 0 {
-                println!(
-                    "checked {}: no problems",
-                    plural(report.extensions.len(), "extension", "extensions")
-                );
+                println!("checked {}: no problems", plural(report.extensions.len(), "extension", "extensions"));
                 0
             } else {
                 eprintln!("error: check found {}", plural(n, "problem", "problems"));
@@ -146,26 +131,14 @@ pub fn main() -> i32 {
                 1
             }
         },
-        Command::Compose {
-            socket,
-            plugs,
-            stubs,
-            stub_message,
-            output,
-        } => {
+        Command::Compose { socket, plugs, stubs, stub_message, output } => {
             let read = |p: &PathBuf| -> Result<compose::Input, Diag> {
                 let name = p.display().to_string();
                 std::fs::read(p)
-                    .map(|bytes| compose::Input {
-                        name: name.clone(),
-                        bytes,
-                    })
+                    .map(|bytes| compose::Input { name: name.clone(), bytes })
                     .map_err(|e| Diag::new(Some(&name), format!("failed to read component: {e}")))
             };
-            let inputs = std::iter::once(&socket)
-                .chain(&plugs)
-                .map(read)
-                .collect::<Result<Vec<_>, _>>();
+            let inputs = std::iter::once(&socket).chain(&plugs).map(read).collect::<Result<Vec<_>, _>>();
             let inputs = match inputs {
                 Ok(i) => i,
                 Err(d) => {
@@ -174,39 +147,22 @@ pub fn main() -> i32 {
                 }
             };
             match compose::compose_with(&inputs[0], &inputs[1..], &stubs, stub_message.as_deref()) {
-                Ok(bytes) => match write_atomic(&output, &bytes) {
+                Ok(bytes) => match crate::source::write_atomic(&output, &bytes) {
                     Ok(()) => {
                         println!("wrote {} ({} bytes)", output.display(), bytes.len());
                         0
                     }
                     Err(e) => {
-                        print_diags(&[Diag::new(
-                            Some(&output.display().to_string()),
-                            format!("failed to write: {e}"),
-                        )]);
+                        print_diags(&[Diag::new(Some(&output.display().to_string()), format!("failed to write: {e}"))]);
                         1
                     }
                 },
                 Err(d) => {
                     print_diags(&d);
-                    eprintln!(
-                        "error: composition failed with {}",
-                        plural(d.len(), "problem", "problems")
-                    );
+                    eprintln!("error: composition failed with {}", plural(d.len(), "problem", "problems"));
                     1
                 }
             }
         }
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }

@@ -62,26 +62,18 @@ pub fn compose_with(
 ) -> Result<Vec<u8>, Vec<Diag>> {
     let mut plugs = plugs.to_vec();
     for iface in stubs {
-        let bytes =
-            stub::stub_for_import(&socket.bytes, iface, stub_message).map_err(|d| vec![d])?;
-        plugs.push(Input {
-            name: format!("stub of `{iface}`"),
-            bytes,
-        });
+        let bytes = stub::stub_for_import(&socket.bytes, iface, stub_message).map_err(|d| vec![d])?;
+        plugs.push(Input { name: format!("stub of `{iface}`"), bytes });
     }
 
     let mut graph = CompositionGraph::new();
-    let register =
-        |graph: &mut CompositionGraph, key: &str, input: &Input| -> Result<PackageId, Diag> {
-            let pkg = Package::from_bytes(key, None, input.bytes.clone(), graph.types_mut())
-                .map_err(|e| {
-                    Diag::new(Some(&input.name), format!("not a valid component: {e:#}"))
-                        .help("pass a WebAssembly component (not a core module)")
-                })?;
-            graph
-                .register_package(pkg)
-                .map_err(|e| Diag::new(Some(&input.name), format!("{e:#}")))
-        };
+    let register = |graph: &mut CompositionGraph, key: &str, input: &Input| -> Result<PackageId, Diag> {
+        let pkg = Package::from_bytes(key, None, input.bytes.clone(), graph.types_mut()).map_err(|e| {
+            Diag::new(Some(&input.name), format!("not a valid component: {e:#}"))
+                .help("pass a WebAssembly component (not a core module)")
+        })?;
+        graph.register_package(pkg).map_err(|e| Diag::new(Some(&input.name), format!("{e:#}")))
+    };
     let socket_id = register(&mut graph, "socket", socket).map_err(|d| vec![d])?;
     let mut plug_ids = Vec::new();
     for (i, p) in plugs.iter().enumerate() {
@@ -89,27 +81,19 @@ pub fn compose_with(
     }
 
     let socket_inst = graph.instantiate(socket_id);
-    let socket_imports: IndexMap<String, ItemKind> =
-        graph.types()[graph[socket_id].ty()].imports.clone();
+    let socket_imports: IndexMap<String, ItemKind> = graph.types()[graph[socket_id].ty()].imports.clone();
     let mut satisfied: IndexMap<String, usize> = IndexMap::new();
     let mut plug_insts: Vec<Option<NodeId>> = vec![None; plugs.len()];
     let mut used_plug = vec![false; plugs.len()];
     let mut diags = Vec::new();
 
     for (pi, &pid) in plug_ids.iter().enumerate() {
-        let exports: Vec<(String, ItemKind)> = graph.types()[graph[pid].ty()]
-            .exports
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
+        let exports: Vec<(String, ItemKind)> =
+            graph.types()[graph[pid].ty()].exports.iter().map(|(k, v)| (k.clone(), *v)).collect();
         for (export_name, export_ty) in exports {
             let Some((import_name, import_ty)) = socket_imports
                 .get_key_value(&export_name)
-                .or_else(|| {
-                    socket_imports
-                        .iter()
-                        .find(|(i, _)| compatible(&export_name, i))
-                })
+                .or_else(|| socket_imports.iter().find(|(i, _)| compatible(&export_name, i)))
                 .map(|(k, v)| (k.clone(), *v))
             else {
                 continue;
@@ -121,8 +105,11 @@ pub fn compose_with(
             let mut checker = SubtypeChecker::new(&mut cache);
             if let Err(e) = checker.is_subtype(export_ty, graph.types(), import_ty, graph.types()) {
                 diags.push(
-                    Diag::new(Some(&plugs[pi].name), format!("export `{export_name}` does not match the socket's import `{import_name}`: {e:#}"))
-                        .help("rebuild the cap against the same WIT the extension imports"),
+                    Diag::new(
+                        Some(&plugs[pi].name),
+                        format!("export `{export_name}` does not match the socket's import `{import_name}`: {e:#}"),
+                    )
+                    .help("rebuild the cap against the same WIT the extension imports"),
                 );
                 continue;
             }
@@ -139,10 +126,7 @@ pub fn compose_with(
     }
 
     // Strictness: every non-WASI import of the socket is satisfied.
-    for name in socket_imports
-        .keys()
-        .filter(|n| !is_wasi(n) && !satisfied.contains_key(*n))
-    {
+    for name in socket_imports.keys().filter(|n| !is_wasi(n) && !satisfied.contains_key(*n)) {
         let near: Vec<String> = plug_ids
             .iter()
             .zip(&plugs)
@@ -152,26 +136,17 @@ pub fn compose_with(
                     .keys()
                     .filter(|e| {
                         split_version(e).0 == split_version(name).0
-                            || split_version(e).0.split('/').next()
-                                == split_version(name).0.split('/').next()
+                            || split_version(e).0.split('/').next() == split_version(name).0.split('/').next()
                     })
                     .map(|e| format!("`{e}` (exported by `{}`)", p.name))
                     .collect::<Vec<_>>()
             })
             .collect();
-        let mut d = Diag::new(
-            Some(&socket.name),
-            format!("import `{name}` is not satisfied by any plug"),
-        );
+        let mut d = Diag::new(Some(&socket.name), format!("import `{name}` is not satisfied by any plug"));
         d = if near.is_empty() {
-            d.help(format!(
-                "plug a cap component that exports `{name}`, or stub it with `--stub {name}`"
-            ))
+            d.help(format!("plug a cap component that exports `{name}`, or stub it with `--stub {name}`"))
         } else {
-            d.help(format!(
-                "near matches: {}; rebuild the cap for `{name}` or stub it",
-                near.join(", ")
-            ))
+            d.help(format!("near matches: {}; rebuild the cap for `{name}` or stub it", near.join(", ")))
         };
         diags.push(d);
     }
@@ -188,11 +163,7 @@ pub fn compose_with(
         if !used_plug[pi] {
             continue;
         }
-        for name in graph.types()[graph[pid].ty()]
-            .imports
-            .keys()
-            .filter(|n| !is_wasi(n))
-        {
+        for name in graph.types()[graph[pid].ty()].imports.keys().filter(|n| !is_wasi(n)) {
             diags.push(
                 Diag::new(
                     Some(&plugs[pi].name),
@@ -206,42 +177,24 @@ pub fn compose_with(
         return Err(diags);
     }
 
-    let socket_exports: Vec<String> = graph.types()[graph[socket_id].ty()]
-        .exports
-        .keys()
-        .cloned()
-        .collect();
+    let socket_exports: Vec<String> = graph.types()[graph[socket_id].ty()].exports.keys().cloned().collect();
     for name in socket_exports {
         let export = graph
             .alias_instance_export(socket_inst, &name)
             .map_err(|e| vec![Diag::new(Some(&socket.name), format!("{e:#}"))])?;
-        graph
-            .export(export, &name)
-            .map_err(|e| vec![Diag::new(Some(&socket.name), format!("{e:#}"))])?;
+        graph.export(export, &name).map_err(|e| vec![Diag::new(Some(&socket.name), format!("{e:#}"))])?;
     }
     let bytes = graph
-        .encode(EncodeOptions {
-            define_components: true,
-            validate: true,
-            processor: None,
-        })
-        .map_err(|e| {
-            vec![Diag::new(
-                None,
-                format!("failed to encode the composition: {e:#}"),
-            )]
-        })?;
+        .encode(EncodeOptions { define_components: true, validate: true, processor: None })
+        .map_err(|e| vec![Diag::new(None, format!("failed to encode the composition: {e:#}"))])?;
 
     // Belt and braces: read the result back and refuse any non-WASI import left.
     let left = component_imports(&bytes).map_err(|e| vec![Diag::new(None, e)])?;
     let left: Vec<_> = left.into_iter().filter(|n| !is_wasi(n)).collect();
     if !left.is_empty() {
         return Err(vec![
-            Diag::new(
-                None,
-                format!("the composition still imports {}", left.join(", ")),
-            )
-            .help("plug or stub these interfaces"),
+            Diag::new(None, format!("the composition still imports {}", left.join(", ")))
+                .help("plug or stub these interfaces"),
         ]);
     }
     Ok(bytes)
@@ -253,18 +206,11 @@ pub fn component_imports(bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut depth = 0;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         match payload.map_err(|e| format!("invalid component: {e}"))? {
-            wasmparser::Payload::ModuleSection { .. }
-            | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::ModuleSection { .. } | wasmparser::Payload::ComponentSection { .. } => depth += 1,
             wasmparser::Payload::End(_) => depth -= 1,
             wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
                 for import in reader {
-                    names.push(
-                        import
-                            .map_err(|e| format!("invalid component: {e}"))?
-                            .name
-                            .name
-                            .to_string(),
-                    );
+                    names.push(import.map_err(|e| format!("invalid component: {e}"))?.name.name.to_string());
                 }
             }
             _ => {}

@@ -8,9 +8,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::sync::Arc;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource, Report};
 
 /// A text file a diagnostic can point into.
 #[derive(Debug, Clone)]
@@ -23,10 +21,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        SourceFile {
-            name: name.into(),
-            text: text.into(),
-        }
+        SourceFile { name: name.into(), text: text.into() }
     }
 }
 
@@ -48,22 +43,11 @@ pub struct Diag {
 impl Diag {
     /// A problem about a file as a whole (or no file at all).
     pub fn new(file: Option<&str>, message: impl Into<String>) -> Self {
-        Diag {
-            message: message.into(),
-            file: file.map(str::to_string),
-            snippet: None,
-            help: None,
-            detail: None,
-        }
+        Diag { message: message.into(), file: file.map(str::to_string), snippet: None, help: None, detail: None }
     }
 
     /// A problem at `span` of `src`, with a short `label` under the span.
-    pub fn at(
-        src: &SourceFile,
-        span: Range<usize>,
-        message: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
+    pub fn at(src: &SourceFile, span: Range<usize>, message: impl Into<String>, label: impl Into<String>) -> Self {
         let len = src.text.len();
         let span = span.start.min(len)..span.end.min(len).max(span.start.min(len));
         Diag {
@@ -118,10 +102,7 @@ impl Diag {
         }
         let report = match (&self.snippet, &self.file) {
             (Some((text, span, label)), Some(file)) => {
-                let diag = diag.with_label(LabeledSpan::new_with_span(
-                    Some(label.clone()),
-                    span.clone(),
-                ));
+                let diag = diag.with_label(LabeledSpan::new_with_span(Some(label.clone()), span.clone()));
                 Report::new(diag).with_source_code(NamedSource::new(file.clone(), text.to_string()))
             }
             _ => Report::new(diag),

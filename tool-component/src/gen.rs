@@ -18,16 +18,8 @@ pub fn generate(mut resolve: Resolve, world: WorldId) -> Result<Vec<(String, Vec
     let name = resolve.worlds[world].name.clone();
     generator
         .generate(&mut resolve, world, &mut files)
-        .map_err(|e| {
-            Diag::new(
-                None,
-                format!("wit-bindgen-c failed for world `{name}`: {e:#}"),
-            )
-        })?;
-    let mut out: Vec<(String, Vec<u8>)> = files
-        .iter()
-        .map(|(n, b)| (n.to_string(), b.to_vec()))
-        .collect();
+        .map_err(|e| Diag::new(None, format!("wit-bindgen-c failed for world `{name}`: {e:#}")))?;
+    let mut out: Vec<(String, Vec<u8>)> = files.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
     out.sort();
     Ok(out)
 }
@@ -35,31 +27,20 @@ pub fn generate(mut resolve: Resolve, world: WorldId) -> Result<Vec<(String, Vec
 /// The file names [`generate`] writes for a world named `world`.
 pub fn file_names(world: &str) -> [String; 3] {
     let snake = world.replace('-', "_");
-    [
-        format!("{snake}.c"),
-        format!("{snake}.h"),
-        format!("{snake}_component_type.o"),
-    ]
+    [format!("{snake}.c"), format!("{snake}.h"), format!("{snake}_component_type.o")]
 }
 
 /// Generates the bindings of the extension at `dir` (the directory or its manifest) from its
 /// manifest and WIT, and writes them into its `gen_dir`; returns the paths written.
 pub fn gen_dir(dir: &str) -> Result<Vec<String>, Vec<Diag>> {
-    let dir = dir
-        .strip_suffix(manifest::MANIFEST)
-        .unwrap_or(dir)
-        .trim_end_matches('/');
+    let dir = dir.strip_suffix(manifest::MANIFEST).unwrap_or(dir).trim_end_matches('/');
     let dir = if dir.is_empty() { "." } else { dir };
     let m = manifest::load(&Disk, dir)?;
     let (resolve, world) = crate::wit::load(&Disk, &m.wit_dir.1, None).map_err(|d| vec![d])?;
     let files = generate(resolve, world).map_err(|d| vec![d])?;
     let gen_path = source::join(dir, &m.gen_dir.value);
-    write_files(&gen_path, &files).map_err(|e| {
-        vec![Diag::new(
-            Some(&gen_path),
-            format!("failed to write bindings: {e}"),
-        )]
-    })
+    write_files(&gen_path, &files)
+        .map_err(|e| vec![Diag::new(Some(&gen_path), format!("failed to write bindings: {e}"))])
 }
 
 /// Writes each file atomically (temporary file, then rename) into `dir`, creating it.
@@ -68,20 +49,14 @@ fn write_files(dir: &str, files: &[(String, Vec<u8>)]) -> std::io::Result<Vec<St
     let mut written = Vec::new();
     for (name, bytes) in files {
         let path = source::join(dir, name);
-        let tmp = source::join(dir, &format!(".{name}.tmp"));
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, &path)?;
+        source::write_atomic(std::path::Path::new(&path), bytes)?;
         written.push(path);
     }
     Ok(written)
 }
 
 /// Files of `dir` that differ from `files` (missing or different content).
-pub fn stale(
-    src: &dyn Source,
-    dir: &str,
-    files: &[(String, Vec<u8>)],
-) -> Vec<(String, &'static str)> {
+pub fn stale(src: &dyn Source, dir: &str, files: &[(String, Vec<u8>)]) -> Vec<(String, &'static str)> {
     files
         .iter()
         .filter_map(|(name, bytes)| {

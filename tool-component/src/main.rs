@@ -47,9 +47,7 @@ impl From<&diag::Diag> for Diagnostic {
     fn from(d: &diag::Diag) -> Self {
         Diagnostic {
             message: d.message.clone(),
-            location: d
-                .location()
-                .map(|(file, line, column)| Location { file, line, column }),
+            location: d.location().map(|(file, line, column)| Location { file, line, column }),
             help: d.help.clone(),
             rendered: d.render(),
         }
@@ -95,13 +93,9 @@ impl exports::bindgen::Guest for Toolchain {
 
     fn gen_files(wit: Vec<File>, world_name: Option<String>) -> Result<Vec<File>, Vec<Diagnostic>> {
         let mem = source::Memory::new(wit.into_iter().map(|f| (f.path, f.contents)));
-        let (resolve, world) =
-            wit::load(&mem, "", world_name.as_deref()).map_err(|d| diagnostics(&[d]))?;
+        let (resolve, world) = wit::load(&mem, "", world_name.as_deref()).map_err(|d| diagnostics(&[d]))?;
         let files = r#gen::generate(resolve, world).map_err(|d| diagnostics(&[d]))?;
-        Ok(files
-            .into_iter()
-            .map(|(path, contents)| File { path, contents })
-            .collect())
+        Ok(files.into_iter().map(|(path, contents)| File { path, contents }).collect())
     }
 }
 
@@ -111,23 +105,9 @@ impl exports::compose::Guest for Toolchain {
         plugs: Vec<exports::compose::Component>,
         options: exports::compose::Options,
     ) -> Result<Vec<u8>, Vec<Diagnostic>> {
-        let socket = compose::Input {
-            name: socket.name,
-            bytes: socket.bytes,
-        };
-        let plugs = plugs
-            .into_iter()
-            .map(|p| compose::Input {
-                name: p.name,
-                bytes: p.bytes,
-            })
-            .collect::<Vec<_>>();
-        compose::compose_with(
-            &socket,
-            &plugs,
-            &options.stubs,
-            options.stub_message.as_deref(),
-        )
-        .map_err(|d| diagnostics(&d))
+        let socket = compose::Input { name: socket.name, bytes: socket.bytes };
+        let plugs = plugs.into_iter().map(|p| compose::Input { name: p.name, bytes: p.bytes }).collect::<Vec<_>>();
+        compose::compose_with(&socket, &plugs, &options.stubs, options.stub_message.as_deref())
+            .map_err(|d| diagnostics(&d))
     }
 }

@@ -48,10 +48,7 @@ struct RawForge {
 
 /// One forge.
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "caps, stubs and output are read by `plan`/`build` (next step of the pipeline)"
-)]
+#[expect(dead_code, reason = "caps, stubs and output are read by `plan`/`build` (next step of the pipeline)")]
 pub struct Forge {
     pub name: String,
     /// Extension package names it takes, when listed explicitly.
@@ -60,7 +57,6 @@ pub struct Forge {
     pub caps: BTreeMap<String, Located>,
     pub stubs: Vec<Located>,
     pub output: Option<Located>,
-    pub span: std::ops::Range<usize>,
 }
 
 /// The project: its forges, and the project file when there is one.
@@ -82,23 +78,18 @@ impl Project {
                     caps: BTreeMap::new(),
                     stubs: Vec::new(),
                     output: None,
-                    span: 0..0,
                 }],
             });
         }
-        let bytes = src
-            .read(PROJECT)
-            .map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
+        let bytes =
+            src.read(PROJECT).map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
         let file = SourceFile::new(PROJECT, text);
-        let raw: RawProject =
-            toml::from_str(&file.text).map_err(|e| crate::manifest::toml_error(&file, &e))?;
+        let raw: RawProject = toml::from_str(&file.text).map_err(|e| crate::manifest::toml_error(&file, &e))?;
         let forges = raw
             .forge
             .into_iter()
             .map(|(name, f)| {
-                let span = f.span();
                 let f = f.into_inner();
                 Forge {
                     name,
@@ -106,7 +97,6 @@ impl Project {
                     caps: f.caps.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
                     stubs: f.stubs.iter().map(Into::into).collect(),
                     output: f.output.as_ref().map(Into::into),
-                    span,
                 }
             })
             .collect::<Vec<_>>();
@@ -114,10 +104,7 @@ impl Project {
             return Err(Diag::at(&file, 0..0, "the project has no `default` forge", "here")
                 .help("add a `[forge.default]` table; `pyforge build` and `run` use it when no forge is named"));
         }
-        Ok(Project {
-            file: Some(file),
-            forges,
-        })
+        Ok(Project { file: Some(file), forges })
     }
 
     /// Whether `ext` goes into `forge`: listed (or no list), gating allows it.

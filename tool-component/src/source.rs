@@ -36,6 +36,17 @@ pub fn join(base: &str, rel: &str) -> String {
     }
 }
 
+/// Writes `bytes` to `path` through a temporary file beside it and a rename, so a reader
+/// never sees a half-written file.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// The filesystem the component was given (its preopens).
 #[derive(Debug, Clone, Copy)]
 pub struct Disk;
@@ -48,9 +59,7 @@ impl Source for Disk {
     fn entry(&self, path: &str) -> Entry {
         match std::fs::symlink_metadata(disk_path(path)) {
             Ok(m) if m.file_type().is_symlink() => Entry::Symlink(
-                std::fs::read_link(disk_path(path))
-                    .map(|t| t.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
+                std::fs::read_link(disk_path(path)).map(|t| t.to_string_lossy().into_owned()).unwrap_or_default(),
             ),
             Ok(m) if m.is_dir() => Entry::Dir,
             Ok(_) => Entry::File,
@@ -94,16 +103,8 @@ impl Source for Memory {
         if self.files.contains_key(path) {
             return Entry::File;
         }
-        let prefix = if path.is_empty() || path == "." {
-            String::new()
-        } else {
-            format!("{path}/")
-        };
-        if self.files.keys().any(|k| k.starts_with(&prefix)) {
-            Entry::Dir
-        } else {
-            Entry::Missing
-        }
+        let prefix = if path.is_empty() || path == "." { String::new() } else { format!("{path}/") };
+        if self.files.keys().any(|k| k.starts_with(&prefix)) { Entry::Dir } else { Entry::Missing }
     }
 
     fn read(&self, path: &str) -> io::Result<Vec<u8>> {
@@ -115,11 +116,7 @@ impl Source for Memory {
 
     fn list(&self, dir: &str) -> io::Result<Vec<String>> {
         let dir = dir.trim_matches('/');
-        let prefix = if dir.is_empty() || dir == "." {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
+        let prefix = if dir.is_empty() || dir == "." { String::new() } else { format!("{dir}/") };
         let mut names: Vec<String> = self
             .files
             .keys()
@@ -150,14 +147,8 @@ pub enum PathError {
     #[error("`{0}` uses `\\`; manifest paths use `/`")]
     Backslash(String),
     /// A symlink on the way points outside the extension directory.
-    #[error(
-        "`{path}` goes through symlink `{link}` -> `{target}`, which points outside the extension directory"
-    )]
-    SymlinkEscapes {
-        path: String,
-        link: String,
-        target: String,
-    },
+    #[error("`{path}` goes through symlink `{link}` -> `{target}`, which points outside the extension directory")]
+    SymlinkEscapes { path: String, link: String, target: String },
     /// Too many symlinks on the way.
     #[error("`{0}` goes through too many symlinks")]
     SymlinkLoop(String),
@@ -177,10 +168,7 @@ pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
     if rel.starts_with('/') || rel.as_bytes().get(1) == Some(&b':') {
         return Err(PathError::Absolute(rel.to_string()));
     }
-    let parts: Vec<&str> = rel
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     if parts.contains(&"..") {
         return Err(PathError::ParentDir(rel.to_string()));
     }
@@ -192,16 +180,8 @@ pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
 
 /// Resolves `rel` inside the directory `root`, following symlinks only while they stay inside
 /// `root`. Returns the resolved path (joined onto `root`) and what is there.
-pub fn resolve_inside(
-    src: &dyn Source,
-    root: &str,
-    rel: &str,
-) -> Result<(String, Entry), PathError> {
-    let mut todo: Vec<String> = check_relative(rel)?
-        .iter()
-        .rev()
-        .map(|s| s.to_string())
-        .collect();
+pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String, Entry), PathError> {
+    let mut todo: Vec<String> = check_relative(rel)?.iter().rev().map(|s| s.to_string()).collect();
     let mut done: Vec<String> = Vec::new();
     let mut links = 0;
     while let Some(part) = todo.pop() {
@@ -220,11 +200,8 @@ pub fn resolve_inside(
                     return Err(PathError::SymlinkLoop(rel.to_string()));
                 }
                 let link = done.join("/");
-                let escapes = || PathError::SymlinkEscapes {
-                    path: rel.to_string(),
-                    link: link.clone(),
-                    target: target.clone(),
-                };
+                let escapes =
+                    || PathError::SymlinkEscapes { path: rel.to_string(), link: link.clone(), target: target.clone() };
                 if target.starts_with('/') || target.is_empty() {
                     return Err(escapes());
                 }
@@ -237,11 +214,7 @@ pub fn resolve_inside(
                         return Err(escapes());
                     }
                 }
-                for t in target
-                    .split('/')
-                    .filter(|p| !p.is_empty() && *p != ".")
-                    .rev()
-                {
+                for t in target.split('/').filter(|p| !p.is_empty() && *p != ".").rev() {
                     todo.push(t.to_string());
                 }
             }
@@ -261,47 +234,23 @@ mod tests {
     #[test]
     fn lexical_checks() {
         assert_eq!(check_relative("a/./b").unwrap(), ["a", "b"]);
-        assert!(matches!(
-            check_relative("../a"),
-            Err(PathError::ParentDir(_))
-        ));
-        assert!(matches!(
-            check_relative("a/../../b"),
-            Err(PathError::ParentDir(_))
-        ));
-        assert!(matches!(
-            check_relative("/etc/passwd"),
-            Err(PathError::Absolute(_))
-        ));
-        assert!(matches!(
-            check_relative("C:/x"),
-            Err(PathError::Absolute(_))
-        ));
-        assert!(matches!(
-            check_relative("a\\b"),
-            Err(PathError::Backslash(_))
-        ));
+        assert!(matches!(check_relative("../a"), Err(PathError::ParentDir(_))));
+        assert!(matches!(check_relative("a/../../b"), Err(PathError::ParentDir(_))));
+        assert!(matches!(check_relative("/etc/passwd"), Err(PathError::Absolute(_))));
+        assert!(matches!(check_relative("C:/x"), Err(PathError::Absolute(_))));
+        assert!(matches!(check_relative("a\\b"), Err(PathError::Backslash(_))));
         assert!(matches!(check_relative(""), Err(PathError::Empty)));
         assert!(matches!(check_relative("."), Err(PathError::Empty)));
     }
 
     #[test]
     fn memory_tree() {
-        let m = Memory::new([
-            ("ext/a.c".to_string(), vec![1]),
-            ("ext/wit/w.wit".to_string(), vec![2]),
-        ]);
+        let m = Memory::new([("ext/a.c".to_string(), vec![1]), ("ext/wit/w.wit".to_string(), vec![2])]);
         assert_eq!(m.entry("ext"), Entry::Dir);
         assert_eq!(m.entry("ext/a.c"), Entry::File);
         assert_eq!(m.entry("ext/b.c"), Entry::Missing);
         assert_eq!(m.list("ext").unwrap(), ["a.c", "wit"]);
-        assert_eq!(
-            resolve_inside(&m, "ext", "wit").unwrap(),
-            ("ext/wit".to_string(), Entry::Dir)
-        );
-        assert!(matches!(
-            resolve_inside(&m, "ext", "nope.c"),
-            Err(PathError::NotFound(_))
-        ));
+        assert_eq!(resolve_inside(&m, "ext", "wit").unwrap(), ("ext/wit".to_string(), Entry::Dir));
+        assert!(matches!(resolve_inside(&m, "ext", "nope.c"), Err(PathError::NotFound(_))));
     }
 }

@@ -19,36 +19,25 @@ const MESSAGE: usize = 64;
 /// Builds a stub exporting the interface `iface` as `socket` imports it (`ns:pkg/iface`, with
 /// or without version).
 pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Result<Vec<u8>, Diag> {
-    let decoded = wit_component::decode(socket)
-        .map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
+    let decoded =
+        wit_component::decode(socket).map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
     let (mut resolve, world) = match decoded {
         wit_component::DecodedWasm::Component(r, w) => (r, w),
         wit_component::DecodedWasm::WitPackage(..) => {
-            return Err(Diag::new(
-                None,
-                "the socket is a WIT package, not a component",
-            ));
+            return Err(Diag::new(None, "the socket is a WIT package, not a component"));
         }
     };
-    let found = resolve.worlds[world]
-        .imports
-        .iter()
-        .find_map(|(key, item)| match (key, item) {
-            (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
-                let name = resolve.id_of(*id)?;
-                (name == iface
-                    || compatible(&name, iface)
-                    || name.rsplit_once('@').map(|(n, _)| n) == Some(iface))
+    let found = resolve.worlds[world].imports.iter().find_map(|(key, item)| match (key, item) {
+        (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
+            let name = resolve.id_of(*id)?;
+            (name == iface || compatible(&name, iface) || name.rsplit_once('@').map(|(n, _)| n) == Some(iface))
                 .then(|| (key.clone(), item.clone(), *id, name))
-            }
-            _ => None,
-        });
+        }
+        _ => None,
+    });
     let Some((key, item, id, full_name)) = found else {
-        return Err(Diag::new(
-            None,
-            format!("cannot stub `{iface}`: the socket does not import it"),
-        )
-        .help("name an interface the socket imports (see `pyforge plan`)"));
+        return Err(Diag::new(None, format!("cannot stub `{iface}`: the socket does not import it"))
+            .help("name an interface the socket imports (see `pyforge plan`)"));
     };
     let message = message
         .map(str::to_string)
@@ -62,29 +51,15 @@ pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Res
     let stub_world = resolve.worlds.alloc(stub_world);
 
     let wat = stub_wat(&resolve, id, &full_name, &message);
-    let mut module = wat::parse_str(&wat).map_err(|e| {
-        Diag::new(
-            None,
-            format!("internal error: stub module does not assemble: {e}"),
-        )
-    })?;
-    wit_component::embed_component_metadata(
-        &mut module,
-        &resolve,
-        stub_world,
-        StringEncoding::UTF8,
-    )
-    .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")))?;
+    let mut module = wat::parse_str(&wat)
+        .map_err(|e| Diag::new(None, format!("internal error: stub module does not assemble: {e}")))?;
+    wit_component::embed_component_metadata(&mut module, &resolve, stub_world, StringEncoding::UTF8)
+        .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")))?;
     ComponentEncoder::default()
         .validate(true)
         .module(&module)
         .and_then(|e| e.encode())
-        .map_err(|e| {
-            Diag::new(
-                None,
-                format!("cannot build the stub for `{full_name}`: {e:#}"),
-            )
-        })
+        .map_err(|e| Diag::new(None, format!("cannot build the stub for `{full_name}`: {e:#}")))
 }
 
 fn wasm_type(t: &WasmType) -> &'static str {
@@ -100,11 +75,9 @@ fn wasm_type(t: &WasmType) -> &'static str {
 fn error_string_result(resolve: &Resolve, sizes: &SizeAlign, ty: Option<&Type>) -> Option<usize> {
     let Some(Type::Id(id)) = ty else { return None };
     match &resolve.types[*id].kind {
-        TypeDefKind::Result(r) if r.err == Some(Type::String) => Some(
-            sizes
-                .payload_offset(Int::U8, [r.ok.as_ref(), r.err.as_ref()])
-                .size_wasm32(),
-        ),
+        TypeDefKind::Result(r) if r.err == Some(Type::String) => {
+            Some(sizes.payload_offset(Int::U8, [r.ok.as_ref(), r.err.as_ref()]).size_wasm32())
+        }
         TypeDefKind::Type(t) => error_string_result(resolve, sizes, Some(t)),
         _ => None,
     }
@@ -120,16 +93,8 @@ fn stub_wat(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: &st
     let _ = writeln!(wat, "  (global $heap (mut i32) (i32.const {heap}))");
     for (name, func) in &resolve.interfaces[iface].functions {
         let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
-        let params: String = sig
-            .params
-            .iter()
-            .map(|t| format!(" {}", wasm_type(t)))
-            .collect();
-        let results: String = sig
-            .results
-            .iter()
-            .map(|t| format!(" {}", wasm_type(t)))
-            .collect();
+        let params: String = sig.params.iter().map(|t| format!(" {}", wasm_type(t))).collect();
+        let results: String = sig.results.iter().map(|t| format!(" {}", wasm_type(t))).collect();
         let _ = writeln!(
             wat,
             "  (func ${full_name}.{name} (export \"{full_name}#{name}\") (param{params}) (result{results})",
