@@ -12,19 +12,12 @@ use anyhow::{Context as _, bail};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
 }
 
 fn artefact(env: &str, default: PathBuf, how: &str) -> PathBuf {
     let path = std::env::var_os(env).map(PathBuf::from).unwrap_or(default);
-    assert!(
-        path.exists(),
-        "missing test artefact `{}`: {how} (or set {env})",
-        path.display()
-    );
+    assert!(path.exists(), "missing test artefact `{}`: {how} (or set {env})", path.display());
     path
 }
 
@@ -32,36 +25,22 @@ fn artefact(env: &str, default: PathBuf, how: &str) -> PathBuf {
 pub fn cache() -> PathBuf {
     std::env::var_os("PYFORGE_CACHE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/pyforge")
-        })
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/pyforge"))
 }
 
 /// The native CLI.
 pub fn pyforge() -> PathBuf {
-    artefact(
-        "PYFORGE_BIN",
-        root().join("target/debug/pyforge"),
-        "run scripts/build.sh",
-    )
+    artefact("PYFORGE_BIN", root().join("target/debug/pyforge"), "run scripts/build.sh")
 }
 
 /// `pyforge-cli.wasm`.
 pub fn pyforge_cli_wasm() -> PathBuf {
-    artefact(
-        "PYFORGE_CLI_WASM",
-        root().join("target/pyforge-cli.wasm"),
-        "run scripts/build.sh",
-    )
+    artefact("PYFORGE_CLI_WASM", root().join("target/pyforge-cli.wasm"), "run scripts/build.sh")
 }
 
 /// The pinned wasmtime CLI.
 pub fn wasmtime() -> PathBuf {
-    artefact(
-        "PYFORGE_WASMTIME",
-        cache().join("bin/wasmtime"),
-        "run scripts/setup.sh",
-    )
+    artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/setup.sh")
 }
 
 /// What a process did.
@@ -75,18 +54,13 @@ pub struct Outcome {
 impl Outcome {
     /// The blessed text form.
     pub fn render(&self) -> String {
-        format!(
-            "exit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.status, self.stdout, self.stderr
-        )
+        format!("exit: {}\n--- stdout\n{}--- stderr\n{}", self.status, self.stdout, self.stderr)
     }
 }
 
 /// Runs `cmd` and captures what it did.
 pub fn run(cmd: &mut Command) -> anyhow::Result<Outcome> {
-    let out = cmd
-        .output()
-        .with_context(|| format!("failed to start {cmd:?}"))?;
+    let out = cmd.output().with_context(|| format!("failed to start {cmd:?}"))?;
     Ok(Outcome {
         status: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -94,32 +68,60 @@ pub fn run(cmd: &mut Command) -> anyhow::Result<Outcome> {
     })
 }
 
-/// Runs the native `pyforge` in `dir`.
+/// Runs the native `pyforge` in `dir`. The first call of a process first runs it once in an
+/// empty directory, so the one-time "compiling the tool component" note never lands in the
+/// output a test looks at.
 pub fn run_native(dir: &Path, args: &[&str]) -> anyhow::Result<Outcome> {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        if let Ok(empty) = tempfile::tempdir() {
+            let _ = Command::new(pyforge()).args(["check", "."]).current_dir(empty.path()).output();
+        }
+    });
     run(Command::new(pyforge()).args(args).current_dir(dir))
 }
 
-/// Precompiles `pyforge-cli.wasm` for the wasmtime CLI once per test process.
-pub fn precompiled_cli(scratch: &Path) -> anyhow::Result<PathBuf> {
-    let out = scratch.join("pyforge-cli.cwasm");
-    if !out.exists() {
-        let o = run(Command::new(wasmtime())
-            .arg("compile")
-            .arg(pyforge_cli_wasm())
-            .arg("-o")
-            .arg(&out))?;
-        if o.status != 0 {
-            bail!("wasmtime compile failed: {}", o.stderr);
-        }
-    }
-    Ok(out)
+/// `pyforge-cli.wasm` precompiled by the wasmtime CLI, once per test process, at
+/// `target/tests/pyforge-cli.cwasm` (written through a temporary file and a rename, so test
+/// processes running side by side never see half a file).
+pub fn precompiled_cli() -> anyhow::Result<PathBuf> {
+    static CWASM: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    CWASM
+        .get_or_init(|| {
+            let dir = root().join("target/tests");
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let out = dir.join("pyforge-cli.cwasm");
+            let tmp = dir.join(format!("pyforge-cli.{}.tmp", std::process::id()));
+            let o = run(Command::new(wasmtime()).arg("compile").arg(pyforge_cli_wasm()).arg("-o").arg(&tmp))
+                .map_err(|e| e.to_string())?;
+            if o.status != 0 {
+                return Err(format!("wasmtime compile failed: {}", o.stderr));
+            }
+            std::fs::rename(&tmp, &out).map_err(|e| e.to_string())?;
+            Ok(out)
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
-/// Runs `wasmtime run --dir . pyforge-cli.wasm ARGS` in `dir` (precompiled `cwasm`).
-pub fn run_wasmtime(dir: &Path, cwasm: &Path, args: &[&str]) -> anyhow::Result<Outcome> {
+/// A fresh copy of the example project (`tests/check/_template/`).
+pub fn project() -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    copy_tree(&root().join("tests/check/_template"), dir.path())?;
+    Ok(dir)
+}
+
+/// Fails the test with `msg` unless `cond`.
+pub fn ensure(cond: bool, msg: impl FnOnce() -> String) -> Result<(), libtest_mimic::Failed> {
+    if cond { Ok(()) } else { Err(msg().into()) }
+}
+
+/// Runs `wasmtime run --dir . pyforge-cli.wasm ARGS` in `dir` (precompiled once).
+pub fn run_wasmtime(dir: &Path, args: &[&str]) -> anyhow::Result<Outcome> {
+    let cwasm = precompiled_cli()?;
     run(Command::new(wasmtime())
         .args(["run", "--allow-precompiled", "--dir", "."])
-        .arg(cwasm)
+        .arg(&cwasm)
         .args(args)
         .current_dir(dir))
 }
@@ -150,21 +152,14 @@ pub fn assert_blessed(expected: &Path, actual: &str) -> anyhow::Result<()> {
         std::fs::write(expected, actual)?;
         return Ok(());
     }
-    let want = std::fs::read_to_string(expected).with_context(|| {
-        format!(
-            "no blessed `{}`; run with BLESS=1 to create it",
-            expected.display()
-        )
-    })?;
+    let want = std::fs::read_to_string(expected)
+        .with_context(|| format!("no blessed `{}`; run with BLESS=1 to create it", expected.display()))?;
     if want != actual {
         let diff = similar::TextDiff::from_lines(want.as_str(), actual)
             .unified_diff()
             .header("expected", "actual")
             .to_string();
-        bail!(
-            "output differs from `{}` (BLESS=1 to accept):\n{diff}",
-            expected.display()
-        );
+        bail!("output differs from `{}` (BLESS=1 to accept):\n{diff}", expected.display());
     }
     Ok(())
 }

@@ -1,1 +1,0 @@
-from _demo2_cap import crc32
