@@ -11,11 +11,7 @@ fn main() {
             // OUT_DIR is <target>/<profile>/build/<pkg>/out; the tool lives in
             // <target>/wasm32-wasip2/release/.
             let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-            let target = out
-                .ancestors()
-                .nth(4)
-                .expect("OUT_DIR is inside the target directory")
-                .to_path_buf();
+            let target = out.ancestors().nth(4).expect("OUT_DIR is inside the target directory").to_path_buf();
             target.join("wasm32-wasip2/release/pyforge-tool.wasm")
         }
     };

@@ -57,36 +57,17 @@ impl Clang {
             if let Some(r) = res {
                 prefix.push(format!("-resource-dir={}", r.display()));
             }
-            Clang {
-                found: Ok(Found {
-                    program,
-                    prefix,
-                    path: path.clone(),
-                }),
-            }
+            Clang { found: Ok(Found { program, prefix, path: path.clone() }) }
         };
         if let Some(cc) = &args.cc {
             return with(cc.clone(), args.sysroot.clone(), args.resource_dir.clone());
         }
         if let Some(sdk) = std::env::var_os("WASI_SDK_PATH").map(PathBuf::from) {
-            let sysroot = args
-                .sysroot
-                .clone()
-                .unwrap_or_else(|| sdk.join("share/wasi-sysroot"));
-            return with(
-                sdk.join("bin/clang"),
-                Some(sysroot),
-                args.resource_dir.clone(),
-            );
+            let sysroot = args.sysroot.clone().unwrap_or_else(|| sdk.join("share/wasi-sysroot"));
+            return with(sdk.join("bin/clang"), Some(sysroot), args.resource_dir.clone());
         }
-        let sysroot = args
-            .sysroot
-            .clone()
-            .unwrap_or_else(|| cache.join("wasi-sysroot"));
-        let res = args
-            .resource_dir
-            .clone()
-            .unwrap_or_else(|| cache.join("clang-19-resource"));
+        let sysroot = args.sysroot.clone().unwrap_or_else(|| cache.join("wasi-sysroot"));
+        let res = args.resource_dir.clone().unwrap_or_else(|| cache.join("clang-19-resource"));
         if sysroot.join("lib/wasm32-wasip2/libc.a").is_file() && res.is_dir() {
             return with(PathBuf::from("clang-19"), Some(sysroot), Some(res));
         }
@@ -105,26 +86,15 @@ impl Host for Clang {
         let mut cmd = Command::new(&found.program);
         cmd.args(&found.prefix).args(&args);
         let old = std::env::var_os("PATH").unwrap_or_default();
-        let paths = found
-            .path
-            .iter()
-            .cloned()
-            .chain(std::env::split_paths(&old));
+        let paths = found.path.iter().cloned().chain(std::env::split_paths(&old));
         if let Ok(joined) = std::env::join_paths(paths) {
             cmd.env("PATH", joined);
         }
         let out = cmd.output().map_err(|e| {
-            let hint = if e.kind() == std::io::ErrorKind::NotFound {
-                " (run `scripts/setup.sh`, or pass `--cc`)"
-            } else {
-                ""
-            };
+            let hint =
+                if e.kind() == std::io::ErrorKind::NotFound { " (run `scripts/setup.sh`, or pass `--cc`)" } else { "" };
             format!("failed to run `{}`: {e}{hint}", found.program.display())
         })?;
-        Ok(Completed {
-            status: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+        Ok(Completed { status: out.status.code().unwrap_or(-1), stdout: out.stdout, stderr: out.stderr })
     }
 }

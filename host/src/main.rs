@@ -22,10 +22,7 @@ pub struct Cli {
 }
 
 fn version() -> &'static str {
-    concat!(
-        env!("CARGO_PKG_VERSION"),
-        " (wasmtime 48.0.8, tool component embedded)"
-    )
+    concat!(env!("CARGO_PKG_VERSION"), " (wasmtime 48.0.8, tool component embedded)")
 }
 
 fn main() {

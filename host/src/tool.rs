@@ -42,10 +42,7 @@ pub struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -66,18 +63,13 @@ pub fn cache_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(p).join("pyforge");
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
     home.join(".cache").join("pyforge")
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::io::Write::write_all(&mut tmp, bytes)?;
@@ -88,33 +80,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 impl Tool {
     /// Loads the tool, precompiling it into the cache on first use.
     pub fn load(compiler: &CompilerArgs) -> anyhow::Result<Tool> {
-        let engine = Engine::new(&Config::new())
-            .map_err(|e| anyhow!(e))
-            .context("failed to create the wasmtime engine")?;
+        let engine =
+            Engine::new(&Config::new()).map_err(|e| anyhow!(e)).context("failed to create the wasmtime engine")?;
         let component = load_component(&engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
-        Generated::add_to_linker::<State, HasSelf<Clang>>(&mut linker, |s: &mut State| {
-            &mut s.clang
-        })
-        .map_err(|e| anyhow!(e))?;
-        Ok(Tool {
-            engine,
-            component,
-            linker,
-            clang: Clang::configure(compiler),
-        })
+        Generated::add_to_linker::<State, HasSelf<Clang>>(&mut linker, |s: &mut State| &mut s.clang)
+            .map_err(|e| anyhow!(e))?;
+        Ok(Tool { engine, component, linker, clang: Clang::configure(compiler) })
     }
 
     fn store(&self, wasi: WasiCtx) -> Store<State> {
-        Store::new(
-            &self.engine,
-            State {
-                wasi,
-                table: ResourceTable::new(),
-                clang: self.clang.clone(),
-            },
-        )
+        Store::new(&self.engine, State { wasi, table: ResourceTable::new(), clang: self.clang.clone() })
     }
 
     /// Runs the tool's command line (`wasi:cli/run`) with `args`, the current directory
@@ -156,23 +133,12 @@ impl Tool {
         stub_message: Option<&str>,
     ) -> anyhow::Result<Result<Vec<u8>, String>> {
         let mut store = self.store(WasiCtx::builder().inherit_stderr().build());
-        let tool = Generated::instantiate(&mut store, &self.component, &self.linker)
-            .map_err(|e| anyhow!(e))?;
-        let socket = generated_compose::Component {
-            name: socket_name.to_string(),
-            bytes: socket.to_vec(),
-        };
-        let plugs: Vec<_> = plugs
-            .iter()
-            .map(|(n, b)| generated_compose::Component {
-                name: n.clone(),
-                bytes: b.clone(),
-            })
-            .collect();
-        let options = generated_compose::Options {
-            stubs: stubs.to_vec(),
-            stub_message: stub_message.map(str::to_string),
-        };
+        let tool = Generated::instantiate(&mut store, &self.component, &self.linker).map_err(|e| anyhow!(e))?;
+        let socket = generated_compose::Component { name: socket_name.to_string(), bytes: socket.to_vec() };
+        let plugs: Vec<_> =
+            plugs.iter().map(|(n, b)| generated_compose::Component { name: n.clone(), bytes: b.clone() }).collect();
+        let options =
+            generated_compose::Options { stubs: stubs.to_vec(), stub_message: stub_message.map(str::to_string) };
         let result = tool
             .pyforge_toolchain_compose()
             .call_compose(&mut store, &socket, &plugs, &options)
@@ -187,9 +153,7 @@ fn load_component(engine: &Engine) -> anyhow::Result<Component> {
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let engine_key = hasher.finish();
     let tool_key = hex::encode(&Sha256::digest(TOOL_WASM)[..8]);
-    let path = cache_dir()
-        .join("precompiled")
-        .join(format!("pyforge-tool-{tool_key}-{engine_key:016x}.cwasm"));
+    let path = cache_dir().join("precompiled").join(format!("pyforge-tool-{tool_key}-{engine_key:016x}.cwasm"));
     if path.is_file() {
         // SAFETY: the file is written only by `load_component` below, atomically, from
         // `Component::serialize` of this same engine configuration (both are in the key);
@@ -200,19 +164,13 @@ fn load_component(engine: &Engine) -> anyhow::Result<Component> {
             return Ok(component);
         }
     }
-    eprintln!(
-        "pyforge: compiling the tool component once (cached in {})",
-        path.display()
-    );
+    eprintln!("pyforge: compiling the tool component once (cached in {})", path.display());
     let component = Component::from_binary(engine, TOOL_WASM)
         .map_err(|e| anyhow!(e))
         .context("failed to compile the embedded tool component")?;
     let bytes = component.serialize().map_err(|e| anyhow!(e))?;
     if let Err(e) = write_atomic(&path, &bytes) {
-        eprintln!(
-            "pyforge: warning: could not cache the compiled tool at `{}`: {e}",
-            path.display()
-        );
+        eprintln!("pyforge: warning: could not cache the compiled tool at `{}`: {e}", path.display());
     }
     Ok(component)
 }
@@ -223,11 +181,7 @@ fn load_component(engine: &Engine) -> anyhow::Result<Component> {
 pub fn guest_path(arg: &str) -> anyhow::Result<String> {
     let path = Path::new(arg);
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
+    let absolute = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
     // Resolve `..` lexically; the tool itself refuses symlinks that lead out.
     let mut normal = PathBuf::new();
     for part in absolute.components() {

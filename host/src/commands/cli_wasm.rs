@@ -27,13 +27,8 @@ pub struct Args {
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let tool = Tool::load(compiler)?;
-    let bytes = tool.compose_bytes(
-        "pyforge-tool.wasm",
-        crate::tool::TOOL_WASM,
-        &[],
-        &[CLANG.to_string()],
-        Some(NO_COMPILER),
-    )?;
+    let bytes =
+        tool.compose_bytes("pyforge-tool.wasm", crate::tool::TOOL_WASM, &[], &[CLANG.to_string()], Some(NO_COMPILER))?;
     let bytes = match bytes {
         Ok(b) => b,
         Err(rendered) => {
