@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build pyforge: the tool component (wasm32-wasip2), the native CLI that embeds it, and
-# pyforge-cli.wasm (the tool composed with a clang stub, for `wasmtime run`).
+# pyforge-cli.wasm (the tool composed with a clang stub, for `wasmtime run`), and the CPython
+# kit (once per set of inputs, cached under $PYFORGE_CACHE/kits; about 6 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
@@ -15,3 +16,5 @@ step "building the native pyforge CLI"
 cargo build --locked -p pyforge
 step "composing target/pyforge-cli.wasm"
 target/debug/pyforge cli-wasm -o target/pyforge-cli.wasm
+step "CPython kit (built once per inputs; reused when present)"
+target/debug/pyforge kit build

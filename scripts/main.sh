@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# The main job: make the machine ready, build pyforge, and run its pipeline on the example
-# project (tests/check/_template: one extension, `_demo_cap`, importing a WIT interface):
-# check the manifest against its WIT world, regenerate its C bindings, compile them for
-# wasm32-wasip2 through the tool's clang import, and show that plain `wasmtime run` of
-# pyforge-cli.wasm prints the same check.
+# The main job: make the machine ready, build pyforge and the CPython kit (once), then build a
+# forge and run Python in it. The example project is the one the build tests use
+# (tests/build/_project): `_fixture`, a plain C extension, and `_demo_cap`, whose world
+# imports `pyforge:demo/checksum`.
 #
-# (Building and running CPython with caps arrives with the CPython kit; see README "Status".)
+# (Caps — zlib, sqlite — and composition arrive with the next issues; see README "Status".)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,16 +13,21 @@ CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
 ROOT="$PWD"
 PYFORGE="$ROOT/target/debug/pyforge"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-cp -r tests/check/_template "$work/project"
+cp -r tests/build/_project "$work/project"
+cp -r tests/build/_fixture "$work/project/cpython-ext/_fixture"
+cp -r tests/check/_template/cpython-ext/_demo_cap "$work/project/cpython-ext/_demo_cap"
 cd "$work/project"
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say "pyforge check"
 "$PYFORGE" check
-say "pyforge gen cpython-ext/_demo_cap"
-"$PYFORGE" gen cpython-ext/_demo_cap
-say "pyforge cc -- --target=wasm32-wasip2 -O2 -c cpython-ext/_demo_cap/gen/demo_cap_import.c -o bindings.o"
-"$PYFORGE" cc -- --target=wasm32-wasip2 -O2 -c cpython-ext/_demo_cap/gen/demo_cap_import.c -o bindings.o
-ls -l bindings.o
-say "wasmtime run --dir . target/pyforge-cli.wasm check"
+say "pyforge build"
+"$PYFORGE" build
+say "pyforge run -c '…'"
+"$PYFORGE" run -c 'import _fixture, json, sys
+print(_fixture.greet("pyforge"), "| 2 + 40 =", _fixture.add(2, 40))
+print(sys.version.split()[0], sys.platform, json.dumps({"builtin": "_fixture" in sys.builtin_module_names}))'
+say "pyforge build --forge with-cap   (python.wasm now imports the demo cap's interface)"
+"$PYFORGE" build --forge with-cap
+say "wasmtime run --dir . pyforge-cli.wasm check   (the same tool under plain wasmtime)"
 "$CACHE/bin/wasmtime" run --dir . "$ROOT/target/pyforge-cli.wasm" check

@@ -2,7 +2,7 @@
 # Make a Debian (bookworm) machine ready to build and test pyforge. Idempotent.
 #
 # What it does, each step skipped when already done:
-#   1. apt packages: clang-19, lld-19, llvm-19, compiler-rt for wasm32
+#   1. apt packages: clang-19, lld-19, llvm-19, compiler-rt for wasm32, make and gcc
 #   2. a private wasi-libc sysroot (wasm32-wasip1 + wasm32-wasip2) from the next Debian
 #      release, fetched with a *private* apt configuration that reuses the mirror this machine
 #      already uses (the system's apt sources are never edited)
@@ -21,7 +21,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # ---------------------------------------------------------------- 1. apt packages
-APT_PKGS=(clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 xz-utils dpkg-dev bc)
+# make/gcc/libc6-dev build CPython's native build Python for the kit.
+APT_PKGS=(clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 xz-utils dpkg-dev bc make gcc libc6-dev)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

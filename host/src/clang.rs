@@ -80,9 +80,19 @@ impl Clang {
     }
 }
 
+impl Clang {
+    /// The compiler, the arguments put before the tool's, and the directories put first on
+    /// its PATH — or why there is no compiler.
+    pub fn parts(&self) -> Result<(PathBuf, Vec<String>, Vec<PathBuf>), String> {
+        let f = self.found.as_ref().map_err(Clone::clone)?;
+        Ok((f.program.clone(), f.prefix.clone(), f.path.clone()))
+    }
+}
+
 impl Host for Clang {
     fn run(&mut self, args: Vec<String>) -> Result<Completed, String> {
         let found = self.found.as_ref().map_err(Clone::clone)?;
+        check_outputs(&args)?;
         let mut cmd = Command::new(&found.program);
         cmd.args(&found.prefix).args(&args);
         let old = std::env::var_os("PATH").unwrap_or_default();
@@ -96,5 +106,46 @@ impl Host for Clang {
             format!("failed to run `{}`: {e}{hint}", found.program.display())
         })?;
         Ok(Completed { status: out.status.code().unwrap_or(-1), stdout: out.stdout, stderr: out.stderr })
+    }
+}
+
+/// The tool may read what it can see, but the compiler it drives may only write inside the
+/// current directory (the tool's own read-write view): every `-o` must be a relative path
+/// without `..`.
+fn check_outputs(args: &[String]) -> Result<(), String> {
+    let mut iter = args.iter();
+    while let Some(a) = iter.next() {
+        let out = if a == "-o" {
+            iter.next().map(String::as_str)
+        } else {
+            a.strip_prefix("-o").filter(|_| !a.starts_with("-obj"))
+        };
+        if let Some(out) = out {
+            let p = std::path::Path::new(out);
+            if p.is_absolute() || p.components().any(|c| c == std::path::Component::ParentDir) {
+                return Err(format!(
+                    "refused: the compiler may only write inside the current directory, not `{out}` (give `-o` a relative path without `..`)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_outputs;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn outputs_stay_inside_the_current_directory() {
+        assert!(check_outputs(&args(&["-c", "x.c", "-o", "target/x.o"])).is_ok());
+        assert!(check_outputs(&args(&["-c", "x.c", "-o", "/etc/x.o"])).is_err());
+        assert!(check_outputs(&args(&["-c", "x.c", "-o", "../x.o"])).is_err());
+        assert!(check_outputs(&args(&["-c", "x.c", "-o/tmp/x.o"])).is_err());
+        assert!(check_outputs(&args(&["-c", "x.c", "-O2"])).is_ok());
     }
 }

@@ -6,6 +6,9 @@
 
 mod clang;
 mod commands;
+mod kit;
+mod process;
+mod python;
 mod tool;
 
 use clap::Parser;

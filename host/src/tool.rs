@@ -33,6 +33,21 @@ pub enum Access {
     ReadWrite,
 }
 
+/// A host directory the tool sees at `guest` (besides the current directory).
+#[derive(Debug, Clone)]
+pub struct Preopen {
+    pub host: PathBuf,
+    pub guest: String,
+    pub access: Access,
+}
+
+fn perms(access: Access) -> FsPerms {
+    match access {
+        Access::ReadOnly => FsPerms::ReadOnly,
+        Access::ReadWrite => FsPerms::ReadWrite,
+    }
+}
+
 /// Per-instance state: WASI and the compiler.
 pub struct State {
     wasi: WasiCtx,
@@ -97,15 +112,21 @@ impl Tool {
     /// Runs the tool's command line (`wasi:cli/run`) with `args`, the current directory
     /// preopened as `.`, and stdio inherited; returns its exit status.
     pub fn run_cli(&self, args: &[String], access: Access) -> anyhow::Result<i32> {
+        self.run_cli_with(args, access, &[])
+    }
+
+    /// [`Tool::run_cli`] with more directories preopened.
+    pub fn run_cli_with(&self, args: &[String], access: Access, extra: &[Preopen]) -> anyhow::Result<i32> {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdio().arg("pyforge").args(args);
-        let perms = match access {
-            Access::ReadOnly => FsPerms::ReadOnly,
-            Access::ReadWrite => FsPerms::ReadWrite,
-        };
-        wasi.preopened_dir(".", ".", perms)
+        wasi.preopened_dir(".", ".", perms(access))
             .map_err(|e| anyhow!(e))
             .context("failed to preopen the current directory")?;
+        for p in extra {
+            wasi.preopened_dir(&p.host, &p.guest, perms(p.access))
+                .map_err(|e| anyhow!(e))
+                .with_context(|| format!("failed to preopen `{}`", p.host.display()))?;
+        }
         let mut store = self.store(wasi.build());
         let instance = self
             .linker

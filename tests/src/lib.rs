@@ -163,3 +163,34 @@ pub fn assert_blessed(expected: &Path, actual: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The names of a component's top-level imports, decoded with wasmparser.
+pub fn component_imports(bytes: &[u8]) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload? {
+            wasmparser::Payload::ModuleSection { .. } | wasmparser::Payload::ComponentSection { .. } => depth += 1,
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
+                for import in reader {
+                    names.push(import?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
+}
+
+/// Calls `f` with every path under `dir`, recursively.
+pub fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        f(&path);
+        if path.is_dir() {
+            walk(&path, f)?;
+        }
+    }
+    Ok(())
+}

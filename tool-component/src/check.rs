@@ -20,12 +20,16 @@ pub struct Summary {
     pub module_name: String,
     pub provides: Vec<String>,
     pub imports: Vec<String>,
+    /// The extension's WIT world (it names the generated files).
+    pub world: String,
 }
 
 /// The outcome of [`check`].
 #[derive(Debug, Default)]
 pub struct Report {
     pub extensions: Vec<Summary>,
+    /// The manifests of the extensions in [`Report::extensions`], in the same order.
+    pub manifests: Vec<Manifest>,
     pub diagnostics: Vec<Diag>,
 }
 
@@ -101,14 +105,16 @@ pub fn check(src: &dyn Source, paths: &[String]) -> Report {
         match manifest::load(src, dir) {
             Ok(m) => {
                 let before = diags.len();
-                let imports = check_extension(src, &m, diags);
+                let (world, imports) = check_extension(src, &m, diags);
                 if diags.len() == before {
+                    report.manifests.push(m.clone());
                     report.extensions.push(Summary {
                         manifest: m.file.name.clone(),
                         name: m.name.value.clone(),
                         module_name: m.module_name.value.clone(),
                         provides: m.provides.iter().map(|p| p.module.value.clone()).collect(),
                         imports,
+                        world,
                     });
                 }
                 manifests.push(m);
@@ -123,19 +129,24 @@ pub fn check(src: &dyn Source, paths: &[String]) -> Report {
     report
 }
 
-/// Checks one extension's C file, WIT world and generated bindings; returns its imports.
-fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec<String> {
+/// Checks one extension's C file, WIT world and generated bindings; returns its world's name
+/// and imports.
+fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (String, Vec<String>) {
     check_c_file(src, m, diags);
 
-    let (resolve, world) = match wit::load(src, &m.wit_dir.1, None) {
+    let Some((_, wit_dir)) = &m.wit_dir else {
+        // A plain C extension: no world, no imports, no generated bindings.
+        return (String::new(), Vec::new());
+    };
+    let (resolve, world) = match wit::load(src, wit_dir, None) {
         Ok(r) => r,
         Err(d) => {
             diags.push(d);
-            return Vec::new();
+            return (String::new(), Vec::new());
         }
     };
     let world_name = resolve.worlds[world].name.clone();
-    let world_file = format!("{}/world.wit", m.wit_dir.1);
+    let world_file = format!("{wit_dir}/world.wit");
     let exports = wit::exports(&resolve, world);
     if !exports.is_empty() {
         diags.push(
@@ -153,7 +164,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
                 Diag::new(Some(&world_file), e)
                     .help("import a named interface from a package, e.g. `import pyforge:zlib/deflate@0.1.0;`"),
             );
-            return Vec::new();
+            return (world_name, Vec::new());
         }
     };
     check_imports(m, &imports, &world_file, diags);
@@ -193,7 +204,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> Vec
         Err(d) => diags.push(d),
     }
 
-    imports.iter().map(wit::Import::id).collect()
+    (world_name, imports.iter().map(wit::Import::id).collect())
 }
 
 /// `PyInit_<module_name>` must be defined (not only declared) in the C file.

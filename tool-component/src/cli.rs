@@ -57,6 +57,23 @@ enum Command {
         #[arg(long, short = 'o')]
         output: PathBuf,
     },
+    /// Build a forge: check, plan, compile its extensions and relink `python.wasm` against a
+    /// CPython kit (with the host's `clang`). Writes `<out-dir>/python.wasm`, `python.lock`
+    /// (every input and its hash) and `lib/` (the forge's stdlib overlays).
+    Build {
+        /// The CPython kit directory (made by `pyforge kit build`).
+        #[arg(long, value_name = "DIR")]
+        kit: String,
+        /// The forge to build.
+        #[arg(long, default_value = "default")]
+        forge: String,
+        /// Where to write the outputs [default: target/pyforge/<forge>].
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<String>,
+        /// Print only problems (for `pyforge run`).
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Run the host's C compiler (the `clang` import) with ARGS; prints its output.
     Cc {
         /// Arguments for clang.
@@ -117,6 +134,51 @@ pub fn main() -> i32 {
                 1
             }
         },
+        Command::Build { kit, forge, out_dir, quiet } => {
+            let plan = match crate::plan::plan(&crate::source::Disk, &forge) {
+                Ok(p) => p,
+                Err(d) => {
+                    print_diags(&d);
+                    eprintln!("error: forge `{forge}` was not built: {}", plural(d.len(), "problem", "problems"));
+                    return 1;
+                }
+            };
+            let out_dir = out_dir.unwrap_or_else(|| format!("target/pyforge/{forge}"));
+            let modules: Vec<&str> = plan.extensions.iter().map(|e| e.module.as_str()).collect();
+            let say = |line: String| {
+                if !quiet {
+                    println!("{line}");
+                }
+            };
+            say(format!(
+                "forge `{forge}`: {} ({})",
+                plural(modules.len(), "extension", "extensions"),
+                if modules.is_empty() { "none".to_string() } else { modules.join(", ") }
+            ));
+            for e in &plan.extensions {
+                if !e.imports.is_empty() {
+                    say(format!("  {} imports {}", e.module, e.imports.join(", ")));
+                }
+            }
+            match crate::link::link(&plan, &kit, &out_dir) {
+                Ok(linked) => {
+                    for line in &linked.log {
+                        say(format!("  {line}"));
+                    }
+                    if linked.rebuilt {
+                        say(format!("built {} ({} bytes)", linked.output, linked.size));
+                    } else {
+                        say(format!("{} is up to date", linked.output));
+                    }
+                    0
+                }
+                Err(d) => {
+                    print_diags(&d);
+                    eprintln!("error: forge `{forge}` was not built");
+                    1
+                }
+            }
+        }
         Command::Cc { args } => match crate::bindings::pyforge::toolchain::clang::run(&args) {
             Ok(done) => {
                 let _ = std::io::stdout().write_all(&done.stdout);

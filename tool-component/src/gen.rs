@@ -36,7 +36,13 @@ pub fn gen_dir(dir: &str) -> Result<Vec<String>, Vec<Diag>> {
     let dir = dir.strip_suffix(manifest::MANIFEST).unwrap_or(dir).trim_end_matches('/');
     let dir = if dir.is_empty() { "." } else { dir };
     let m = manifest::load(&Disk, dir)?;
-    let (resolve, world) = crate::wit::load(&Disk, &m.wit_dir.1, None).map_err(|d| vec![d])?;
+    let Some((_, wit_dir)) = &m.wit_dir else {
+        return Err(vec![
+            Diag::new(Some(&m.file.name), format!("`{dir}` has no WIT world, so there are no bindings to generate"))
+                .help(format!("add `{dir}/wit/world.wit` with the interfaces it imports")),
+        ]);
+    };
+    let (resolve, world) = crate::wit::load(&Disk, wit_dir, None).map_err(|d| vec![d])?;
     let files = generate(resolve, world).map_err(|d| vec![d])?;
     let gen_path = source::join(dir, &m.gen_dir.value);
     write_files(&gen_path, &files)

@@ -9,7 +9,8 @@
 //!   pipeline steps on paths or on bytes.
 //!
 //! The modules follow the pipeline: [`manifest`] and [`project`] read the inputs, [`check`]
-//! validates them, [`gen`] writes C bindings, [`compose`] plugs components together.
+//! validates them, [`plan`] decides what a forge is made of, [`gen`] writes C bindings,
+//! [`link`] relinks `python.wasm` against the CPython kit, [`compose`] plugs components together.
 //! This file is only the hub and the WIT boundary.
 
 mod check;
@@ -17,7 +18,9 @@ mod cli;
 mod compose;
 mod diag;
 mod r#gen;
+mod link;
 mod manifest;
+mod plan;
 mod project;
 mod source;
 mod wit;

@@ -121,7 +121,6 @@ pub struct Required {
 
 /// A Python module the extension makes importable.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "shims and overlays are read by `plan`/`build` (next step of the pipeline)")]
 pub struct Provide {
     pub module: Located,
     /// The shim in the extension directory (resolved path) and the overlay destination.
@@ -144,7 +143,7 @@ pub struct Manifest {
     /// The C file, resolved.
     pub c_file: (Located, String),
     /// The WIT directory, resolved.
-    pub wit_dir: (Located, String),
+    pub wit_dir: Option<(Located, String)>,
     /// The generated-bindings directory (relative to `dir`; it may not exist yet).
     pub gen_dir: Located,
     pub gen_import_c: Option<Located>,
@@ -297,7 +296,11 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
     let c_file = path_field(&ext.c_file, "c_file", Some(Entry::File), &mut diags);
     let default_wit = Spanned::new(0..0, "wit".to_string());
     let wit_field = ext.wit_dir.as_ref().unwrap_or(&default_wit);
-    let wit_dir = path_field(wit_field, "wit_dir", Some(Entry::Dir), &mut diags);
+    // A plain C extension (no `wit_dir` given, no `wit/`, nothing required) has no WIT world.
+    let requires_nothing = raw.capabilities.as_ref().is_none_or(|c| c.required.is_empty());
+    let plain_c =
+        ext.wit_dir.is_none() && requires_nothing && src.entry(&source::join(dir, "wit")) == Entry::Missing;
+    let wit_dir = if plain_c { None } else { path_field(wit_field, "wit_dir", Some(Entry::Dir), &mut diags) };
     let default_gen = Spanned::new(0..0, "gen".to_string());
     let gen_field = ext.gen_dir.as_ref().unwrap_or(&default_gen);
     if let Err(e) = source::check_relative(gen_field.get_ref()) {
@@ -450,7 +453,7 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
         description: package.description.clone(),
         module_name: (&ext.module_name).into(),
         c_file: ((&ext.c_file).into(), c_file.unwrap_or_default()),
-        wit_dir: (wit_field.into(), wit_dir.unwrap_or_default()),
+        wit_dir: if plain_c { None } else { Some((wit_field.into(), wit_dir.unwrap_or_default())) },
         gen_dir: gen_field.into(),
         gen_import_c: ext.gen_import_c.as_ref().map(Into::into),
         gen_import_obj: ext.gen_import_obj.as_ref().map(Into::into),

@@ -1,0 +1,43 @@
+//! `pyforge build`: relink `python.wasm` for a forge against the CPython kit.
+
+use crate::clang::{Clang, CompilerArgs};
+use crate::kit::{self, Kit, KitArgs};
+use crate::tool::{Access, Preopen, Tool};
+
+/// Build a forge's `python.wasm`: check and plan the extensions, compile them, and relink
+/// against the CPython kit (seconds; the kit is built first if there is none).
+///
+/// Outputs, in `target/pyforge/<forge>/`: `python.wasm` (a wasm32-wasip2 component importing
+/// WASI and the caps' interfaces), `python.lock` (every input with its hash), `lib/` (the
+/// stdlib overlays the extensions provide). Nothing is rebuilt when the lock file matches.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The forge to build (from `pyforge.toml`).
+    #[arg(long, short = 'f', default_value = "default")]
+    pub forge: String,
+    #[command(flatten)]
+    pub kit: KitArgs,
+}
+
+/// The forge's output directory, as the tool sees it (relative to the project root).
+pub fn out_dir(forge: &str) -> String {
+    format!("target/pyforge/{forge}")
+}
+
+/// Builds `forge` against `kit` with the tool; `quiet` prints only problems.
+pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
+    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
+    let mut argv = vec!["build".to_string(), "--kit".into(), guest.into(), "--forge".into(), forge.into()];
+    if quiet {
+        argv.push("--quiet".into());
+    }
+    // The tool sees the kit (read-only) at the same absolute path as the host, so the paths it
+    // gives the `clang` import mean the same thing on both sides.
+    let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
+    tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+}
+
+pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
+    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
+    build_forge(&Tool::load(compiler)?, &kit, &args.forge, false)
+}

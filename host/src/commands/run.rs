@@ -1,0 +1,63 @@
+//! `pyforge run`: run Python (a forge's build, or a given component) with wasmtime.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+
+use crate::clang::{Clang, CompilerArgs};
+use crate::commands::build::{build_forge, out_dir};
+use crate::kit::{self, KitArgs};
+use crate::python;
+use crate::tool::Tool;
+
+/// Run Python: the forge's `python.wasm` (rebuilt first when out of date), or `--wasm`.
+///
+/// The guest sees the current directory as `/` (read-write), the kit's stdlib read-only at
+/// `/usr/local/lib/python3.13`, the forge's stdlib overlays first on `PYTHONPATH`, and a
+/// temporary `/tmp`. The exit status is Python's.
+///
+/// Everything after the options goes to Python: `pyforge run -c "print(1)"`,
+/// `pyforge run script.py`, `pyforge run --with-tests -m test test_json`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The forge to build and run.
+    #[arg(long, short = 'f', default_value = "default", conflicts_with = "wasm")]
+    forge: String,
+    /// Run this component instead of a forge's build (a built or composed python.wasm).
+    #[arg(long, value_name = "PATH")]
+    wasm: Option<PathBuf>,
+    /// Mount a stdlib overlay directory (with `--wasm`; a forge's own `lib/` is used otherwise).
+    #[arg(long, value_name = "DIR", requires = "wasm")]
+    lib: Option<PathBuf>,
+    /// Also mount CPython's `Lib/test`, so `-m test test_x` works.
+    #[arg(long)]
+    with_tests: bool,
+    #[command(flatten)]
+    kit: KitArgs,
+    /// Arguments for Python.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+    args: Vec<String>,
+}
+
+pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
+    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
+    let (component, overlay) = match &args.wasm {
+        Some(w) => (w.clone(), args.lib.clone()),
+        None => {
+            let status = build_forge(&Tool::load(compiler)?, &kit, &args.forge, true)?;
+            if status != 0 {
+                bail!("forge `{}` did not build (see above)", args.forge);
+            }
+            let dir = PathBuf::from(out_dir(&args.forge));
+            let lib = dir.join("lib");
+            (dir.join("python.wasm"), lib.is_dir().then_some(lib))
+        }
+    };
+    python::run(&python::Run {
+        component: &component,
+        kit: &kit,
+        overlay,
+        with_tests: args.with_tests,
+        args: &args.args,
+    })
+}

@@ -1,0 +1,709 @@
+//! The CPython kit: everything `pyforge build` needs to relink `python.wasm` in seconds,
+//! built once per set of inputs (CPython source, wasm compiler, recipe) and kept in the cache.
+//!
+//! Building a kit is the one step that cannot be sandboxed (configure and make run host
+//! programs), so it lives in the host. The phases:
+//!
+//! 1. get CPython 3.13 source — the Debian source package through the private apt
+//!    configuration `scripts/setup.sh` writes, or `--cpython-src` (a tarball or a directory);
+//! 2. configure and build the native "build Python" (needed to cross-build CPython);
+//! 3. configure and build CPython for `wasm32-wasip2`, without debug info;
+//! 4. assemble the kit: archives, `python.o`, the `config.c` template, headers, link flags,
+//!    the trimmed and byte-compiled stdlib (a tree and a stored zip), CPython's `Lib/test`, and
+//!    `kit.json`.
+//!
+//! The kit directory is named after a hash of its inputs and appears atomically (built in a
+//! work directory, then renamed), so a kit that exists is complete.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::clang::Clang;
+use crate::process::{Cmd, Phases, human};
+
+/// Bump when the recipe below changes what a kit contains.
+const RECIPE: &str = "pyforge-kit-1";
+/// Optimisation flags of the cross build: no `-g` (DWARF cannot be stripped from wasm
+/// relocatables later and makes the archive 40+ MB).
+const CROSS_OPT: &str = "-DNDEBUG -O3";
+/// The prefix CPython is configured with; the stdlib is mounted at `<prefix>/lib/python3.13`.
+pub const PREFIX: &str = "/usr/local";
+/// Top-level stdlib entries left out of the kit's stdlib (tests are kept apart in `tests/`).
+const STDLIB_EXCLUDE: &[&str] = &["test", "idlelib", "tkinter", "turtledemo", "turtle.py", "__pycache__"];
+
+/// Where the kit's inputs come from.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct KitArgs {
+    /// CPython 3.13 source: an upstream tarball (`Python-3.13.x.tar.xz`) or an unpacked source
+    /// directory [default: the Debian source package, fetched once into the cache].
+    #[arg(long, value_name = "PATH", env = "PYFORGE_CPYTHON_SRC")]
+    pub cpython_src: Option<PathBuf>,
+    /// Use this kit directory instead of the cache's (it must contain `kit.json`).
+    #[arg(long, value_name = "DIR", env = "PYFORGE_KIT")]
+    pub kit: Option<PathBuf>,
+}
+
+/// `kit.json`: what the kit is, what it was built from, and how to link against it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KitInfo {
+    pub schema: String,
+    /// CPython version, e.g. `3.13.5`.
+    pub python_version: String,
+    /// `3.13`.
+    pub python_short: String,
+    pub target: String,
+    /// Hash of every input below; also the end of the kit's directory name.
+    pub key: String,
+    pub inputs: Inputs,
+    /// Compile flags for extension modules (configure's `PY_CFLAGS` and `PY_CFLAGS_NODIST`).
+    pub cflags: Vec<String>,
+    /// Link flags (configure's `PY_CORE_LDFLAGS` and `LINKFORSHARED`).
+    pub ldflags: Vec<String>,
+    /// Libraries after the archives (configure's `LIBS`, `MODLIBS`, `SYSLIBS`).
+    pub libs: Vec<String>,
+    /// Archives to link, `lib/libpython3.13.a` first, relative to the kit.
+    pub archives: Vec<String>,
+    /// `Programs/python.o`, relative to the kit.
+    pub python_o: String,
+    /// The inittab template (`Modules/config.c`), relative to the kit.
+    pub config_c: String,
+    /// Header directories, relative to the kit.
+    pub include: Vec<String>,
+    /// The byte-compiled stdlib tree, mounted at `{prefix}/lib/python3.13`.
+    pub stdlib: String,
+    /// The same stdlib as a stored zip of `.pyc` files (`python313.zip`).
+    pub stdlib_zip: String,
+    /// CPython's `Lib/test`, mounted at `{prefix}/lib/python3.13/test` by `--with-tests`.
+    pub tests: String,
+    pub prefix: String,
+    /// Modules in the template's inittab.
+    pub builtin_modules: Vec<String>,
+    /// Wall time of the build that made the kit, in seconds.
+    pub build_seconds: f64,
+}
+
+/// The inputs a kit's key is computed from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Inputs {
+    pub recipe: String,
+    pub source: String,
+    pub source_sha256: String,
+    pub compiler: String,
+    pub compiler_version: String,
+    pub sysroot: String,
+    pub resource_dir: String,
+    pub cross_opt: String,
+}
+
+/// A kit on disk.
+#[derive(Debug, Clone)]
+pub struct Kit {
+    pub dir: PathBuf,
+    pub info: KitInfo,
+}
+
+impl Kit {
+    /// Reads a kit directory.
+    pub fn open(dir: &Path) -> anyhow::Result<Kit> {
+        let path = dir.join("kit.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("failed to read `{}` (is `{}` a pyforge kit?)", path.display(), dir.display()))?;
+        let info: KitInfo =
+            serde_json::from_str(&text).with_context(|| format!("`{}` is not a valid kit.json", path.display()))?;
+        let dir = dir.canonicalize().with_context(|| format!("failed to resolve `{}`", dir.display()))?;
+        Ok(Kit { dir, info })
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+}
+
+/// The kits directory in the cache.
+fn kits_dir() -> PathBuf {
+    crate::tool::cache_dir().join("kits")
+}
+
+/// The kit for `args`: the one named by `--kit`, or the cache's kit for the current inputs,
+/// built first when there is none.
+pub fn ensure(args: &KitArgs, clang: &Clang) -> anyhow::Result<Kit> {
+    if let Some(dir) = &args.kit {
+        return Kit::open(dir);
+    }
+    let plan = Plan::new(args, clang)?;
+    if plan.final_dir.join("kit.json").is_file() {
+        return Kit::open(&plan.final_dir);
+    }
+    eprintln!("pyforge: no CPython kit for these inputs yet; building it once (about 6 minutes on 2 cores)");
+    plan.build()
+}
+
+/// `pyforge kit build`: builds the kit unless it exists (or `rebuild`).
+pub fn build(args: &KitArgs, clang: &Clang, rebuild: bool) -> anyhow::Result<Kit> {
+    if args.kit.is_some() {
+        bail!("`--kit` names an existing kit; `pyforge kit build` makes one in the cache (leave out `--kit`)");
+    }
+    let plan = Plan::new(args, clang)?;
+    if plan.final_dir.join("kit.json").is_file() {
+        if !rebuild {
+            eprintln!("pyforge: kit is up to date (same inputs): {}", plan.final_dir.display());
+            return Kit::open(&plan.final_dir);
+        }
+        std::fs::remove_dir_all(&plan.final_dir)
+            .with_context(|| format!("failed to remove `{}`", plan.final_dir.display()))?;
+    }
+    plan.build()
+}
+
+/// `pyforge kit path`: the kit for the current inputs, if it is built.
+pub fn existing(args: &KitArgs, clang: &Clang) -> anyhow::Result<Kit> {
+    if let Some(dir) = &args.kit {
+        return Kit::open(dir);
+    }
+    let plan = Plan::new(args, clang)?;
+    if !plan.final_dir.join("kit.json").is_file() {
+        bail!("no kit for the current inputs (it would be `{}`): run `pyforge kit build`", plan.final_dir.display());
+    }
+    Kit::open(&plan.final_dir)
+}
+
+/// Where the source comes from, resolved.
+#[derive(Debug)]
+enum Source {
+    Tarball(PathBuf),
+    Dir(PathBuf),
+}
+
+/// Everything decided before building: inputs, key, directories.
+#[derive(Debug)]
+struct Plan {
+    source: Source,
+    inputs: Inputs,
+    key: String,
+    version: String,
+    final_dir: PathBuf,
+    cc: Vec<String>,
+    tools_path: Vec<PathBuf>,
+    ar: String,
+    ranlib: String,
+}
+
+impl Plan {
+    fn new(args: &KitArgs, clang: &Clang) -> anyhow::Result<Plan> {
+        let (program, prefix, tools_path) = clang.parts().map_err(|e| anyhow!(e))?;
+        let program_s = program.display().to_string();
+        let compiler_version = Cmd::new(&program_s)
+            .arg("--version")
+            .hint("run `scripts/setup.sh` (Debian: clang-19), set WASI_SDK_PATH, or pass `--cc`")
+            .output()?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let prefix_value = |flag: &str| {
+            prefix
+                .iter()
+                .find_map(|p| p.strip_prefix(flag))
+                .map(|p| std::fs::canonicalize(p).map(|c| c.display().to_string()).unwrap_or_else(|_| p.to_string()))
+                .unwrap_or_default()
+        };
+        let sysroot = prefix_value("--sysroot=");
+        let resource_dir = prefix_value("-resource-dir=");
+        if !sysroot.is_empty() && !Path::new(&sysroot).join("lib/wasm32-wasip2/libc.a").is_file() {
+            bail!(
+                "the wasi-libc sysroot `{sysroot}` has no `lib/wasm32-wasip2/libc.a`: run `scripts/setup.sh` or pass a wasip2 sysroot with `--sysroot`"
+            );
+        }
+        let source = match &args.cpython_src {
+            Some(p) if p.is_dir() => Source::Dir(p.canonicalize()?),
+            Some(p) if p.is_file() => Source::Tarball(p.canonicalize()?),
+            Some(p) => bail!("`--cpython-src {}` does not exist (give a CPython 3.13 tarball or source directory)", p.display()),
+            None => Source::Tarball(debian_source()?),
+        };
+        let (source_name, source_sha256, version) = match &source {
+            Source::Tarball(p) => {
+                let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let version = tarball_version(&name).ok_or_else(|| {
+                    anyhow!("cannot tell the CPython version from the tarball name `{name}` (expected `Python-3.13.x.tar.xz` or Debian's `python3.13_3.13.x.orig.tar.xz`)")
+                })?;
+                (name, sha256_file(p)?, version)
+            }
+            Source::Dir(p) => (p.display().to_string(), sha256_tree(p)?, dir_version(p)?),
+        };
+        if !version.starts_with("3.13.") {
+            bail!("pyforge kits are built from CPython 3.13; `{source_name}` is CPython {version}");
+        }
+        let inputs = Inputs {
+            recipe: RECIPE.to_string(),
+            source: source_name,
+            source_sha256,
+            compiler: program_s.clone(),
+            compiler_version,
+            sysroot,
+            resource_dir,
+            cross_opt: CROSS_OPT.to_string(),
+        };
+        let key = hex::encode(&Sha256::digest(serde_json::to_vec(&inputs)?)[..6]);
+        let final_dir = kits_dir().join(format!("cpython-{version}-wasm32-wasip2-{key}"));
+        let mut cc = vec![program_s.clone(), "--target=wasm32-wasip2".to_string()];
+        cc.extend(prefix.iter().cloned());
+        if let Some(bad) = cc.iter().find(|a| a.contains(char::is_whitespace)) {
+            bail!("the compiler setting `{bad}` contains whitespace, which configure cannot pass through; use a path without spaces");
+        }
+        let (ar, ranlib) = (sibling(&program, "llvm-ar"), sibling(&program, "llvm-ranlib"));
+        Ok(Plan { source, inputs, key, version, final_dir, cc, tools_path, ar, ranlib })
+    }
+
+    fn build(self) -> anyhow::Result<Kit> {
+        let kits = kits_dir();
+        std::fs::create_dir_all(&kits).with_context(|| format!("failed to create `{}`", kits.display()))?;
+        let work = kits.join(format!(".work-{}", self.key));
+        if work.exists() {
+            std::fs::remove_dir_all(&work).with_context(|| format!("failed to clean `{}`", work.display()))?;
+        }
+        std::fs::create_dir_all(&work)?;
+        let log = kits.join("logs").join(format!("cpython-{}-{}.log", self.version, self.key));
+        let mut phases = Phases::new(&log, 6)?;
+        eprintln!("pyforge: building the CPython {} kit; full log: {}", self.version, log.display());
+        let result = self.build_in(&work, &mut phases);
+        match result {
+            Ok(kit) => {
+                let _ = std::fs::remove_dir_all(&work);
+                eprintln!("pyforge: kit ready in {}: {}", human(phases.elapsed()), kit.dir.display());
+                Ok(kit)
+            }
+            Err(e) => Err(e.context(format!(
+                "building the CPython kit failed; the work directory `{}` is kept for inspection",
+                work.display()
+            ))),
+        }
+    }
+
+    fn build_in(&self, work: &Path, phases: &mut Phases) -> anyhow::Result<Kit> {
+        let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string();
+        let path_env = {
+            let old = std::env::var_os("PATH").unwrap_or_default();
+            std::env::join_paths(self.tools_path.iter().cloned().chain(std::env::split_paths(&old)))?
+        };
+        for (tool, how) in [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar xz-utils")] {
+            Cmd::new(tool).arg("--version").hint(how).output().map(|_| ()).or_else(|e| {
+                if tool == "cc" { Cmd::new(tool).arg("-v").hint(how).output().map(|_| ()) } else { Err(e) }
+            })?;
+        }
+
+        // 1. source
+        let src = phases.phase("unpacking CPython source", |ph, bar| match &self.source {
+            Source::Dir(d) => {
+                ph.note(&format!("using source directory {}", d.display()));
+                Ok(d.clone())
+            }
+            Source::Tarball(t) => {
+                let dest = work.join("src");
+                std::fs::create_dir_all(&dest)?;
+                ph.run(
+                    &Cmd::new("tar").arg("-xf").arg(t).arg("-C").arg(&dest).arg("--strip-components=1"),
+                    bar,
+                )?;
+                Ok(dest)
+            }
+        })?;
+        let configure = src.join("configure");
+        if !configure.is_file() {
+            bail!("`{}` has no `configure`: is it a CPython source tree?", src.display());
+        }
+
+        // 2. build Python
+        let native = work.join("build-native");
+        std::fs::create_dir_all(&native)?;
+        let build_triple = Cmd::new(src.join("config.guess").display().to_string()).output()?;
+        phases.phase("configuring the build Python (native)", |ph, bar| {
+            ph.run(&Cmd::new(configure.display().to_string()).cwd(&native), bar)
+        })?;
+        phases.phase("building the build Python (native)", |ph, bar| {
+            ph.run(&Cmd::new("make").args(["-j", &jobs, "all"]).cwd(&native), bar)
+        })?;
+        let build_python = native.join("python");
+
+        // 3. the cross build
+        let cross = work.join("build-wasi");
+        std::fs::create_dir_all(&cross)?;
+        let cc = self.cc.join(" ");
+        let empty_pc = work.join("no-pkgconfig");
+        std::fs::create_dir_all(&empty_pc)?;
+        phases.phase("configuring CPython for wasm32-wasip2", |ph, bar| {
+            let cmd = Cmd::new(configure.display().to_string())
+                .cwd(&cross)
+                .env("CONFIG_SITE", src.join("Tools/wasm/config.site-wasm32-wasi"))
+                .env("CC", &cc)
+                .env("CPP", format!("{cc} -E"))
+                .env("AR", &self.ar)
+                .env("RANLIB", &self.ranlib)
+                .env("OPT", CROSS_OPT)
+                .env("PKG_CONFIG_PATH", "")
+                .env("PKG_CONFIG_LIBDIR", &empty_pc)
+                .env("PATH", &path_env)
+                .arg("--host=wasm32-wasip2")
+                .arg(format!("--build={build_triple}"))
+                .arg(format!("--with-build-python={}", build_python.display()))
+                .arg(format!("--prefix={PREFIX}"));
+            ph.run(&cmd, bar)
+        })?;
+        phases.phase("building CPython for wasm32-wasip2", |ph, bar| {
+            ph.run(&Cmd::new("make").args(["-j", &jobs, "all"]).cwd(&cross).env("PATH", &path_env), bar)
+        })?;
+
+        // 4. assemble
+        let staging = work.join("kit");
+        let info = phases.phase("assembling the kit (headers, archives, stdlib)", |ph, bar| {
+            self.assemble(&src, &native, &cross, &staging, ph, bar)
+        })?;
+        let info = phases.phase("byte-compiling and zipping the stdlib", |ph, bar| {
+            let mut info = info;
+            compile_stdlib(&build_python, &staging, &info, ph, bar)?;
+            info.build_seconds = (ph.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+            Ok(info)
+        })?;
+        std::fs::write(staging.join("kit.json"), serde_json::to_string_pretty(&info)? + "\n")?;
+        std::fs::rename(&staging, &self.final_dir)
+            .with_context(|| format!("failed to move the kit into `{}`", self.final_dir.display()))?;
+        Kit::open(&self.final_dir)
+    }
+
+    /// Copies what a relink needs out of the build trees into `kit`.
+    fn assemble(
+        &self,
+        src: &Path,
+        native: &Path,
+        cross: &Path,
+        kit: &Path,
+        ph: &mut Phases,
+        bar: &indicatif::ProgressBar,
+    ) -> anyhow::Result<KitInfo> {
+        let vars = make_vars(cross, ph, bar)?;
+        let var = |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+        let short = var("VERSION").to_string();
+        if short.is_empty() {
+            bail!("configure left no VERSION in `{}/Makefile`", cross.display());
+        }
+        // headers
+        copy_tree(&src.join("Include"), &kit.join("include"), &|_| true)?;
+        std::fs::copy(cross.join("pyconfig.h"), kit.join("include/pyconfig.h"))?;
+        // archives: libpython first, then every helper archive the build made
+        std::fs::create_dir_all(kit.join("lib"))?;
+        let libpython = format!("libpython{short}.a");
+        let mut archives = vec![format!("lib/{libpython}")];
+        std::fs::copy(cross.join(&libpython), kit.join("lib").join(&libpython))
+            .with_context(|| format!("the cross build made no `{libpython}`"))?;
+        let mut helpers = Vec::new();
+        find_files(&cross.join("Modules"), &mut |p| p.extension().is_some_and(|e| e == "a"), &mut helpers)?;
+        helpers.sort();
+        for h in helpers {
+            let name = h.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            std::fs::copy(&h, kit.join("lib").join(&name))?;
+            archives.push(format!("lib/{name}"));
+        }
+        std::fs::create_dir_all(kit.join("obj"))?;
+        std::fs::copy(cross.join("Programs/python.o"), kit.join("obj/python.o"))?;
+        std::fs::copy(cross.join("Modules/config.c"), kit.join("config.c.in"))?;
+        let config_c = std::fs::read_to_string(kit.join("config.c.in"))?;
+        if !config_c.contains("MARKER 1") || !config_c.contains("MARKER 2") {
+            bail!("`Modules/config.c` of the cross build has no ADDMODULE MARKER lines");
+        }
+        let builtin_modules = config_c
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("{\"")?.split('"').next().map(str::to_string))
+            .collect();
+        // stdlib tree: Lib minus tests/GUI, plus the build's sysconfig data
+        let stdlib = format!("stdlib/lib/python{short}");
+        copy_tree(&src.join("Lib"), &kit.join(&stdlib), &|rel| {
+            let top = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+            !STDLIB_EXCLUDE.contains(&top.as_str()) && !rel.components().any(|c| c.as_os_str() == "__pycache__")
+        })?;
+        let pybuilddir = std::fs::read_to_string(cross.join("pybuilddir.txt"))
+            .context("the cross build left no `pybuilddir.txt`")?;
+        let mut sysconfig = Vec::new();
+        find_files(&cross.join(pybuilddir.trim()), &mut |p| p.is_file(), &mut sysconfig)?;
+        for f in sysconfig {
+            std::fs::copy(&f, kit.join(&stdlib).join(f.file_name().unwrap_or_default()))?;
+        }
+        copy_tree(&src.join("Lib/test"), &kit.join("tests/test"), &|rel| {
+            !rel.components().any(|c| c.as_os_str() == "__pycache__")
+        })?;
+        let _ = native;
+        let words = |names: &[&str]| -> Vec<String> {
+            names.iter().flat_map(|n| var(n).split_whitespace().map(str::to_string).collect::<Vec<_>>()).collect()
+        };
+        // Extension modules are compiled against the kit's headers, not the build tree's.
+        let cflags = words(&["PY_CFLAGS", "PY_CFLAGS_NODIST"])
+            .into_iter()
+            .filter(|f| !f.starts_with("-I") && !f.starts_with("--sysroot") && !f.starts_with("-resource-dir"))
+            .collect();
+        let ldflags = words(&["PY_CORE_LDFLAGS", "LINKFORSHARED"])
+            .into_iter()
+            .filter(|f| !f.starts_with("-L") && !f.starts_with("--sysroot") && !f.starts_with("-resource-dir"))
+            .collect();
+        let libs = words(&["LIBS", "MODLIBS", "SYSLIBS"])
+            .into_iter()
+            .filter(|f| f.starts_with("-l") || f.starts_with("-W") || f.starts_with("-z"))
+            .collect();
+        Ok(KitInfo {
+            schema: "pyforge:kit@0.1.0".to_string(),
+            python_version: self.version.clone(),
+            python_short: short.clone(),
+            target: "wasm32-wasip2".to_string(),
+            key: self.key.clone(),
+            inputs: self.inputs.clone(),
+            cflags,
+            ldflags,
+            libs,
+            archives,
+            python_o: "obj/python.o".to_string(),
+            config_c: "config.c.in".to_string(),
+            include: vec!["include".to_string(), "include/internal".to_string()],
+            stdlib,
+            stdlib_zip: format!("stdlib/lib/python{}.zip", short.replace('.', "")),
+            tests: "tests/test".to_string(),
+            prefix: PREFIX.to_string(),
+            builtin_modules,
+            build_seconds: 0.0,
+        })
+    }
+}
+
+/// Byte-compiles the kit's stdlib tree (unchecked-hash `.pyc`, so no timestamps) and writes
+/// the stored zip of `.pyc` files, both with the native build Python.
+fn compile_stdlib(
+    build_python: &Path,
+    kit: &Path,
+    info: &KitInfo,
+    ph: &mut Phases,
+    bar: &indicatif::ProgressBar,
+) -> anyhow::Result<()> {
+    let stdlib = kit.join(&info.stdlib);
+    let guest = format!("{}/lib/python{}", info.prefix, info.python_short);
+    ph.run(
+        &Cmd::new(build_python.display().to_string())
+            .args(["-E", "-s", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", "-d"])
+            .arg(&guest)
+            .arg(&stdlib),
+        bar,
+    )?;
+    let zip = kit.join(&info.stdlib_zip);
+    ph.run(
+        &Cmd::new(build_python.display().to_string()).args(["-E", "-s", "-c", ZIP_STDLIB]).arg(&stdlib).arg(&zip),
+        bar,
+    )
+}
+
+/// A deterministic stored zip: sorted names, fixed timestamps, `.pyc` in place of each `.py`.
+const ZIP_STDLIB: &str = r#"
+import os, sys, zipfile
+root, out = sys.argv[1], sys.argv[2]
+tag = sys.implementation.cache_tag
+entries = []
+for d, dirs, files in os.walk(root):
+    dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+    for f in sorted(files):
+        path = os.path.join(d, f)
+        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        if f.endswith(".py"):
+            pyc = os.path.join(d, "__pycache__", f[:-3] + "." + tag + ".pyc")
+            entries.append((rel[:-3] + ".pyc", pyc))
+        else:
+            entries.append((rel, path))
+tmp = out + ".tmp"
+with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
+    for name, path in sorted(entries):
+        info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        with open(path, "rb") as fh:
+            z.writestr(info, fh.read())
+os.replace(tmp, out)
+print(f"wrote {out}: {len(entries)} entries")
+"#;
+
+/// Reads make variables from the cross build's Makefile.
+fn make_vars(cross: &Path, ph: &mut Phases, bar: &indicatif::ProgressBar) -> anyhow::Result<Vec<(String, String)>> {
+    const NAMES: &[&str] =
+        &["VERSION", "PY_CFLAGS", "PY_CFLAGS_NODIST", "PY_CORE_LDFLAGS", "LINKFORSHARED", "LIBS", "MODLIBS", "SYSLIBS"];
+    let mk = cross.join("pyforge-print-vars.mk");
+    let mut text = String::from("pyforge-print-vars:\n");
+    for n in NAMES {
+        text.push_str(&format!("\t@echo 'pyforge-var {n}=$({n})'\n"));
+    }
+    std::fs::write(&mk, text)?;
+    let out = Cmd::new("make")
+        .args(["-s", "--no-print-directory", "-f", "Makefile", "-f", "pyforge-print-vars.mk", "pyforge-print-vars"])
+        .cwd(cross)
+        .output()?;
+    ph.note(&out);
+    bar.set_message("read make variables");
+    Ok(out
+        .lines()
+        .filter_map(|l| l.strip_prefix("pyforge-var "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+        .collect())
+}
+
+/// The Debian `python3.13` source tarball, downloaded once into the cache with the private
+/// apt configuration `scripts/setup.sh` writes.
+fn debian_source() -> anyhow::Result<PathBuf> {
+    let cache = crate::tool::cache_dir();
+    let dir = cache.join("sources");
+    let existing = |dir: &Path| -> Option<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let n = p.file_name().unwrap_or_default().to_string_lossy();
+                n.starts_with("python3.13_") && n.ends_with(".orig.tar.xz")
+            })
+            .collect();
+        found.sort();
+        found.pop()
+    };
+    if let Some(p) = existing(&dir) {
+        return Ok(p);
+    }
+    let apt = cache.join("apt-trixie");
+    if !apt.join("sources.list").is_file() {
+        bail!(
+            "no CPython source: the private apt configuration `{}` is missing; run `scripts/setup.sh` (it writes it), or pass `--cpython-src` with a CPython 3.13 tarball or directory",
+            apt.join("sources.list").display()
+        );
+    }
+    std::fs::create_dir_all(&dir)?;
+    let tmp = tempfile::tempdir_in(&dir)?;
+    eprintln!("pyforge: downloading the Debian python3.13 source package into {}", dir.display());
+    let user = Cmd::new("id").arg("-un").output().unwrap_or_else(|_| "root".into());
+    Cmd::new("apt-get")
+        .arg("-q")
+        .arg(format!("-oDir::Etc::sourcelist={}", apt.join("sources.list").display()))
+        .arg("-oDir::Etc::sourceparts=/dev/null")
+        .arg(format!("-oDir::State::Lists={}", apt.join("lists").display()))
+        .arg(format!("-oDir::Cache={}", apt.join("cache").display()))
+        .arg(format!("-oDir::State::status={}", apt.join("status").display()))
+        .arg("-oDebug::NoLocking=1")
+        .arg(format!("-oAPT::Sandbox::User={user}"))
+        .args(["source", "--download-only", "python3.13"])
+        .cwd(tmp.path())
+        .hint("pyforge fetches CPython's source with apt-get (Debian); elsewhere pass `--cpython-src`")
+        .output()
+        .context("failed to download the python3.13 source package (run `scripts/setup.sh` to refresh the private apt lists, or pass `--cpython-src`)")?;
+    let orig = existing(tmp.path()).ok_or_else(|| anyhow!("apt-get source left no python3.13_*.orig.tar.xz"))?;
+    let dest = dir.join(orig.file_name().unwrap_or_default());
+    std::fs::rename(&orig, &dest)?;
+    Ok(dest)
+}
+
+/// `Python-3.13.5.tar.xz` or `python3.13_3.13.5.orig.tar.xz` → `3.13.5`.
+fn tarball_version(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("Python-").or_else(|| name.split_once('_').map(|(_, r)| r))?;
+    let v: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let v = v.trim_end_matches('.').to_string();
+    (v.split('.').count() == 3).then_some(v)
+}
+
+/// The version in a source tree's `Include/patchlevel.h`.
+fn dir_version(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("Include/patchlevel.h");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("`{}` is not a CPython source tree (no Include/patchlevel.h)", dir.display()))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("#define PY_VERSION")?.trim().strip_prefix('"')?.split('"').next().map(String::from))
+        .map(|v| v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<String>())
+        .ok_or_else(|| anyhow!("no PY_VERSION in `{}`", path.display()))
+}
+
+/// The LLVM tool `name` that goes with `clang`: `llvm-ar-19` for `clang-19`, the sibling in
+/// the same directory for a WASI SDK, else the plain name on PATH.
+fn sibling(clang: &Path, name: &str) -> String {
+    let file = clang.file_name().unwrap_or_default().to_string_lossy();
+    let suffix = file.strip_prefix("clang").unwrap_or("");
+    let candidate = format!("{name}{suffix}");
+    match clang.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if dir.join(&candidate).is_file() => dir.join(candidate).display().to_string(),
+        Some(dir) if dir.join(name).is_file() => dir.join(name).display().to_string(),
+        _ => candidate,
+    }
+}
+
+pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
+    let mut file = std::fs::File::open(path).with_context(|| format!("failed to open `{}`", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// A hash over every file of a source tree (names and contents; `.git` and build products
+/// left out).
+fn sha256_tree(dir: &Path) -> anyhow::Result<String> {
+    let mut files = Vec::new();
+    find_files(dir, &mut |p| !p.components().any(|c| c.as_os_str() == ".git" || c.as_os_str() == "__pycache__"), &mut files)?;
+    files.sort();
+    let mut hasher = Sha256::new();
+    for f in files {
+        hasher.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
+        hasher.update([0]);
+        hasher.update(sha256_file(&f)?.as_bytes());
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Every regular file under `dir` for which `keep` holds.
+fn find_files(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("failed to list `{}`", dir.display()))? {
+        let path = entry?.path();
+        let meta = std::fs::symlink_metadata(&path)?;
+        if meta.is_dir() {
+            find_files(&path, keep, out)?;
+        } else if meta.is_file() && keep(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Copies the files of `from` into `to`, keeping those whose path relative to `from` passes.
+pub fn copy_tree(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    find_files(from, &mut |p| keep(p.strip_prefix(from).unwrap_or(p)), &mut files)?;
+    for f in files {
+        let dest = to.join(f.strip_prefix(from)?);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(&f, &dest).with_context(|| format!("failed to copy `{}`", f.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_tarball_names() {
+        assert_eq!(tarball_version("Python-3.13.5.tar.xz").as_deref(), Some("3.13.5"));
+        assert_eq!(tarball_version("python3.13_3.13.5.orig.tar.xz").as_deref(), Some("3.13.5"));
+        assert_eq!(tarball_version("cpython.tar.gz"), None);
+    }
+
+    #[test]
+    fn llvm_siblings() {
+        assert_eq!(sibling(Path::new("clang-19"), "llvm-ar"), "llvm-ar-19");
+        assert_eq!(sibling(Path::new("clang"), "llvm-ar"), "llvm-ar");
+    }
+}

@@ -1,0 +1,134 @@
+//! Running a built (or composed) Python component for the user, with the embedded wasmtime.
+//!
+//! The guest sees:
+//! * the current directory as its root (`/`, like `wasmtime run --dir .`), read-write;
+//! * the kit's stdlib, read-only, at `/usr/local/lib/python3.13` (CPython's configured prefix,
+//!   so no `PYTHONHOME` is needed);
+//! * the forge's `Lib/` overlays, read-only, at `/usr/local/lib/pyforge`, first on
+//!   `PYTHONPATH` so they win over the stdlib;
+//! * with `--with-tests`, CPython's `Lib/test` at `/usr/local/lib/python3.13/test`;
+//! * a fresh temporary directory at `/tmp`, removed afterwards.
+//!
+//! Compiled code is cached in `$PYFORGE_CACHE/precompiled/`, keyed by the component's hash
+//! and the engine's settings, so the second run of the same component starts fast.
+
+use std::hash::{Hash as _, Hasher as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow};
+use sha2::{Digest as _, Sha256};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
+
+use crate::kit::Kit;
+
+/// Where the forge's stdlib overlays are mounted in the guest.
+pub const OVERLAY_GUEST: &str = "/usr/local/lib/pyforge";
+
+/// What to run.
+#[derive(Debug)]
+pub struct Run<'a> {
+    pub component: &'a Path,
+    pub kit: &'a Kit,
+    /// The forge's `lib/` overlay directory, when there is one.
+    pub overlay: Option<PathBuf>,
+    pub with_tests: bool,
+    /// Arguments after `python`.
+    pub args: &'a [String],
+}
+
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// Runs the component's `wasi:cli/run`; returns its exit status.
+pub fn run(r: &Run) -> anyhow::Result<i32> {
+    let mut config = Config::new();
+    // CPython's deep recursion tests need more than the default 512 KiB of native stack.
+    config.max_wasm_stack(8 << 20);
+    let engine = Engine::new(&config).map_err(|e| anyhow!(e)).context("failed to create the wasmtime engine")?;
+    let component = load(&engine, r.component)?;
+    let mut linker: Linker<State> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
+
+    let info = &r.kit.info;
+    let stdlib_guest = format!("{}/lib/python{}", info.prefix, info.python_short);
+    let tmp = tempfile::Builder::new().prefix("pyforge-run-").tempdir().context("failed to create a temporary directory")?;
+    let mut wasi = WasiCtx::builder();
+    wasi.inherit_stdio().arg("python").args(r.args);
+    let mut preopen = |host: &Path, guest: &str, perms: FsPerms| -> anyhow::Result<()> {
+        wasi.preopened_dir(host, guest, perms)
+            .map_err(|e| anyhow!(e))
+            .with_context(|| format!("failed to preopen `{}`", host.display()))?;
+        Ok(())
+    };
+    preopen(Path::new("."), ".", FsPerms::ReadWrite)?;
+    preopen(&r.kit.path(&info.stdlib), &stdlib_guest, FsPerms::ReadOnly)?;
+    if r.with_tests {
+        preopen(&r.kit.path(&info.tests), &format!("{stdlib_guest}/test"), FsPerms::ReadOnly)?;
+    }
+    preopen(tmp.path(), "/tmp", FsPerms::ReadWrite)?;
+    if let Some(overlay) = &r.overlay {
+        preopen(overlay, OVERLAY_GUEST, FsPerms::ReadOnly)?;
+        wasi.env("PYTHONPATH", OVERLAY_GUEST);
+    }
+    wasi.env("TMPDIR", "/tmp");
+
+    let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
+    let instance = linker.instantiate(&mut store, &component).map_err(|e| anyhow!(e)).with_context(|| {
+        format!(
+            "failed to instantiate `{}` (a Python with cap imports must be composed with its caps first: `pyforge compose`)",
+            r.component.display()
+        )
+    })?;
+    let command = Command::new(&mut store, &instance).map_err(|e| anyhow!(e))?;
+    let result = command.wasi_cli_run().call_run(&mut store);
+    match result {
+        Ok(Ok(())) => Ok(0),
+        Ok(Err(())) => Ok(1),
+        Err(e) => match e.downcast_ref::<I32Exit>() {
+            Some(exit) => Ok(exit.0),
+            None => Err(anyhow!(e)).with_context(|| format!("`{}` trapped", r.component.display())),
+        },
+    }
+}
+
+/// The compiled component, from the cache when it was compiled before.
+fn load(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
+    let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let key = format!("{}-{:016x}", hex::encode(&Sha256::digest(&bytes)[..10]), hasher.finish());
+    let cached = crate::tool::cache_dir().join("precompiled").join(format!("component-{key}.cwasm"));
+    if cached.is_file() {
+        // SAFETY: written only below, atomically, by `Component::serialize` with this engine
+        // configuration (its hash is in the name); wasmtime checks its header too.
+        #[expect(unsafe_code, reason = "deserializing our own precompiled cache entry")]
+        let loaded = unsafe { Component::deserialize_file(engine, &cached) };
+        if let Ok(c) = loaded {
+            return Ok(c);
+        }
+    }
+    eprintln!("pyforge: compiling `{}` once (cached for later runs)", path.display());
+    let component = Component::from_binary(engine, &bytes)
+        .map_err(|e| anyhow!(e))
+        .with_context(|| format!("`{}` is not a valid component", path.display()))?;
+    match component.serialize() {
+        Ok(out) => {
+            if let Err(e) = crate::tool::write_atomic(&cached, &out) {
+                eprintln!("pyforge: warning: could not cache compiled code at `{}`: {e}", cached.display());
+            }
+        }
+        Err(e) => eprintln!("pyforge: warning: could not serialize compiled code: {e}"),
+    }
+    Ok(component)
+}
