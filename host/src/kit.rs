@@ -267,7 +267,7 @@ impl Plan {
         }
         std::fs::create_dir_all(&work)?;
         let log = kits.join("logs").join(format!("cpython-{}-{}.log", self.version, self.key));
-        let mut phases = Phases::new(&log, 6)?;
+        let mut phases = Phases::new(&log, 7)?;
         eprintln!("pyforge: building the CPython {} kit; full log: {}", self.version, log.display());
         let result = self.build_in(&work, &mut phases);
         match result {

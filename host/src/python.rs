@@ -6,8 +6,11 @@
 //!   so no `PYTHONHOME` is needed);
 //! * the forge's `Lib/` overlays, read-only, at `/usr/local/lib/pyforge`, first on
 //!   `PYTHONPATH` so they win over the stdlib;
-//! * with `--with-tests`, CPython's `Lib/test` at `/usr/local/lib/python3.13/test`;
-//! * a fresh temporary directory at `/tmp`, removed afterwards.
+//! * with `--with-tests`, CPython's `Lib/test` at `/usr/local/lib/pyforge-tests/test`, the
+//!   parent directory on `PYTHONPATH` (a preopen nested inside the stdlib's would not show up in
+//!   the directory listing Python's import system caches);
+//! * a fresh temporary directory at `/tmp` (`TMPDIR`), removed afterwards;
+//! * `PYTHONHOME=/usr/local`.
 //!
 //! Compiled code is cached in `$PYFORGE_CACHE/precompiled/`, keyed by the component's hash
 //! and the engine's settings, so the second run of the same component starts fast.
@@ -26,6 +29,8 @@ use crate::kit::Kit;
 
 /// Where the forge's stdlib overlays are mounted in the guest.
 pub const OVERLAY_GUEST: &str = "/usr/local/lib/pyforge";
+/// Where `--with-tests` mounts the directory holding CPython's `test` package.
+pub const TESTS_GUEST: &str = "/usr/local/lib/pyforge-tests";
 
 /// What to run.
 #[derive(Debug)]
@@ -53,8 +58,10 @@ impl WasiView for State {
 /// Runs the component's `wasi:cli/run`; returns its exit status.
 pub fn run(r: &Run) -> anyhow::Result<i32> {
     let mut config = Config::new();
-    // CPython's deep recursion tests need more than the default 512 KiB of native stack.
-    config.max_wasm_stack(8 << 20);
+    // CPython's recursion tests need more than the default 512 KiB of native stack (CPython's
+    // own WASI runner uses 16 MiB); wasmtime wants the async stack to be at least as large.
+    config.max_wasm_stack(16 << 20);
+    config.async_stack_size(17 << 20);
     let engine = Engine::new(&config).map_err(|e| anyhow!(e)).context("failed to create the wasmtime engine")?;
     let component = load(&engine, r.component)?;
     let mut linker: Linker<State> = Linker::new(&engine);
@@ -73,15 +80,24 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     };
     preopen(Path::new("."), ".", FsPerms::ReadWrite)?;
     preopen(&r.kit.path(&info.stdlib), &stdlib_guest, FsPerms::ReadOnly)?;
-    if r.with_tests {
-        preopen(&r.kit.path(&info.tests), &format!("{stdlib_guest}/test"), FsPerms::ReadOnly)?;
-    }
-    preopen(tmp.path(), "/tmp", FsPerms::ReadWrite)?;
+    let mut python_path = Vec::new();
     if let Some(overlay) = &r.overlay {
         preopen(overlay, OVERLAY_GUEST, FsPerms::ReadOnly)?;
-        wasi.env("PYTHONPATH", OVERLAY_GUEST);
+        python_path.push(OVERLAY_GUEST);
+    }
+    if r.with_tests {
+        let tests = r.kit.path(&info.tests);
+        preopen(tests.parent().unwrap_or(&tests), TESTS_GUEST, FsPerms::ReadOnly)?;
+        python_path.push(TESTS_GUEST);
+    }
+    preopen(tmp.path(), "/tmp", FsPerms::ReadWrite)?;
+    if !python_path.is_empty() {
+        wasi.env("PYTHONPATH", python_path.join(":"));
     }
     wasi.env("TMPDIR", "/tmp");
+    // The kit has no `lib-dynload` (every module is built in), so tell getpath where home is
+    // instead of letting it warn that it could not find the exec prefix.
+    wasi.env("PYTHONHOME", &info.prefix);
 
     let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
     let instance = linker.instantiate(&mut store, &component).map_err(|e| anyhow!(e)).with_context(|| {
