@@ -14,6 +14,7 @@ kit_seconds=$("$PYFORGE" kit info | python3 -c 'import json,sys; print(json.load
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cp -r tests/build/_project "$work/project"
+mkdir -p "$work/project/cpython-ext"
 cp -r tests/build/_fixture "$work/project/cpython-ext/_fixture"
 cd "$work/project"
 now() { date +%s%N; }

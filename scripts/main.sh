@@ -14,6 +14,7 @@ ROOT="$PWD"
 PYFORGE="$ROOT/target/debug/pyforge"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cp -r tests/build/_project "$work/project"
+mkdir -p "$work/project/cpython-ext"
 cp -r tests/build/_fixture "$work/project/cpython-ext/_fixture"
 cp -r tests/check/_template/cpython-ext/_demo_cap "$work/project/cpython-ext/_demo_cap"
 cd "$work/project"
