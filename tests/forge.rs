@@ -17,6 +17,8 @@ fn project() -> anyhow::Result<tempfile::TempDir> {
         &t::root().join("tests/check/_template/cpython-ext/_demo_cap"),
         &dir.path().join("cpython-ext/_demo_cap"),
     )?;
+    std::fs::create_dir_all(dir.path().join("caps"))?;
+    std::fs::copy(t::demo_cap_wasm(), dir.path().join("caps/demo-checksum.wasm"))?;
     Ok(dir)
 }
 
@@ -73,18 +75,34 @@ fn run_passes_status_and_files() -> Result<(), Failed> {
 }
 
 /// A component importing a WIT interface: the relinked python.wasm imports exactly that
-/// interface besides WASI (read by decoding the component), and running it uncomposed is an
-/// error that says to compose it.
+/// interface besides WASI (read by decoding the component); run uncomposed, it is an error that
+/// says to compose it; the forge that names the fixture cap is composed by `build` and a Python
+/// call reaches the cap (its CRC-32 equals `binascii.crc32`).
 fn cap_import_reaches_the_component() -> Result<(), Failed> {
     let dir = project()?;
-    let out = pyforge(dir.path(), &["build", "--forge", "with-cap"])?;
-    ensure(out.status == 0, || out.render())?;
-    let wasm = std::fs::read(dir.path().join("target/pyforge/with-cap/python.wasm"))?;
+    let out = pyforge(dir.path(), &["build", "--forge", "no-cap"])?;
+    ensure(out.status == 0 && !out.stdout.contains("composed"), || out.render())?;
+    let wasm = std::fs::read(dir.path().join("target/pyforge/no-cap/python.wasm"))?;
     let imports = t::component_imports(&wasm)?;
     let non_wasi: Vec<&String> = imports.iter().filter(|i| !i.starts_with("wasi:")).collect();
     ensure(non_wasi == ["pyforge:demo/checksum@0.1.0"], || format!("imports: {imports:?}"))?;
-    let out = pyforge(dir.path(), &["run", "--forge", "with-cap", "-c", "pass"])?;
+    let out = pyforge(dir.path(), &["run", "--forge", "no-cap", "-c", "pass"])?;
     ensure(out.status == 1 && out.stderr.contains("composed with its caps first"), || out.render())?;
+
+    let out = pyforge(dir.path(), &["build", "--forge", "with-cap"])?;
+    ensure(
+        out.status == 0
+            && out.stdout.contains("composed target/pyforge/with-cap/python.composed.wasm")
+            && out.stdout.contains("caps: caps/demo-checksum.wasm"),
+        || out.render(),
+    )?;
+    let composed = std::fs::read(dir.path().join("target/pyforge/with-cap/python.composed.wasm"))?;
+    let imports = t::component_imports(&composed)?;
+    ensure(imports.iter().all(|i| i.starts_with("wasi:")), || format!("composed imports: {imports:?}"))?;
+    let code = "import demo, binascii\n\
+        print(demo.crc32(b'hello world') == binascii.crc32(b'hello world'), demo.crc32(b'world', demo.crc32(b'hello ')))";
+    let out = pyforge(dir.path(), &["run", "--forge", "with-cap", "-c", code])?;
+    ensure(out.status == 0 && out.stdout == "True 222957957\n", || out.render())?;
     Ok(())
 }
 

@@ -38,6 +38,15 @@ pub fn pyforge_cli_wasm() -> PathBuf {
     artefact("PYFORGE_CLI_WASM", root().join("target/pyforge-cli.wasm"), "run scripts/build.sh")
 }
 
+/// The fixture cap component (`tests/caps/demo-checksum`, built by `scripts/build.sh`).
+pub fn demo_cap_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_DEMO_CAP_WASM",
+        root().join("target/wasm32-wasip2/release/demo_checksum_cap.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
 /// The pinned wasmtime CLI.
 pub fn wasmtime() -> PathBuf {
     artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/setup.sh")

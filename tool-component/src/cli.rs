@@ -59,7 +59,8 @@ enum Command {
     },
     /// Build a forge: check, plan, compile its extensions and relink `python.wasm` against a
     /// CPython kit (with the host's `clang`). Writes `<out-dir>/python.wasm`, `python.lock`
-    /// (every input and its hash) and `lib/` (the forge's stdlib overlays).
+    /// (every input and its hash) and `lib/` (the forge's stdlib overlays); when the forge
+    /// names caps or stubs, also composes `python.composed.wasm`.
     Build {
         /// The CPython kit directory (made by `pyforge kit build`).
         #[arg(long, value_name = "DIR")]
@@ -170,7 +171,26 @@ pub fn main() -> i32 {
                     } else {
                         say(format!("{} is up to date", linked.output));
                     }
-                    0
+                    match compose::compose_forge(&plan, &linked.output, &out_dir) {
+                        Ok(None) => 0,
+                        Ok(Some(c)) => {
+                            let what = if c.rebuilt { "composed" } else { "up to date:" };
+                            let caps: Vec<&str> = plan.caps.iter().map(|(_, p)| p.value.as_str()).collect();
+                            say(format!(
+                                "{what} {} ({} bytes; caps: {}; stubs: {})",
+                                c.output,
+                                c.size,
+                                if caps.is_empty() { "none".to_string() } else { caps.join(", ") },
+                                if plan.stubs.is_empty() { "none".to_string() } else { plan.stubs.join(", ") }
+                            ));
+                            0
+                        }
+                        Err(d) => {
+                            print_diags(&d);
+                            eprintln!("error: forge `{forge}` was built but not composed");
+                            1
+                        }
+                    }
                 }
                 Err(d) => {
                     print_diags(&d);

@@ -218,3 +218,81 @@ pub fn component_imports(bytes: &[u8]) -> Result<Vec<String>, String> {
     }
     Ok(names)
 }
+
+/// What [`compose_forge`] did.
+#[derive(Debug)]
+pub struct Composed {
+    pub output: String,
+    pub size: usize,
+    /// False when the inputs were the same as last time and the output was kept.
+    pub rebuilt: bool,
+}
+
+/// Composes a forge's built `socket` with the caps and stubs its project entry names into
+/// `out_dir/python.composed.wasm` (and a copy at the forge's `output`, when it names one).
+/// `None` when the forge names no caps and no stubs (and any old composed output is removed,
+/// so it cannot be run by mistake).
+pub fn compose_forge(
+    plan: &crate::plan::ForgePlan,
+    socket: &str,
+    out_dir: &str,
+) -> Result<Option<Composed>, Vec<Diag>> {
+    use sha2::{Digest as _, Sha256};
+    let output = format!("{out_dir}/python.composed.wasm");
+    let key_path = format!("{out_dir}/.composed.key");
+    if plan.caps.is_empty() && plan.stubs.is_empty() {
+        let _ = std::fs::remove_file(&output);
+        let _ = std::fs::remove_file(&key_path);
+        return Ok(None);
+    }
+    let project = crate::project::PROJECT;
+    let read = |name: &str| -> Result<Input, Diag> {
+        std::fs::read(name)
+            .map(|bytes| Input { name: name.to_string(), bytes })
+            .map_err(|e| Diag::new(Some(name), format!("failed to read component: {e}")))
+    };
+    let socket = read(socket).map_err(|d| vec![d])?;
+    let mut plugs = Vec::new();
+    let mut diags = Vec::new();
+    for (iface, path) in &plan.caps {
+        if let Err(e) = crate::source::check_relative(&path.value) {
+            diags.push(
+                Diag::new(Some(project), format!("cap for `{iface}` in forge `{}`: {e}", plan.forge))
+                    .help("give the cap component's path relative to the project root"),
+            );
+            continue;
+        }
+        match read(&path.value) {
+            Ok(p) => plugs.push(p),
+            Err(d) => diags.push(d.help(format!(
+                "build the cap component, or fix its path under `[forge.{}] caps` in `{project}`",
+                plan.forge
+            ))),
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut h = Sha256::new();
+    for input in std::iter::once(&socket).chain(&plugs) {
+        h.update(input.name.as_bytes());
+        h.update(Sha256::digest(&input.bytes));
+    }
+    h.update(plan.stubs.join("\n").as_bytes());
+    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    if std::fs::read_to_string(&key_path).is_ok_and(|k| k == key)
+        && let Ok(meta) = std::fs::metadata(&output)
+    {
+        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false }));
+    }
+    let bytes = compose_with(&socket, &plugs, &plan.stubs, None)?;
+    crate::source::write_atomic(std::path::Path::new(&output), &bytes)
+        .map_err(|e| vec![Diag::new(Some(&output), format!("failed to write: {e}"))])?;
+    if let Some(copy) = &plan.output {
+        crate::source::write_atomic(std::path::Path::new(copy), &bytes)
+            .map_err(|e| vec![Diag::new(Some(copy), format!("failed to write: {e}"))])?;
+    }
+    crate::source::write_atomic(std::path::Path::new(&key_path), key.as_bytes())
+        .map_err(|e| vec![Diag::new(Some(&key_path), format!("failed to write: {e}"))])?;
+    Ok(Some(Composed { output, size: bytes.len(), rebuilt: true }))
+}

@@ -6,7 +6,7 @@
 
 use crate::check;
 use crate::diag::Diag;
-use crate::manifest::Manifest;
+use crate::manifest::{Located, Manifest};
 use crate::project::Project;
 use crate::r#gen;
 use crate::source::{self, Source};
@@ -18,6 +18,12 @@ pub struct ForgePlan {
     pub extensions: Vec<PlannedExt>,
     /// Files laid over the stdlib: `(file in the extension dir, path under Lib/)`.
     pub overlays: Vec<(String, String)>,
+    /// Cap components to plug into the built `python.wasm`: `(interface, component path)`.
+    pub caps: Vec<(String, Located)>,
+    /// Interfaces answered by generated stubs.
+    pub stubs: Vec<String>,
+    /// Where the composed component goes, when the forge says.
+    pub output: Option<String>,
 }
 
 /// One extension in a forge.
@@ -83,5 +89,12 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
     }
     extensions.sort_by(|a, b| a.module.cmp(&b.module));
     overlays.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(ForgePlan { forge: forge.to_string(), extensions, overlays })
+    Ok(ForgePlan {
+        forge: forge.to_string(),
+        extensions,
+        overlays,
+        caps: f.caps.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        stubs: f.stubs.iter().map(|s| s.value.clone()).collect(),
+        output: f.output.as_ref().map(|o| o.value.clone()),
+    })
 }

@@ -48,7 +48,6 @@ struct RawForge {
 
 /// One forge.
 #[derive(Debug, Clone)]
-#[expect(dead_code, reason = "caps, stubs and output are read by `plan`/`build` (next step of the pipeline)")]
 pub struct Forge {
     pub name: String,
     /// Extension package names it takes, when listed explicitly.

@@ -10,7 +10,8 @@ use crate::kit::{self, KitArgs};
 use crate::python;
 use crate::tool::Tool;
 
-/// Run Python: the forge's `python.wasm` (rebuilt first when out of date), or `--wasm`.
+/// Run Python: the forge's build (rebuilt, and composed with the forge's caps, first when out
+/// of date), or `--wasm`.
 ///
 /// The guest sees the current directory as `/` (read-write), the kit's stdlib read-only at
 /// `/usr/local/lib/python3.13`, the forge's stdlib overlays first on `PYTHONPATH`, and a
@@ -48,9 +49,13 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             if status != 0 {
                 bail!("forge `{}` did not build (see above)", args.forge);
             }
+            // The build composes the forge when it names caps or stubs (and removes a stale
+            // composition when it names none).
             let dir = PathBuf::from(out_dir(&args.forge));
             let lib = dir.join("lib");
-            (dir.join("python.wasm"), lib.is_dir().then_some(lib))
+            let composed = dir.join("python.composed.wasm");
+            let wasm = if composed.is_file() { composed } else { dir.join("python.wasm") };
+            (wasm, lib.is_dir().then_some(lib))
         }
     };
     python::run(&python::Run {
