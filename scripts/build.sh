@@ -12,8 +12,8 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 step "building the tool component (wasm32-wasip2, release)"
 cargo build --locked -p pyforge-tool --target wasm32-wasip2 --release
-step "building the fixture cap component (tests/caps/demo-checksum, wasm32-wasip2)"
-cargo build --locked -p demo-checksum-cap --target wasm32-wasip2 --release
+step "building the cap components (caps/zlib) and the test components (tests/caps/*), wasm32-wasip2"
+cargo build --locked -p pyforge-zlib-cap -p demo-checksum-cap -p zlib-consumer --target wasm32-wasip2 --release
 step "building the native pyforge CLI"
 cargo build --locked -p pyforge
 step "composing target/pyforge-cli.wasm"

@@ -47,6 +47,24 @@ pub fn demo_cap_wasm() -> PathBuf {
     )
 }
 
+/// The zlib cap component (`caps/zlib`, built by `scripts/build.sh`).
+pub fn zlib_cap_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_ZLIB_CAP_WASM",
+        root().join("target/wasm32-wasip2/release/pyforge_zlib_cap.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
+/// The second zlib consumer (`tests/caps/zlib-consumer`, built by `scripts/build.sh`).
+pub fn zlib_consumer_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_ZLIB_CONSUMER_WASM",
+        root().join("target/wasm32-wasip2/release/zlib-consumer.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
 /// The pinned wasmtime CLI.
 pub fn wasmtime() -> PathBuf {
     artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/setup.sh")

@@ -1,0 +1,254 @@
+//! The zlib cap end to end: the repo's default forge (`pyforge.toml`: `_zlib_cap` plugged with
+//! `caps/zlib`) is built once in a copy of the project, then
+//!
+//! * CPython's own `test_zlib`, `test_gzip`, `test_zipfile` and `test_tarfile` run inside the
+//!   composed interpreter; every failure fails the test, and every skip must have a reason from
+//!   the list below (each about WASI or about another cap, never about zlib);
+//! * corrupt and truncated input raise `zlib.error` with zlib's message, and the objects keep
+//!   working afterwards;
+//! * a second, non-CPython consumer (`tests/caps/zlib-consumer`) is composed with the same cap
+//!   bytes and runs under stock wasmtime;
+//! * the cap's WIT and the extension's copy are the same file.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use pyforge_tests::{self as t, ensure};
+
+/// Skip reasons CPython's tests give here, and why each is not about the zlib cap.
+const ALLOWED_SKIPS: &[(&str, &str)] = &[
+    ("requires 64bit platform", "wasm32 is a 32-bit platform"),
+    ("not enough memory", "bigmem tests need more than a 4 GiB wasm32 memory"),
+    ("gettotalrefcount", "reference-leak checks need a debug build of CPython"),
+    ("requires subprocess support", "WASI has no processes"),
+    ("sys.executable required", "WASI has no processes"),
+    ("requires bz2", "bz2 is another cap (not built yet)"),
+    ("requires lzma", "lzma is another cap (not built yet)"),
+    ("symlink", "WASI preopens: CPython skips symlink tests on WASI"),
+    ("requires write access to the installed location", "the stdlib is mounted read-only"),
+    ("requires working os.chmod()", "WASI has no chmod"),
+    ("requires os.link to be missing", "the test needs os.link absent"),
+    ("missing os.chown", "WASI has no chown"),
+    ("Missing umask implementation", "WASI has no umask"),
+    ("Missing getuid or getgid implementation", "WASI has no users"),
+    ("Unable to import big_o", "a third-party test helper that is not installed"),
+    ("Requires warn_default_encoding", "needs `-X warn_default_encoding`"),
+    ("Requires \\\\ as path separator", "Windows-only"),
+];
+
+struct Forge {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+/// The repo's project (pyforge.toml, cpython-ext/, the built cap) copied and built once.
+fn forge() -> Result<&'static Forge, Failed> {
+    static FORGE: OnceLock<Result<Forge, String>> = OnceLock::new();
+    FORGE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let root = dir.path().to_path_buf();
+            let repo = t::root();
+            t::copy_tree(&repo.join("cpython-ext"), &root.join("cpython-ext")).map_err(|e| e.to_string())?;
+            std::fs::copy(repo.join("pyforge.toml"), root.join("pyforge.toml")).map_err(|e| e.to_string())?;
+            let cap = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm";
+            std::fs::create_dir_all(root.join("target/wasm32-wasip2/release")).map_err(|e| e.to_string())?;
+            std::fs::copy(t::zlib_cap_wasm(), root.join(cap)).map_err(|e| e.to_string())?;
+            let out = t::run_native(&root, &["build"]).map_err(|e| e.to_string())?;
+            if out.status != 0 || !out.stdout.contains("composed target/pyforge/default/python.composed.wasm") {
+                return Err(format!("pyforge build failed:\n{}", out.render()));
+            }
+            Ok(Forge { _dir: dir, root })
+        })
+        .as_ref()
+        .map_err(|e| Failed::from(e.as_str()))
+}
+
+/// Runs the composed Python of the forge with `args` (no rebuild: the tests share one build).
+fn python(args: &[&str]) -> Result<t::Outcome, Failed> {
+    let f = forge()?;
+    let mut argv = vec!["run", "--wasm", "target/pyforge/default/python.composed.wasm"];
+    argv.extend(["--lib", "target/pyforge/default/lib"]);
+    argv.extend(args);
+    Ok(t::run_native(&f.root, &argv)?)
+}
+
+/// Counts from one regrtest run of one test module in verbose mode.
+#[derive(Debug, Default)]
+struct Counts {
+    run: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    reasons: std::collections::BTreeMap<String, usize>,
+}
+
+fn parse(stdout: &str) -> Counts {
+    let mut c = Counts::default();
+    for line in stdout.lines() {
+        if let Some(rest) = line.strip_prefix("Ran ") {
+            c.run += rest.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+        }
+        if (line.starts_with("OK") || line.starts_with("FAILED")) && line.contains('(') {
+            for part in line[line.find('(').unwrap_or(0) + 1..].trim_end_matches(')').split(", ") {
+                let (k, v) = part.split_once('=').unwrap_or(("", "0"));
+                let v: usize = v.parse().unwrap_or(0);
+                match k {
+                    "failures" => c.failures += v,
+                    "errors" => c.errors += v,
+                    "skipped" => c.skipped += v,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(i) = line.find("... skipped '").or_else(|| line.find(") ... skipped \"")) {
+            let reason = line[i..].split_once("skipped ").map(|(_, r)| r).unwrap_or("");
+            let reason = reason.trim().trim_matches(|c| c == '\'' || c == '"').to_string();
+            *c.reasons.entry(reason).or_default() += 1;
+        }
+    }
+    c
+}
+
+/// Runs CPython's test module `name`; asserts success and that every skip is justified.
+fn cpython_suite(name: &'static str) -> impl FnOnce() -> Result<(), Failed> {
+    move || {
+        let out = python(&["--with-tests", "-m", "test", "-v", name])?;
+        let c = parse(&out.stdout);
+        let reasons: Vec<String> = c.reasons.iter().map(|(r, n)| format!("{n}× {r}")).collect();
+        println!(
+            "\n{name}: run {}, failed {}, errors {}, skipped {} [{}]",
+            c.run,
+            c.failures,
+            c.errors,
+            c.skipped,
+            reasons.join("; ")
+        );
+        ensure(out.status == 0 && out.stdout.contains("Result: SUCCESS"), || {
+            let failing: Vec<&str> = out
+                .stdout
+                .lines()
+                .filter(|l| l.ends_with("... FAIL") || l.ends_with("... ERROR") || l.starts_with("FAIL:") || l.starts_with("ERROR:"))
+                .collect();
+            format!("{name} did not pass:\n{}\n--- stderr tail\n{}", failing.join("\n"), tail(&out.stderr, 40))
+        })?;
+        ensure(c.run > 0 && c.failures == 0 && c.errors == 0, || format!("{name}: {c:?}"))?;
+        let unjustified: Vec<&String> =
+            c.reasons.keys().filter(|r| !ALLOWED_SKIPS.iter().any(|(allowed, _)| r.contains(allowed))).collect();
+        ensure(unjustified.is_empty(), || format!("{name}: skips without a WASI reason: {unjustified:?}"))?;
+        Ok(())
+    }
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Garbage and truncated streams raise `zlib.error` with zlib's message, and the same objects
+/// (and the module) keep working afterwards.
+fn corrupt_input_raises_and_recovers() -> Result<(), Failed> {
+    let code = r#"
+import zlib, gzip
+data = b"pyforge " * 4096
+packed = zlib.compress(data)
+for bad, label in [(b"garbage, not zlib", "garbage"), (packed[:len(packed) // 2], "truncated"),
+                   (packed[:10] + bytes(20) + packed[30:], "corrupt")]:
+    try:
+        zlib.decompress(bad)
+        print(label, "no error")
+    except zlib.error as e:
+        print(label, "->", e)
+d = zlib.decompressobj()
+try:
+    d.decompress(b"\x78\x9c" + b"\xff" * 64)
+except zlib.error as e:
+    print("stream ->", e)
+c = zlib.compressobj()
+out = c.compress(data) + c.flush()
+print("after errors:", zlib.decompress(out) == data, zlib.decompressobj().decompress(out) == data)
+try:
+    gzip.decompress(b"\x1f\x8b\x08\x00" + b"\x00" * 12)
+except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+    print("gzip ->", type(e).__name__, e)
+try:
+    c.compress(b"more")
+except zlib.error as e:
+    print("finished compressor ->", e)
+"#;
+    let out = python(&["-c", code])?;
+    let want = "garbage -> Error -3 while decompressing data: incorrect header check\n\
+        truncated -> Error -5 while decompressing data: incomplete or truncated stream\n\
+        corrupt -> Error -3 while decompressing data: invalid code lengths set\n\
+        stream -> Error -3 while decompressing data: invalid block type\n\
+        after errors: True True\n\
+        gzip -> error Error -3 while decompressing data: invalid stored block lengths\n\
+        finished compressor -> Error -2 while compressing data: inconsistent stream state\n";
+    ensure(out.status == 0 && out.stdout == want, || out.render())?;
+    Ok(())
+}
+
+/// `import zlib` is the facade over the cap, and gzip/zipfile/tarfile use it.
+fn stdlib_users_round_trip() -> Result<(), Failed> {
+    let code = r#"
+import zlib, gzip, zipfile, tarfile, io
+data = bytes(range(256)) * 1000
+print(zlib.__file__, zlib.ZLIB_RUNTIME_VERSION.startswith("1."))
+print(gzip.decompress(gzip.compress(data)) == data)
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("a.bin", data)
+with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+    print(z.getinfo("a.bin").compress_type == zipfile.ZIP_DEFLATED, z.read("a.bin") == data)
+tbuf = io.BytesIO()
+with tarfile.open(fileobj=tbuf, mode="w:gz") as t:
+    info = tarfile.TarInfo("a.bin"); info.size = len(data); t.addfile(info, io.BytesIO(data))
+with tarfile.open(fileobj=io.BytesIO(tbuf.getvalue()), mode="r:gz") as t:
+    print(t.extractfile("a.bin").read() == data)
+"#;
+    let out = python(&["-c", code])?;
+    ensure(out.status == 0 && out.stdout == "/usr/local/lib/pyforge/zlib.py True\nTrue\nTrue True\nTrue\n", || {
+        out.render()
+    })?;
+    Ok(())
+}
+
+/// The same cap bytes serve a Rust command component importing the same interface.
+fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    std::fs::copy(t::zlib_cap_wasm(), dir.path().join("zlib-cap.wasm"))?;
+    std::fs::copy(t::zlib_consumer_wasm(), dir.path().join("consumer.wasm"))?;
+    let out =
+        t::run_native(dir.path(), &["compose", "consumer.wasm", "--plug", "zlib-cap.wasm", "-o", "composed.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    let run = t::run(Command::new(t::wasmtime()).args(["run", "composed.wasm"]).current_dir(dir.path()))?;
+    let want = "one-shot: 7200 -> 77 -> 7200 bytes, equal: true\n\
+        gzip stream: 125 bytes, eof: true, equal: true\n\
+        crc32: 0x0d4a1185, adler32: 0x1a0b045d\n\
+        corrupt input: ErrorKind::Zlib error -3: Error -3 while decompressing data: incorrect header check\n";
+    ensure(run.status == 0 && run.stdout.starts_with(want), || run.render())?;
+    Ok(())
+}
+
+fn wit_copies_agree() -> Result<(), Failed> {
+    let root = t::root();
+    let cap = std::fs::read(root.join("caps/zlib/wit/zlib.wit"))?;
+    let ext = std::fs::read(root.join("cpython-ext/_zlib_cap/wit/deps/zlib/zlib.wit"))?;
+    ensure(cap == ext, || "caps/zlib/wit/zlib.wit and cpython-ext/_zlib_cap/wit/deps/zlib/zlib.wit differ".into())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        Trial::test("wit_copies_agree", wit_copies_agree),
+        Trial::test("corrupt_input_raises_and_recovers", corrupt_input_raises_and_recovers),
+        Trial::test("stdlib_users_round_trip", stdlib_users_round_trip),
+        Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
+    ];
+    for name in ["test_zlib", "test_gzip", "test_zipfile", "test_tarfile"] {
+        trials.push(Trial::test(format!("cpython_{name}"), cpython_suite(name)));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
