@@ -174,10 +174,11 @@ pub fn main() -> i32 {
                     match compose::compose_forge(&plan, &linked.output, &out_dir) {
                         Ok(None) => 0,
                         Ok(Some(c)) => {
-                            let what = if c.rebuilt { "composed" } else { "up to date:" };
                             let caps: Vec<&str> = plan.caps.iter().map(|(_, p)| p.value.as_str()).collect();
+                            let (before, after) =
+                                if c.rebuilt { ("composed ", "") } else { ("", " is up to date") };
                             say(format!(
-                                "{what} {} ({} bytes; caps: {}; stubs: {})",
+                                "{before}{}{after} ({} bytes; caps: {}; stubs: {})",
                                 c.output,
                                 c.size,
                                 if caps.is_empty() { "none".to_string() } else { caps.join(", ") },
