@@ -177,11 +177,10 @@ zc_decompress(PyObject *m, PyObject *args)
 #define CHUNK ((Py_ssize_t)1 << 20)
 
 static PyObject *
-checksum(PyObject *args, uint32_t (*f)(bytes_t *, uint32_t))
+checksum(PyObject *args, const char *format, unsigned int value, uint32_t (*f)(bytes_t *, uint32_t))
 {
     Py_buffer data;
-    unsigned int value;
-    if (!PyArg_ParseTuple(args, "y*I", &data, &value)) {
+    if (!PyArg_ParseTuple(args, format, &data, &value)) {
         return NULL;
     }
     uint32_t v = value;
@@ -197,13 +196,13 @@ checksum(PyObject *args, uint32_t (*f)(bytes_t *, uint32_t))
 static PyObject *
 zc_crc32(PyObject *m, PyObject *args)
 {
-    return checksum(args, pyforge_zlib_deflate_crc32);
+    return checksum(args, "y*|I:crc32", 0, pyforge_zlib_deflate_crc32);
 }
 
 static PyObject *
 zc_adler32(PyObject *m, PyObject *args)
 {
-    return checksum(args, pyforge_zlib_deflate_adler32);
+    return checksum(args, "y*|I:adler32", 1, pyforge_zlib_deflate_adler32);
 }
 
 static PyObject *
@@ -440,8 +439,8 @@ zc_zd_decompress(PyObject *m, PyObject *args)
 static PyMethodDef methods[] = {
     {"compress", zc_compress, METH_VARARGS, "compress(data, level, wbits) -> bytes"},
     {"decompress", zc_decompress, METH_VARARGS, "decompress(data, wbits, bufsize) -> bytes"},
-    {"crc32", zc_crc32, METH_VARARGS, "crc32(data, value) -> int"},
-    {"adler32", zc_adler32, METH_VARARGS, "adler32(data, value) -> int"},
+    {"crc32", zc_crc32, METH_VARARGS, "crc32($module, data, value=0, /)\n--\n\nCompute a CRC-32 checksum of data."},
+    {"adler32", zc_adler32, METH_VARARGS, "adler32($module, data, value=1, /)\n--\n\nCompute an Adler-32 checksum of data."},
     {"version", zc_version, METH_NOARGS, "version() -> str: the cap's zlib version"},
     {"compressobj", zc_compressobj, METH_VARARGS, "compressobj(level, method, wbits, memLevel, strategy, zdict) -> Handle"},
     {"c_compress", zc_c_compress, METH_VARARGS, "c_compress(handle, data) -> bytes"},

@@ -43,14 +43,9 @@ ZLIB_RUNTIME_VERSION = _c.version()
 ZLIB_VERSION = ZLIB_RUNTIME_VERSION
 
 
-def adler32(data, value=1, /):
-    """Compute an Adler-32 checksum of data, starting from value."""
-    return _c.adler32(data, value)
-
-
-def crc32(data, value=0, /):
-    """Compute a CRC-32 checksum of data, starting from value."""
-    return _c.crc32(data, value)
+# The checksums are the C functions themselves: no Python frame on this hot path.
+adler32 = _c.adler32
+crc32 = _c.crc32
 
 
 def compress(data, /, level=Z_DEFAULT_COMPRESSION, wbits=MAX_WBITS):

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# zlib through the cap against (a) CPython's own Modules/zlibmodule.c linked statically into the
+# same wasm interpreter against the same zlib implementation (zlib-rs, as a C static library:
+# benches/zlib-static), and (b) the native host Python with its system zlib. Compresses and
+# decompresses 16 MiB and calls crc32 on 64 bytes in a loop (benches/zlib_bench.py).
+#
+#   benches/zlib.sh       (after scripts/build.sh; needs zlib.h: apt-get install zlib1g-dev)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
+# shellcheck disable=SC1091
+source "$CACHE/env.sh"
+PYFORGE="$PWD/target/debug/pyforge"
+[ -x "$PYFORGE" ] || { echo "error: run scripts/build.sh first" >&2; exit 1; }
+for h in zlib.h zconf.h; do
+  [ -f "/usr/include/$h" ] || { echo "error: /usr/include/$h is missing: apt-get install zlib1g-dev" >&2; exit 1; }
+done
+KIT=$("$PYFORGE" kit path)
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+# 1. the cap path: the repo's default forge
+"$PYFORGE" build >/dev/null
+
+# 2. the static path: CPython's zlibmodule.c + zlib-rs's C API, relinked against the kit
+cargo build --locked -q -p zlib-static --target wasm32-wasip2 --release
+tarball=$(ls "$CACHE"/sources/python3.13_*.orig.tar.xz | tail -1)
+tar -xf "$tarball" -C "$work" --wildcards '*/Modules/zlibmodule.c' '*/Modules/clinic/zlibmodule.c.h'
+mods=$(echo "$work"/Python-*/Modules)
+mkdir -p "$work/zinc" && cp /usr/include/zlib.h /usr/include/zconf.h "$work/zinc/"
+kitvar() { python3 -c "import json,sys; print(' '.join(json.load(open('$KIT/kit.json'))['$1']))"; }
+CC=(clang-19 --target=wasm32-wasip2 "--sysroot=$PYFORGE_SYSROOT" "-resource-dir=$PYFORGE_RESOURCE_DIR")
+# shellcheck disable=SC2046
+"${CC[@]}" $(kitvar cflags) -DPy_BUILD_CORE_BUILTIN -DHAVE_ZLIB_COPY=1 -I"$KIT/include" -I"$KIT/include/internal" \
+  -I"$work/zinc" -c "$mods/zlibmodule.c" -o "$work/zlibmodule.o"
+sed -e '/ADDMODULE MARKER 1/a extern PyObject* PyInit_zlib(void);' \
+    -e '/ADDMODULE MARKER 2/a {"zlib", PyInit_zlib},' "$KIT/config.c.in" >"$work/config.c"
+# shellcheck disable=SC2046
+"${CC[@]}" $(kitvar cflags) -DPy_BUILD_CORE -I"$KIT/include" -I"$KIT/include/internal" -c "$work/config.c" -o "$work/config.o"
+archives=$(python3 -c "import json; print(' '.join('$KIT/'+a for a in json.load(open('$KIT/kit.json'))['archives']))")
+# shellcheck disable=SC2046,SC2086
+"${CC[@]}" $(kitvar ldflags) -Wl,--export=cabi_realloc -o target/python-static-zlib.wasm "$KIT/obj/python.o" "$work/config.o" "$work/zlibmodule.o" \
+  target/wasm32-wasip2/release/libzlib_static.a $archives $(kitvar libs)
+
+# 3. run the same workload three ways
+"$PYFORGE" run --wasm target/python-static-zlib.wasm -c pass >/dev/null 2>&1
+"$PYFORGE" run -c pass >/dev/null 2>&1
+cp benches/zlib_bench.py "$work/bench.py"
+cap=$("$PYFORGE" run benches/zlib_bench.py)
+static=$("$PYFORGE" run --wasm target/python-static-zlib.wasm benches/zlib_bench.py)
+native=$(python3 benches/zlib_bench.py)
+
+python3 - "$cap" "$static" "$native" <<'PY'
+import json, sys
+cap, static, native = (json.loads(a) for a in sys.argv[1:])
+print(f"zlib, 16 MiB (half random, half repetitive), best of 3; crc32 on 64 bytes x 200000; {__import__('os').cpu_count()} cores")
+print(f"{'':28}{'cap (component)':>18}{'static (wasm)':>16}{'native':>12}{'cap/static':>12}{'cap/native':>12}")
+for key, label, higher in [("compress_mib_s", "compress MiB/s", True), ("decompress_mib_s", "decompress MiB/s", True)]:
+    c, s, n = cap[key], static[key], native[key]
+    print(f"{label:28}{c:18.1f}{s:16.1f}{n:12.1f}{s / c:11.2f}x{n / c:11.2f}x")
+c, s, n = cap["crc32_64b_ns"], static["crc32_64b_ns"], native["crc32_64b_ns"]
+print(f"{'crc32(64 B) ns per call':28}{c:18.0f}{s:16.0f}{n:12.0f}{c / s:11.2f}x{c / n:11.2f}x")
+print(f"per-call overhead of the cap boundary (crc32 cap - static): {c - s:.0f} ns")
+print(f"(ratios are time_cap / time_other; zlib: cap {cap['zlib']}, static {static['zlib']}, native {native['zlib']}; native Python {native['python']})")
+PY
