@@ -3,6 +3,7 @@
 //! unsatisfied is an error that names it and writes nothing; a stubbed composition runs under
 //! stock wasmtime and the stub answers.
 
+use std::path::Path;
 use std::process::Command;
 
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -67,12 +68,97 @@ fn paths_outside_cwd_are_refused() -> Result<(), Failed> {
     Ok(())
 }
 
+/// A component made from WIT alone (a dummy core module with the world's metadata).
+fn component_from_wit(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut resolve = wit_parser::Resolve::default();
+    let pkg = resolve.push_file(path)?;
+    let world = resolve.select_world(&[pkg], None)?;
+    let mut module = wit_component::dummy_module(
+        &resolve,
+        world,
+        wit_parser::ManglingAndAbi::Legacy(wit_parser::LiftLowerAbi::Sync),
+    );
+    wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8)?;
+    wit_component::ComponentEncoder::default().module(&module)?.validate(true).encode()
+}
+
+/// One `tests/compose/<case>/`: `socket.wit` and `<name>.plug.wit` files become components;
+/// `pyforge compose socket.wasm --plug <name>.wasm… [args] -o out.wasm` and `pyforge plan …`
+/// must print `expected.txt`; a composition that succeeds is byte-identical twice and under
+/// `wasmtime run pyforge-cli.wasm`, and imports nothing but WASI.
+fn compose_case(case: &Path) -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let mut plugs = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(case)?.map(|e| e.map(|e| e.file_name())).collect::<Result<_, _>>()?;
+    names.sort();
+    for name in names {
+        let name = name.to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".wit") {
+            let wasm = format!("{}.wasm", stem.trim_end_matches(".plug"));
+            std::fs::write(dir.path().join(&wasm), component_from_wit(&case.join(&name))?)?;
+            if stem.ends_with(".plug") {
+                plugs.push(wasm);
+            }
+        }
+    }
+    let extra = std::fs::read_to_string(case.join("args")).unwrap_or_default();
+    let mut args = vec!["socket.wasm".to_string()];
+    for p in &plugs {
+        args.extend(["--plug".to_string(), p.clone()]);
+    }
+    args.extend(extra.split_whitespace().map(str::to_string));
+    let mut compose: Vec<&str> = vec!["compose"];
+    compose.extend(args.iter().map(String::as_str));
+    compose.extend(["-o", "out.wasm"]);
+    let native = t::run_native(dir.path(), &compose)?;
+    let first = std::fs::read(dir.path().join("out.wasm")).ok();
+    let mut plan: Vec<&str> = vec!["plan"];
+    plan.extend(args.iter().map(String::as_str));
+    let planned = t::run_native(dir.path(), &plan)?;
+    let text = format!("== pyforge {}\n{}== pyforge {}\n{}", compose.join(" "), native.render(), plan.join(" "), planned.render());
+    t::assert_blessed(&case.join("expected.txt"), &text)?;
+
+    // The same under stock wasmtime (pyforge-cli.wasm), to a second output file.
+    let mut again = compose.clone();
+    *again.last_mut().expect("-o value") = "out2.wasm";
+    let wt = t::run_wasmtime(dir.path(), &again)?;
+    ensure(wt.status == native.status, || format!("wasmtime: {}\nnative: {}", wt.render(), native.render()))?;
+    ensure(wt.stderr == native.stderr, || format!("wasmtime: {}\nnative: {}", wt.render(), native.render()))?;
+    match first {
+        Some(first) => {
+            let second = std::fs::read(dir.path().join("out2.wasm"))?;
+            ensure(first == second, || "the native and the wasmtime compositions differ".into())?;
+            let out = t::run_native(dir.path(), &compose)?;
+            ensure(out.status == 0 && std::fs::read(dir.path().join("out.wasm"))? == first, || {
+                "composing twice gave different bytes".into()
+            })?;
+            let imports = t::component_imports(&first)?;
+            ensure(imports.iter().all(|i| i.starts_with("wasi:")), || format!("left imports: {imports:?}"))?;
+        }
+        None => ensure(!dir.path().join("out2.wasm").exists(), || "a failed composition wrote out2.wasm".into())?,
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
-    let trials = vec![
+    let mut cases: Vec<_> = std::fs::read_dir(t::root().join("tests/compose"))
+        .expect("tests/compose exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    let mut trials: Vec<Trial> = cases
+        .into_iter()
+        .map(|case| {
+            let name = case.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            Trial::test(format!("case::{name}"), move || compose_case(&case))
+        })
+        .collect();
+    trials.extend(vec![
         Trial::test("cli_wasm_is_deterministic", cli_wasm_is_deterministic),
         Trial::test("unsatisfied_import_is_an_error", unsatisfied_import_is_an_error),
         Trial::test("paths_outside_cwd_are_refused", paths_outside_cwd_are_refused),
-    ];
+    ]);
     libtest_mimic::run(&args, trials).exit();
 }

@@ -7,6 +7,7 @@ mod cli_wasm;
 mod compose;
 mod gen_;
 mod kit;
+mod plan;
 mod run;
 
 use crate::clang::CompilerArgs;
@@ -19,6 +20,7 @@ pub const EXAMPLES: &str = "Examples:
   pyforge check                          check every cpython-ext/*/pyforge-pkg.toml
   pyforge check cpython-ext/_zlib_cap    check one extension (a directory or its manifest)
   pyforge gen cpython-ext/_zlib_cap      regenerate its C bindings in gen/
+  pyforge plan                           which cap satisfies which import of the default forge
   pyforge compose python.wasm --plug zlib.wasm -o python.composed.wasm
   pyforge cli-wasm -o pyforge-cli.wasm   the tool for `wasmtime run`, with a clang stub
 
@@ -29,6 +31,7 @@ pub enum Command {
     Kit(kit::Args),
     Build(build::Args),
     Run(run::Args),
+    Plan(plan::Args),
     Check(check::Args),
     Gen(gen_::Args),
     Compose(compose::Args),
@@ -42,6 +45,7 @@ pub fn exec(command: Command, compiler: &CompilerArgs) -> anyhow::Result<i32> {
         Command::Kit(args) => kit::exec(args, compiler),
         Command::Build(args) => build::exec(args, compiler),
         Command::Run(args) => run::exec(args, compiler),
+        Command::Plan(args) => plan::exec(args, compiler),
         Command::Check(args) => check::exec(args, compiler),
         Command::Gen(args) => gen_::exec(args, compiler),
         Command::Compose(args) => compose::exec(args, compiler),

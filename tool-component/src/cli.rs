@@ -57,6 +57,27 @@ enum Command {
         #[arg(long, short = 'o')]
         output: PathBuf,
     },
+    /// Show how a composition would be wired: which component satisfies which import (also
+    /// the plugs' own imports), which imports stay WASI, what is missing.
+    ///
+    /// With no SOCKET, the forge's built python.wasm and the caps and stubs `pyforge.toml`
+    /// names for it.
+    Plan {
+        /// The component whose imports get plugged [default: the forge's python.wasm].
+        socket: Option<PathBuf>,
+        /// A component whose exports satisfy imports (repeatable).
+        #[arg(long = "plug", short = 'p', value_name = "CAP.wasm")]
+        plugs: Vec<PathBuf>,
+        /// An interface to answer with a generated stub (repeatable).
+        #[arg(long = "stub", value_name = "INTERFACE")]
+        stubs: Vec<String>,
+        /// The forge whose composition to show (without SOCKET).
+        #[arg(long, default_value = "default", conflicts_with = "socket")]
+        forge: String,
+        /// Print JSON (for tools) instead of a tree.
+        #[arg(long)]
+        json: bool,
+    },
     /// Build a forge: check, plan, compile its extensions and relink `python.wasm` against a
     /// CPython kit (with the host's `clang`). Writes `<out-dir>/python.wasm`, `python.lock`
     /// (every input and its hash) and `lib/` (the forge's stdlib overlays); when the forge
@@ -174,6 +195,9 @@ pub fn main() -> i32 {
                     match compose::compose_forge(&plan, &linked.output, &out_dir) {
                         Ok(None) => 0,
                         Ok(Some(c)) => {
+                            for note in &c.notes {
+                                eprintln!("note: {note}");
+                            }
                             let caps: Vec<&str> = plan.caps.iter().map(|(_, p)| p.value.as_str()).collect();
                             let (before, after) =
                                 if c.rebuilt { ("composed ", "") } else { ("", " is up to date") };
@@ -200,6 +224,43 @@ pub fn main() -> i32 {
                 }
             }
         }
+        Command::Plan { socket, plugs, stubs, forge, json } => {
+            let (socket, plugs, stubs) = match socket {
+                Some(s) => (s, plugs, stubs),
+                None => match forge_composition(&forge) {
+                    Ok((s, mut p, mut st)) => {
+                        p.extend(plugs);
+                        st.extend(stubs);
+                        (s, p, st)
+                    }
+                    Err(d) => {
+                        print_diags(&d);
+                        return 1;
+                    }
+                },
+            };
+            let inputs = match read_components(std::iter::once(&socket).chain(&plugs)) {
+                Ok(i) => i,
+                Err(d) => {
+                    print_diags(&[d]);
+                    return 1;
+                }
+            };
+            match compose::plan(&inputs[0], &inputs[1..], &stubs) {
+                Ok(w) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&w).unwrap_or_default());
+                    } else {
+                        print!("{}", render_plan(&w));
+                    }
+                    i32::from(!w.missing.is_empty() || !w.unused.is_empty())
+                }
+                Err(d) => {
+                    print_diags(&d);
+                    1
+                }
+            }
+        }
         Command::Cc { args } => match crate::bindings::pyforge::toolchain::clang::run(&args) {
             Ok(done) => {
                 let _ = std::io::stdout().write_all(&done.stdout);
@@ -215,23 +276,21 @@ pub fn main() -> i32 {
             }
         },
         Command::Compose { socket, plugs, stubs, stub_message, output } => {
-            let read = |p: &PathBuf| -> Result<compose::Input, Diag> {
-                let name = p.display().to_string();
-                std::fs::read(p)
-                    .map(|bytes| compose::Input { name: name.clone(), bytes })
-                    .map_err(|e| Diag::new(Some(&name), format!("failed to read component: {e}")))
-            };
-            let inputs = std::iter::once(&socket).chain(&plugs).map(read).collect::<Result<Vec<_>, _>>();
-            let inputs = match inputs {
+            let inputs = match read_components(std::iter::once(&socket).chain(&plugs)) {
                 Ok(i) => i,
                 Err(d) => {
                     print_diags(&[d]);
                     return 1;
                 }
             };
-            match compose::compose_with(&inputs[0], &inputs[1..], &stubs, stub_message.as_deref()) {
-                Ok(bytes) => match crate::source::write_atomic(&output, &bytes) {
+            let composed =
+                compose::compose_full(&inputs[0], &inputs[1..], &stubs, stub_message.as_deref(), &Default::default());
+            match composed {
+                Ok((bytes, wiring)) => match crate::source::write_atomic(&output, &bytes) {
                     Ok(()) => {
+                        for note in &wiring.notes {
+                            eprintln!("note: {note}");
+                        }
                         println!("wrote {} ({} bytes)", output.display(), bytes.len());
                         0
                     }
@@ -248,4 +307,79 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// Reads components from paths.
+fn read_components<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Result<Vec<compose::Input>, Diag> {
+    paths
+        .map(|p| {
+            let name = p.display().to_string();
+            std::fs::read(p)
+                .map(|bytes| compose::Input { name: name.clone(), bytes })
+                .map_err(|e| Diag::new(Some(&name), format!("failed to read component: {e}")))
+        })
+        .collect()
+}
+
+/// The socket, plugs and stubs of a forge's composition.
+fn forge_composition(forge: &str) -> Result<(PathBuf, Vec<PathBuf>, Vec<String>), Vec<Diag>> {
+    let plan = crate::plan::plan(&crate::source::Disk, forge)?;
+    let socket = PathBuf::from(format!("target/pyforge/{forge}/python.wasm"));
+    if !socket.is_file() {
+        return Err(vec![
+            Diag::new(Some(&socket.display().to_string()), format!("forge `{forge}` is not built yet"))
+                .help(format!("run `pyforge build --forge {forge}` first")),
+        ]);
+    }
+    Ok((socket, plan.caps.iter().map(|(_, p)| PathBuf::from(&p.value)).collect(), plan.stubs))
+}
+
+/// The wiring as a tree: each import of the socket and what provides it, the providers' own
+/// imports below them, then WASI, missing and unused parts.
+fn render_plan(w: &compose::Wiring) -> String {
+    fn node(w: &compose::Wiring, consumer: &str, prefix: &str, seen: &mut Vec<String>, out: &mut String) {
+        let links: Vec<&compose::Link> = w.links.iter().filter(|l| l.consumer == consumer).collect();
+        let wasi: Vec<&str> = w.wasi.iter().filter(|u| u.consumer == consumer).map(|u| u.import.as_str()).collect();
+        let missing: Vec<&str> =
+            w.missing.iter().filter(|u| u.consumer == consumer).map(|u| u.import.as_str()).collect();
+        let mut rows: Vec<(String, Option<String>)> = Vec::new();
+        for l in &links {
+            let via = if l.export == l.import { String::new() } else { format!(" (exports `{}`)", l.export) };
+            rows.push((format!("{} ← {}{via}", l.import, l.provider), Some(l.provider.clone())));
+        }
+        for m in &missing {
+            rows.push((format!("{m} ← MISSING"), None));
+        }
+        if !wasi.is_empty() {
+            let shown: Vec<&str> = wasi.iter().take(4).copied().collect();
+            let more = if wasi.len() > 4 { format!(", … {} more", wasi.len() - 4) } else { String::new() };
+            rows.push((format!("WASI, left to the host: {}{more}", shown.join(", ")), None));
+        }
+        for (i, (text, child)) in rows.iter().enumerate() {
+            let last = i + 1 == rows.len();
+            out.push_str(&format!("{prefix}{}{text}\n", if last { "└─ " } else { "├─ " }));
+            if let Some(child) = child
+                && !seen.contains(child)
+            {
+                seen.push(child.clone());
+                let next = format!("{prefix}{}", if last { "   " } else { "│  " });
+                node(w, child, &next, seen, out);
+            }
+        }
+    }
+    let mut out = format!("{}\n", w.socket);
+    node(w, &w.socket, "", &mut Vec::new(), &mut out);
+    for u in &w.unused {
+        out.push_str(&format!("unused plug: {u} (provides nothing this composition imports)\n"));
+    }
+    for n in &w.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out.push_str(&format!(
+        "{} satisfied by plugs, {} WASI, {} missing\n",
+        plural(w.links.len(), "import", "imports"),
+        w.wasi.len(),
+        w.missing.len()
+    ));
+    out
 }

@@ -52,6 +52,46 @@ fn is_wasi(name: &str) -> bool {
     name.starts_with("wasi:")
 }
 
+/// One import and what satisfies it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Link {
+    /// Who imports: the socket's name or a plug's.
+    pub consumer: String,
+    pub import: String,
+    /// The plug (or stub) that provides it.
+    pub provider: String,
+    pub export: String,
+}
+
+/// An import of one part.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Use {
+    pub consumer: String,
+    pub import: String,
+}
+
+/// How a composition is wired, before (or without) encoding it.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Wiring {
+    pub socket: String,
+    pub links: Vec<Link>,
+    /// Imports left to the host: WASI.
+    pub wasi: Vec<Use>,
+    /// Imports nothing provides.
+    pub missing: Vec<Use>,
+    /// Plugs that provide nothing to the composition.
+    pub unused: Vec<String>,
+    /// Notes that do not stop the composition (e.g. mixed WASI patch versions).
+    pub notes: Vec<String>,
+}
+
+/// The name wac gives a plug read from `path`: `plug:<file stem>`.
+fn plug_package_name(path: &str) -> String {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    format!("plug:{stem}")
+}
+
 /// Composes `socket` with `plugs` (and stubs for the interfaces in `stubs`, each answering
 /// with `stub_message` where the function can return an error string).
 pub fn compose_with(
@@ -60,12 +100,45 @@ pub fn compose_with(
     stubs: &[String],
     stub_message: Option<&str>,
 ) -> Result<Vec<u8>, Vec<Diag>> {
-    let mut plugs = plugs.to_vec();
+    compose_full(socket, plugs, stubs, stub_message, &Default::default()).map(|(bytes, _)| bytes)
+}
+
+/// Wires the composition without encoding it (what `pyforge plan` shows).
+pub fn plan(socket: &Input, plugs: &[Input], stubs: &[String]) -> Result<Wiring, Vec<Diag>> {
+    wire(socket, plugs, stubs, None).map(|w| w.wiring)
+}
+
+/// A wired graph, ready to encode.
+struct Wired {
+    graph: CompositionGraph,
+    wiring: Wiring,
+    socket_id: PackageId,
+    socket_inst: NodeId,
+}
+
+/// A registered component in the graph.
+struct Part {
+    name: String,
+    package: PackageId,
+    instance: Option<NodeId>,
+}
+
+/// Registers and wires everything, in the order `wac plug` uses for what it can do (so the
+/// bytes agree with it there): the socket is registered and instantiated first; each plug in
+/// turn is registered and, if it exports something the socket imports, instantiated and
+/// plugged in (exact names first, then semver-compatible ones); then the plugs' own imports
+/// are satisfied from the other plugs (transitive plugs), until nothing changes.
+fn wire(
+    socket: &Input,
+    plugs: &[Input],
+    stubs: &[String],
+    stub_message: Option<&str>,
+) -> Result<Wired, Vec<Diag>> {
+    let mut inputs = plugs.to_vec();
     for iface in stubs {
         let bytes = stub::stub_for_import(&socket.bytes, iface, stub_message).map_err(|d| vec![d])?;
-        plugs.push(Input { name: format!("stub of `{iface}`"), bytes });
+        inputs.push(Input { name: format!("stub of `{iface}`"), bytes });
     }
-
     let mut graph = CompositionGraph::new();
     let register = |graph: &mut CompositionGraph, key: &str, input: &Input| -> Result<PackageId, Diag> {
         let pkg = Package::from_bytes(key, None, input.bytes.clone(), graph.types_mut()).map_err(|e| {
@@ -75,108 +148,228 @@ pub fn compose_with(
         graph.register_package(pkg).map_err(|e| Diag::new(Some(&input.name), format!("{e:#}")))
     };
     let socket_id = register(&mut graph, "socket", socket).map_err(|d| vec![d])?;
-    let mut plug_ids = Vec::new();
-    for (i, p) in plugs.iter().enumerate() {
-        plug_ids.push(register(&mut graph, &format!("plug{i}"), p).map_err(|d| vec![d])?);
-    }
-
     let socket_inst = graph.instantiate(socket_id);
     let socket_imports: IndexMap<String, ItemKind> = graph.types()[graph[socket_id].ty()].imports.clone();
-    let mut satisfied: IndexMap<String, usize> = IndexMap::new();
-    let mut plug_insts: Vec<Option<NodeId>> = vec![None; plugs.len()];
-    let mut used_plug = vec![false; plugs.len()];
-    let mut diags = Vec::new();
 
-    for (pi, &pid) in plug_ids.iter().enumerate() {
+    // Names as wac gives them; a file stem used twice gets an index, as in `wac plug`.
+    let stems: Vec<String> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i < plugs.len() { plug_package_name(&p.name) } else { format!("stub{}", i - plugs.len()) })
+        .collect();
+    let mut parts: Vec<Part> = Vec::new();
+    let mut wiring = Wiring { socket: socket.name.clone(), ..Default::default() };
+    let mut diags = Vec::new();
+    let mut satisfied: IndexMap<(usize, String), ()> = IndexMap::new();
+    let mut cache = Default::default();
+
+    // Direct plugs into the socket.
+    for (i, input) in inputs.iter().enumerate() {
+        let mut key = stems[i].clone();
+        if stems.iter().filter(|s| **s == stems[i]).count() > 1 {
+            key.push_str(&stems[..i].iter().filter(|s| **s == stems[i]).count().to_string());
+        }
+        let package = register(&mut graph, &key, input).map_err(|d| vec![d])?;
+        parts.push(Part { name: input.name.clone(), package, instance: None });
         let exports: Vec<(String, ItemKind)> =
-            graph.types()[graph[pid].ty()].exports.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            graph.types()[graph[package].ty()].exports.iter().map(|(k, v)| (k.clone(), *v)).collect();
         for (export_name, export_ty) in exports {
-            let Some((import_name, import_ty)) = socket_imports
+            let found = socket_imports
                 .get_key_value(&export_name)
-                .or_else(|| socket_imports.iter().find(|(i, _)| compatible(&export_name, i)))
-                .map(|(k, v)| (k.clone(), *v))
-            else {
-                continue;
-            };
-            if satisfied.contains_key(&import_name) {
+                .or_else(|| socket_imports.iter().find(|(n, _)| compatible(&export_name, n)))
+                .map(|(k, v)| (k.clone(), *v));
+            let Some((import_name, import_ty)) = found else { continue };
+            if satisfied.contains_key(&(usize::MAX, import_name.clone())) {
                 continue;
             }
-            let mut cache = Default::default();
             let mut checker = SubtypeChecker::new(&mut cache);
             if let Err(e) = checker.is_subtype(export_ty, graph.types(), import_ty, graph.types()) {
                 diags.push(
                     Diag::new(
-                        Some(&plugs[pi].name),
+                        Some(&input.name),
                         format!("export `{export_name}` does not match the socket's import `{import_name}`: {e:#}"),
                     )
                     .help("rebuild the cap against the same WIT the extension imports"),
                 );
                 continue;
             }
-            let inst = *plug_insts[pi].get_or_insert_with(|| graph.instantiate(pid));
+            let inst = *parts[i].instance.get_or_insert_with(|| graph.instantiate(package));
             let export = graph
                 .alias_instance_export(inst, &export_name)
-                .map_err(|e| vec![Diag::new(Some(&plugs[pi].name), format!("{e:#}"))])?;
+                .map_err(|e| vec![Diag::new(Some(&input.name), format!("{e:#}"))])?;
             graph
                 .set_instantiation_argument(socket_inst, &import_name, export)
                 .map_err(|e| vec![Diag::new(Some(&socket.name), format!("{e:#}"))])?;
-            satisfied.insert(import_name, pi);
-            used_plug[pi] = true;
+            satisfied.insert((usize::MAX, import_name.clone()), ());
+            wiring.links.push(Link {
+                consumer: socket.name.clone(),
+                import: import_name,
+                provider: input.name.clone(),
+                export: export_name,
+            });
         }
     }
 
-    // Strictness: every non-WASI import of the socket is satisfied.
-    for name in socket_imports.keys().filter(|n| !is_wasi(n) && !satisfied.contains_key(*n)) {
-        let near: Vec<String> = plug_ids
-            .iter()
-            .zip(&plugs)
-            .flat_map(|(&pid, p)| {
-                graph.types()[graph[pid].ty()]
-                    .exports
-                    .keys()
-                    .filter(|e| {
-                        split_version(e).0 == split_version(name).0
-                            || split_version(e).0.split('/').next() == split_version(name).0.split('/').next()
-                    })
-                    .map(|e| format!("`{e}` (exported by `{}`)", p.name))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let mut d = Diag::new(Some(&socket.name), format!("import `{name}` is not satisfied by any plug"));
-        d = if near.is_empty() {
-            d.help(format!("plug a cap component that exports `{name}`, or stub it with `--stub {name}`"))
-        } else {
-            d.help(format!("near matches: {}; rebuild the cap for `{name}` or stub it", near.join(", ")))
-        };
-        diags.push(d);
-    }
-    for (p, used) in plugs.iter().zip(&used_plug) {
-        if !used {
-            diags.push(
-                Diag::new(Some(&p.name), "plug matches no import of the socket")
-                    .help("remove this plug, or check that it exports the interface (and version) the socket imports"),
-            );
+    // Transitive plugs: the imports of instantiated plugs, from the other plugs.
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for ci in 0..parts.len() {
+            let Some(consumer_inst) = parts[ci].instance else { continue };
+            let imports: Vec<(String, ItemKind)> = graph.types()[graph[parts[ci].package].ty()]
+                .imports
+                .iter()
+                .filter(|(n, _)| !is_wasi(n))
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
+            for (import_name, import_ty) in imports {
+                if satisfied.contains_key(&(ci, import_name.clone())) {
+                    continue;
+                }
+                let provider = (0..parts.len()).filter(|&pi| pi != ci).find_map(|pi| {
+                    let exports = &graph.types()[graph[parts[pi].package].ty()].exports;
+                    exports
+                        .get_key_value(&import_name)
+                        .or_else(|| exports.iter().find(|(e, _)| compatible(e, &import_name)))
+                        .map(|(k, v)| (pi, k.clone(), *v))
+                });
+                let Some((pi, export_name, export_ty)) = provider else { continue };
+                let mut checker = SubtypeChecker::new(&mut cache);
+                if let Err(e) = checker.is_subtype(export_ty, graph.types(), import_ty, graph.types()) {
+                    diags.push(Diag::new(
+                        Some(&parts[pi].name),
+                        format!("export `{export_name}` does not match `{}`'s import `{import_name}`: {e:#}", parts[ci].name),
+                    ));
+                    satisfied.insert((ci, import_name), ());
+                    continue;
+                }
+                let package = parts[pi].package;
+                let provider_inst = *parts[pi].instance.get_or_insert_with(|| graph.instantiate(package));
+                let export = graph
+                    .alias_instance_export(provider_inst, &export_name)
+                    .map_err(|e| vec![Diag::new(Some(&parts[pi].name), format!("{e:#}"))])?;
+                graph
+                    .set_instantiation_argument(consumer_inst, &import_name, export)
+                    .map_err(|e| vec![Diag::new(Some(&parts[ci].name), format!("{e:#}"))])?;
+                satisfied.insert((ci, import_name.clone()), ());
+                wiring.links.push(Link {
+                    consumer: parts[ci].name.clone(),
+                    import: import_name,
+                    provider: parts[pi].name.clone(),
+                    export: export_name,
+                });
+                changed = true;
+            }
         }
     }
-    // Plugs' own non-WASI imports would silently become imports of the result.
-    for (pi, &pid) in plug_ids.iter().enumerate() {
-        if !used_plug[pi] {
-            continue;
-        }
-        for name in graph.types()[graph[pid].ty()].imports.keys().filter(|n| !is_wasi(n)) {
-            diags.push(
-                Diag::new(
-                    Some(&plugs[pi].name),
-                    format!("plug imports `{name}`, which this composition does not provide"),
-                )
-                .help("plug a component that exports it, or stub it"),
-            );
+
+    // What is left: WASI for the host, anything else is missing.
+    let mut consumers: Vec<(usize, String, Vec<String>)> =
+        vec![(usize::MAX, socket.name.clone(), socket_imports.keys().cloned().collect())];
+    for (i, part) in parts.iter().enumerate() {
+        if part.instance.is_some() {
+            consumers.push((i, part.name.clone(), graph.types()[graph[part.package].ty()].imports.keys().cloned().collect()));
         }
     }
+    for (ci, name, imports) in consumers {
+        for import in imports {
+            if is_wasi(&import) {
+                wiring.wasi.push(Use { consumer: name.clone(), import });
+            } else if !satisfied.contains_key(&(ci, import.clone())) {
+                wiring.missing.push(Use { consumer: name.clone(), import });
+            }
+        }
+    }
+    wiring.unused = parts.iter().filter(|p| p.instance.is_none()).map(|p| p.name.clone()).collect();
+    wiring.notes = wasi_patch_notes(&wiring.wasi);
     if !diags.is_empty() {
         return Err(diags);
     }
+    Ok(Wired { graph, wiring, socket_id, socket_inst })
+}
 
+/// A note when the parts import WASI 0.2 at more than one patch version.
+fn wasi_patch_notes(wasi: &[Use]) -> Vec<String> {
+    let mut by_version: IndexMap<String, Vec<String>> = IndexMap::new();
+    for Use { consumer, import } in wasi {
+        if let (_, Some(v)) = split_version(import) {
+            let entry = by_version.entry(v.to_string()).or_default();
+            if !entry.contains(consumer) {
+                entry.push(consumer.clone());
+            }
+        }
+    }
+    if by_version.len() <= 1 {
+        return Vec::new();
+    }
+    let list: Vec<String> = by_version.iter().map(|(v, who)| format!("{v} ({})", who.join(", "))).collect();
+    vec![format!("the parts import WASI at several patch versions: {}; a host must provide each", list.join("; "))]
+}
+
+/// The diagnostics for a wiring with missing imports or unused plugs.
+fn wiring_problems(w: &Wiring, plugs: &[Input], requirers: &IndexMap<String, Vec<String>>) -> Vec<Diag> {
+    let mut diags = Vec::new();
+    for Use { consumer, import: name } in &w.missing {
+        let (base, version) = split_version(name);
+        let near: Vec<String> = plugs
+            .iter()
+            .flat_map(|p| {
+                component_exports(&p.bytes)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|e| {
+                        let (eb, _) = split_version(e);
+                        eb == base || eb.split('/').next() == base.split('/').next()
+                    })
+                    .map(|e| {
+                        let (eb, ev) = split_version(&e);
+                        let why = match (&ev, &version) {
+                            (Some(ev), Some(iv)) if eb == base => format!(" — version {ev} is not compatible with {iv}"),
+                            _ => String::new(),
+                        };
+                        format!("`{e}` (exported by `{}`){why}", p.name)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let who = requirers
+            .get(base)
+            .map(|exts| format!(" (required by extension {})", exts.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")))
+            .unwrap_or_default();
+        let what = if *consumer == w.socket {
+            format!("import `{name}`{who} is not satisfied by any plug")
+        } else {
+            format!("plug `{consumer}` imports `{name}`, which no other plug provides")
+        };
+        let d = Diag::new(Some(consumer), what);
+        diags.push(if near.is_empty() {
+            d.help(format!("plug a cap component that exports `{name}`, or stub it with `--stub {base}`"))
+        } else {
+            d.help(format!("near matches: {}; rebuild the cap for `{name}` or stub it", near.join(", ")))
+        });
+    }
+    for p in &w.unused {
+        diags.push(
+            Diag::new(Some(p), "plug matches no import of the socket or of the other plugs")
+                .help("remove this plug, or check that it exports the interface (and version) the socket imports"),
+        );
+    }
+    diags
+}
+
+/// Composes and returns the bytes and the wiring.
+pub fn compose_full(
+    socket: &Input,
+    plugs: &[Input],
+    stubs: &[String],
+    stub_message: Option<&str>,
+    requirers: &IndexMap<String, Vec<String>>,
+) -> Result<(Vec<u8>, Wiring), Vec<Diag>> {
+    let Wired { mut graph, wiring, socket_id, socket_inst } = wire(socket, plugs, stubs, stub_message)?;
+    let problems = wiring_problems(&wiring, plugs, requirers);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let socket_exports: Vec<String> = graph.types()[graph[socket_id].ty()].exports.keys().cloned().collect();
     for name in socket_exports {
         let export = graph
@@ -197,20 +390,34 @@ pub fn compose_with(
                 .help("plug or stub these interfaces"),
         ]);
     }
-    Ok(bytes)
+    Ok((bytes, wiring))
 }
 
 /// The names a component imports.
 pub fn component_imports(bytes: &[u8]) -> Result<Vec<String>, String> {
+    top_level_names(bytes, true)
+}
+
+/// The names a component exports.
+pub fn component_exports(bytes: &[u8]) -> Result<Vec<String>, String> {
+    top_level_names(bytes, false)
+}
+
+fn top_level_names(bytes: &[u8], imports: bool) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
     let mut depth = 0;
     for payload in wasmparser::Parser::new(0).parse_all(bytes) {
         match payload.map_err(|e| format!("invalid component: {e}"))? {
             wasmparser::Payload::ModuleSection { .. } | wasmparser::Payload::ComponentSection { .. } => depth += 1,
             wasmparser::Payload::End(_) => depth -= 1,
-            wasmparser::Payload::ComponentImportSection(reader) if depth == 0 => {
+            wasmparser::Payload::ComponentImportSection(reader) if depth == 0 && imports => {
                 for import in reader {
                     names.push(import.map_err(|e| format!("invalid component: {e}"))?.name.name.to_string());
+                }
+            }
+            wasmparser::Payload::ComponentExportSection(reader) if depth == 0 && !imports => {
+                for export in reader {
+                    names.push(export.map_err(|e| format!("invalid component: {e}"))?.name.name.to_string());
                 }
             }
             _ => {}
@@ -226,6 +433,8 @@ pub struct Composed {
     pub size: usize,
     /// False when the inputs were the same as last time and the output was kept.
     pub rebuilt: bool,
+    /// Notes from the wiring (e.g. mixed WASI patch versions).
+    pub notes: Vec<String>,
 }
 
 /// Composes a forge's built `socket` with the caps and stubs its project entry names into
@@ -283,9 +492,15 @@ pub fn compose_forge(
     if std::fs::read_to_string(&key_path).is_ok_and(|k| k == key)
         && let Ok(meta) = std::fs::metadata(&output)
     {
-        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false }));
+        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
     }
-    let bytes = compose_with(&socket, &plugs, &plan.stubs, None)?;
+    let mut requirers: IndexMap<String, Vec<String>> = IndexMap::new();
+    for ext in &plan.extensions {
+        for import in &ext.imports {
+            requirers.entry(split_version(import).0.to_string()).or_default().push(ext.manifest.name.value.clone());
+        }
+    }
+    let (bytes, wiring) = compose_full(&socket, &plugs, &plan.stubs, None, &requirers)?;
     crate::source::write_atomic(std::path::Path::new(&output), &bytes)
         .map_err(|e| vec![Diag::new(Some(&output), format!("failed to write: {e}"))])?;
     if let Some(copy) = &plan.output {
@@ -294,5 +509,5 @@ pub fn compose_forge(
     }
     crate::source::write_atomic(std::path::Path::new(&key_path), key.as_bytes())
         .map_err(|e| vec![Diag::new(Some(&key_path), format!("failed to write: {e}"))])?;
-    Ok(Some(Composed { output, size: bytes.len(), rebuilt: true }))
+    Ok(Some(Composed { output, size: bytes.len(), rebuilt: true, notes: wiring.notes }))
 }
