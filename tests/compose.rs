@@ -140,6 +140,29 @@ fn compose_case(case: &Path) -> Result<(), Failed> {
     Ok(())
 }
 
+/// Where `wac plug` applies (every plug satisfies the socket directly, by exact name; no
+/// stubs), `pyforge compose` writes the same bytes as wac-cli 0.12.
+fn wac_parity() -> Result<(), Failed> {
+    for case in ["single-plug", "mixed-wasi-patch"] {
+        let dir = tempfile::tempdir()?;
+        let case_dir = t::root().join("tests/compose").join(case);
+        std::fs::write(dir.path().join("socket.wasm"), component_from_wit(&case_dir.join("socket.wit"))?)?;
+        std::fs::write(dir.path().join("hash.wasm"), component_from_wit(&case_dir.join("hash.plug.wit"))?)?;
+        let wac = t::run(
+            Command::new(t::wac())
+                .args(["plug", "socket.wasm", "--plug", "hash.wasm", "-o", "wac.wasm"])
+                .current_dir(dir.path()),
+        )?;
+        ensure(wac.status == 0, || wac.render())?;
+        let ours = t::run_native(dir.path(), &["compose", "socket.wasm", "--plug", "hash.wasm", "-o", "ours.wasm"])?;
+        ensure(ours.status == 0, || ours.render())?;
+        ensure(std::fs::read(dir.path().join("wac.wasm"))? == std::fs::read(dir.path().join("ours.wasm"))?, || {
+            format!("{case}: pyforge compose and wac plug wrote different bytes")
+        })?;
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut cases: Vec<_> = std::fs::read_dir(t::root().join("tests/compose"))
@@ -156,6 +179,7 @@ fn main() {
         })
         .collect();
     trials.extend(vec![
+        Trial::test("wac_parity", wac_parity),
         Trial::test("cli_wasm_is_deterministic", cli_wasm_is_deterministic),
         Trial::test("unsatisfied_import_is_an_error", unsatisfied_import_is_an_error),
         Trial::test("paths_outside_cwd_are_refused", paths_outside_cwd_are_refused),

@@ -232,6 +232,22 @@ fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
     Ok(())
 }
 
+/// On the real inputs (python.wasm and the zlib cap), the forge's composition is byte-identical
+/// to `wac plug` of the same files.
+fn real_composition_matches_wac_plug() -> Result<(), Failed> {
+    let f = forge()?;
+    let cap = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm";
+    let out = t::run(
+        Command::new(t::wac())
+            .args(["plug", "target/pyforge/default/python.wasm", "--plug", cap, "-o", "target/wac.wasm"])
+            .current_dir(&f.root),
+    )?;
+    ensure(out.status == 0, || out.render())?;
+    let ours = std::fs::read(f.root.join("target/pyforge/default/python.composed.wasm"))?;
+    let theirs = std::fs::read(f.root.join("target/wac.wasm"))?;
+    ensure(ours == theirs, || format!("pyforge: {} bytes, wac plug: {} bytes, not identical", ours.len(), theirs.len()))
+}
+
 fn wit_copies_agree() -> Result<(), Failed> {
     let root = t::root();
     let cap = std::fs::read(root.join("caps/zlib/wit/zlib.wit"))?;
@@ -246,6 +262,7 @@ fn main() {
         Trial::test("corrupt_input_raises_and_recovers", corrupt_input_raises_and_recovers),
         Trial::test("stdlib_users_round_trip", stdlib_users_round_trip),
         Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
+        Trial::test("real_composition_matches_wac_plug", real_composition_matches_wac_plug),
     ];
     for name in ["test_zlib", "test_gzip", "test_zipfile", "test_tarfile"] {
         trials.push(Trial::test(format!("cpython_{name}"), cpython_suite(name)));

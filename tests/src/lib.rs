@@ -70,6 +70,11 @@ pub fn wasmtime() -> PathBuf {
     artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/setup.sh")
 }
 
+/// The pinned wac CLI (the reference composer).
+pub fn wac() -> PathBuf {
+    artefact("PYFORGE_WAC", cache().join("bin/wac"), "run scripts/setup.sh")
+}
+
 /// What a process did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {

@@ -113,4 +113,15 @@ impl exports::compose::Guest for Toolchain {
         compose::compose_with(&socket, &plugs, &options.stubs, options.stub_message.as_deref())
             .map_err(|d| diagnostics(&d))
     }
+
+    fn plan(
+        socket: exports::compose::Component,
+        plugs: Vec<exports::compose::Component>,
+        options: exports::compose::Options,
+    ) -> Result<String, Vec<Diagnostic>> {
+        let socket = compose::Input { name: socket.name, bytes: socket.bytes };
+        let plugs = plugs.into_iter().map(|p| compose::Input { name: p.name, bytes: p.bytes }).collect::<Vec<_>>();
+        let wiring = compose::plan(&socket, &plugs, &options.stubs).map_err(|d| diagnostics(&d))?;
+        serde_json::to_string_pretty(&wiring).map_err(|e| diagnostics(&[diag::Diag::new(None, e.to_string())]))
+    }
 }

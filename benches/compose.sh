@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Whole-process time of `pyforge compose` (the composer running sandboxed in the tool component)
+# against `wac plug` (wac-cli 0.12, native) on the same real inputs: the default forge's
+# python.wasm and the zlib cap. Also checks that both write the same bytes.
+#
+#   benches/compose.sh [RUNS]      (after scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${1:-10}"
+CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
+PYFORGE="$PWD/target/debug/pyforge"
+WAC="$CACHE/bin/wac"
+[ -x "$PYFORGE" ] && [ -x "$WAC" ] || { echo "error: run scripts/setup.sh and scripts/build.sh first" >&2; exit 1; }
+"$PYFORGE" build >/dev/null
+SOCKET=target/pyforge/default/python.wasm
+CAP=target/wasm32-wasip2/release/pyforge_zlib_cap.wasm
+now() { date +%s%N; }
+ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+"$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-pyforge.wasm >/dev/null
+ours=$(for _ in $(seq "$RUNS"); do
+  t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-pyforge.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
+done | median)
+theirs=$(for _ in $(seq "$RUNS"); do
+  t0=$(now); "$WAC" plug "$SOCKET" --plug "$CAP" -o target/bench-wac.wasm; t1=$(now); ms "$t0" "$t1"
+done | median)
+same=$(cmp -s target/bench-pyforge.wasm target/bench-wac.wasm && echo "identical" || echo "DIFFERENT")
+
+echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + $(du -h "$CAP" | cut -f1) zlib cap, whole process, median of $RUNS, $(nproc) cores"
+echo "  pyforge compose (tool component under wasmtime):  ${ours} ms"
+echo "  wac plug (wac-cli 0.12, native):                   ${theirs} ms"
+echo "  ratio pyforge/wac:                                 $(echo "scale=2; $ours / $theirs" | bc)"
+echo "  outputs:                                           $same"
