@@ -14,8 +14,8 @@ step "building the tool component (wasm32-wasip2, release)"
 cargo build --locked -p pyforge-tool --target wasm32-wasip2 --release
 step "building the cap components (caps/zlib) and the test components (tests/caps/*), wasm32-wasip2"
 cargo build --locked -p pyforge-zlib-cap -p demo-checksum-cap -p zlib-consumer --target wasm32-wasip2 --release
-step "building the native pyforge CLI"
-cargo build --locked -p pyforge
+step "building the native pyforge CLI and the example plugin host"
+cargo build --locked -p pyforge -p pyforge-plugin-host
 step "composing target/pyforge-cli.wasm"
 target/debug/pyforge cli-wasm -o target/pyforge-cli.wasm
 step "CPython kit (built once per inputs; reused when present)"

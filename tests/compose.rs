@@ -163,6 +163,40 @@ fn wac_parity() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The example plugin host (`examples/plugin-host`) uses the tool as a library — typed exports on
+/// bytes, no files, no compiler — and gets the same check, plan and composition as the CLI.
+fn plugin_host_matches_cli() -> Result<(), Failed> {
+    let dir = t::project()?;
+    let case_dir = t::root().join("tests/compose/single-plug");
+    std::fs::write(dir.path().join("socket.wasm"), component_from_wit(&case_dir.join("socket.wit"))?)?;
+    std::fs::write(dir.path().join("hash.wasm"), component_from_wit(&case_dir.join("hash.plug.wit"))?)?;
+    let host = t::run(
+        Command::new(t::plugin_host())
+            .arg(t::root().join("target/wasm32-wasip2/release/pyforge-tool.wasm"))
+            .args([".", "socket.wasm", "hash.wasm", "-o", "host.wasm"])
+            .current_dir(dir.path()),
+    )?;
+    ensure(host.status == 0, || host.render())?;
+    ensure(
+        host.stdout.starts_with(
+            "check: ok: cpython-ext/_demo_cap/pyforge-pkg.toml (demo-cap) imports pyforge:demo/checksum@0.1.0\n",
+        ),
+        || host.render(),
+    )?;
+    let cli = t::run_native(dir.path(), &["compose", "socket.wasm", "--plug", "hash.wasm", "-o", "cli.wasm"])?;
+    ensure(cli.status == 0, || cli.render())?;
+    ensure(std::fs::read(dir.path().join("host.wasm"))? == std::fs::read(dir.path().join("cli.wasm"))?, || {
+        "the plugin host and the CLI composed different bytes".into()
+    })?;
+    let plan = t::run_native(dir.path(), &["plan", "socket.wasm", "--plug", "hash.wasm", "--json"])?;
+    let host_plan = host.stdout.split_once("plan: ").map(|(_, r)| r).unwrap_or("");
+    let host_plan = host_plan.split_once("\ncompose: ").map(|(p, _)| p).unwrap_or("");
+    ensure(plan.status == 0 && plan.stdout.trim_end() == host_plan.trim_end(), || {
+        format!("CLI plan:\n{}\nhost plan:\n{host_plan}", plan.stdout)
+    })?;
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut cases: Vec<_> = std::fs::read_dir(t::root().join("tests/compose"))
@@ -180,6 +214,7 @@ fn main() {
         .collect();
     trials.extend(vec![
         Trial::test("wac_parity", wac_parity),
+        Trial::test("plugin_host_matches_cli", plugin_host_matches_cli),
         Trial::test("cli_wasm_is_deterministic", cli_wasm_is_deterministic),
         Trial::test("unsatisfied_import_is_an_error", unsatisfied_import_is_an_error),
         Trial::test("paths_outside_cwd_are_refused", paths_outside_cwd_are_refused),

@@ -118,6 +118,8 @@ impl Tool {
     /// [`Tool::run_cli`] with more directories preopened.
     pub fn run_cli_with(&self, args: &[String], access: Access, extra: &[Preopen]) -> anyhow::Result<i32> {
         let mut wasi = WasiCtx::builder();
+        // File I/O on the calling thread, as the wasmtime CLI does (not through a blocking pool).
+        wasi.allow_blocking_current_thread(true);
         wasi.inherit_stdio().arg("pyforge").args(args);
         wasi.preopened_dir(".", ".", perms(access))
             .map_err(|e| anyhow!(e))

@@ -33,6 +33,11 @@ pub fn pyforge() -> PathBuf {
     artefact("PYFORGE_BIN", root().join("target/debug/pyforge"), "run scripts/build.sh")
 }
 
+/// The example plugin host (`examples/plugin-host`).
+pub fn plugin_host() -> PathBuf {
+    artefact("PYFORGE_PLUGIN_HOST", root().join("target/debug/pyforge-plugin-host"), "run scripts/build.sh")
+}
+
 /// `pyforge-cli.wasm`.
 pub fn pyforge_cli_wasm() -> PathBuf {
     artefact("PYFORGE_CLI_WASM", root().join("target/pyforge-cli.wasm"), "run scripts/build.sh")

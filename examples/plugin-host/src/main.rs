@@ -1,0 +1,117 @@
+//! An example of pyforge as a *library* inside another component host — a build service or
+//! an editor plugin would look like this. It loads the toolchain component (`pyforge-tool.wasm`),
+//! gives it no files at all (no preopens) and no C compiler, and calls its typed exports on
+//! bytes: `check-files` on a project read by the host, then `plan` and `compose` on
+//! components. Everything crosses the `pyforge:toolchain` WIT world; nothing else.
+//!
+//! ```text
+//! pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+mod gen_ {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "toolchain",
+    });
+}
+use gen_::Toolchain;
+use gen_::exports::pyforge::toolchain::compose::{Component as Part, Options};
+use gen_::exports::pyforge::toolchain::types::File;
+use gen_::pyforge::toolchain::clang::{Completed, Host as ClangHost};
+
+/// This host's state: WASI without any preopened directory.
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// The one import the toolchain has: this host has no compiler, and says so.
+impl ClangHost for State {
+    fn run(&mut self, _args: Vec<String>) -> Result<Completed, String> {
+        Err("the plugin host has no C compiler".to_string())
+    }
+}
+
+/// Every file under `dir`, as `(path relative to dir, bytes)`, sorted.
+fn files(dir: &Path, base: &Path, out: &mut Vec<File>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files(&path, base, out)?;
+        } else {
+            let rel = path.strip_prefix(base)?.to_string_lossy().replace('\\', "/");
+            out.push(File { path: rel, contents: std::fs::read(&path)? });
+        }
+    }
+    Ok(())
+}
+
+fn part(path: &str) -> anyhow::Result<Part> {
+    Ok(Part { name: path.to_string(), bytes: std::fs::read(path).with_context(|| format!("failed to read `{path}`"))? })
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(o) = args.iter().position(|a| a == "-o") else {
+        bail!("usage: pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm");
+    };
+    let (inputs, output) = (&args[..o], args.get(o + 1).context("`-o` needs a path")?);
+    let [tool, project, socket, plugs @ ..] = inputs else {
+        bail!("usage: pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm");
+    };
+
+    let engine = Engine::new(&Config::new()).map_err(|e| anyhow!(e))?;
+    let component = Component::from_file(&engine, tool).map_err(|e| anyhow!(e)).context("failed to load the tool")?;
+    let mut linker: Linker<State> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
+    Toolchain::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(|e| anyhow!(e))?;
+    let state = State { wasi: WasiCtx::builder().inherit_stderr().build(), table: ResourceTable::new() };
+    let mut store = Store::new(&engine, state);
+    let tool = Toolchain::instantiate(&mut store, &component, &linker).map_err(|e| anyhow!(e))?;
+
+    // check, on files passed by value
+    let mut project_files = Vec::new();
+    files(Path::new(project), Path::new(project), &mut project_files)?;
+    let report = tool.pyforge_toolchain_check().call_check_files(&mut store, &project_files).map_err(|e| anyhow!(e))?;
+    for e in &report.extensions {
+        println!("check: ok: {} ({}) imports {}", e.manifest, e.name, e.imports.join(", "));
+    }
+    for d in &report.diagnostics {
+        print!("{}", d.rendered);
+    }
+
+    // plan and compose, on bytes
+    let socket = part(socket)?;
+    let plugs: Vec<Part> = plugs.iter().map(|p| part(p)).collect::<anyhow::Result<_>>()?;
+    let options = Options { stubs: Vec::new(), stub_message: None };
+    let compose = tool.pyforge_toolchain_compose();
+    match compose.call_plan(&mut store, &socket, &plugs, &options).map_err(|e| anyhow!(e))? {
+        Ok(json) => println!("plan: {json}"),
+        Err(diags) => diags.iter().for_each(|d| print!("{}", d.rendered)),
+    }
+    match compose.call_compose(&mut store, &socket, &plugs, &options).map_err(|e| anyhow!(e))? {
+        Ok(bytes) => {
+            std::fs::write(output, &bytes).with_context(|| format!("failed to write `{output}`"))?;
+            println!("compose: wrote {output} ({} bytes)", bytes.len());
+            Ok(())
+        }
+        Err(diags) => {
+            diags.iter().for_each(|d| print!("{}", d.rendered));
+            bail!("composition failed")
+        }
+    }
+}
