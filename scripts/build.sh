@@ -20,3 +20,9 @@ step "composing target/pyforge-cli.wasm"
 target/debug/pyforge cli-wasm -o target/pyforge-cli.wasm
 step "CPython kit (built once per inputs; reused when present)"
 target/debug/pyforge kit build
+step "transpiling the tool for JavaScript hosts (web/, jco 1.35)"
+if [ ! -f web/node_modules/@bytecodealliance/jco/package.json ] \
+   || ! grep -q '"version": "1.35.0"' web/node_modules/@bytecodealliance/jco/package.json; then
+  (cd web && npm install --no-audit --no-fund --loglevel=error)
+fi
+(cd web && npm run -s build >/dev/null)

@@ -84,8 +84,9 @@ fn component_from_wit(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// One `tests/compose/<case>/`: `socket.wit` and `<name>.plug.wit` files become components;
 /// `pyforge compose socket.wasm --plug <name>.wasm… [args] -o out.wasm` and `pyforge plan …`
-/// must print `expected.txt`; a composition that succeeds is byte-identical twice and under
-/// `wasmtime run pyforge-cli.wasm`, and imports nothing but WASI.
+/// must print `expected.txt`; the same composition under `wasmtime run pyforge-cli.wasm` and in
+/// Node (jco, `web/compose.mjs`) prints the same diagnostics; one that succeeds is
+/// byte-identical twice and in every host, and imports nothing but WASI.
 fn compose_case(case: &Path) -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
     let mut plugs = Vec::new();
@@ -124,10 +125,21 @@ fn compose_case(case: &Path) -> Result<(), Failed> {
     let wt = t::run_wasmtime(dir.path(), &again)?;
     ensure(wt.status == native.status, || format!("wasmtime: {}\nnative: {}", wt.render(), native.render()))?;
     ensure(wt.stderr == native.stderr, || format!("wasmtime: {}\nnative: {}", wt.render(), native.render()))?;
+    // And in Node, through the jco-transpiled tool (web/compose.mjs).
+    let mut node_args: Vec<String> = vec![t::root().join("web/compose.mjs").display().to_string(), "socket.wasm".into()];
+    node_args.extend(plugs.iter().cloned());
+    node_args.extend(extra.split_whitespace().map(str::to_string));
+    node_args.extend(["-o".to_string(), "out3.wasm".to_string()]);
+    let node = t::run(Command::new("node").args(&node_args).current_dir(dir.path()))?;
+    ensure(node.status == native.status && node.stderr == native.stderr, || {
+        format!("node: {}\nnative: {}", node.render(), native.render())
+    })?;
     match first {
         Some(first) => {
             let second = std::fs::read(dir.path().join("out2.wasm"))?;
             ensure(first == second, || "the native and the wasmtime compositions differ".into())?;
+            let third = std::fs::read(dir.path().join("out3.wasm"))?;
+            ensure(first == third, || "the native and the Node (jco) compositions differ".into())?;
             let out = t::run_native(dir.path(), &compose)?;
             ensure(out.status == 0 && std::fs::read(dir.path().join("out.wasm"))? == first, || {
                 "composing twice gave different bytes".into()
