@@ -3,7 +3,7 @@
 #
 # What it does, each step skipped when already done:
 #   1. apt packages: clang-19, lld-19, llvm-19, compiler-rt for wasm32, make and gcc, and
-#      Node/npm when the machine has none
+#      Chromium (browser test), Node/npm when the machine has none
 #   2. a private wasi-libc sysroot (wasm32-wasip1 + wasm32-wasip2) from the next Debian
 #      release, fetched with a *private* apt configuration that reuses the mirror this machine
 #      already uses (the system's apt sources are never edited)
@@ -25,6 +25,8 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 # ---------------------------------------------------------------- 1. apt packages
 # make/gcc/libc6-dev build CPython's native build Python for the kit.
 APT_PKGS=(clang-19 lld-19 llvm-19 libclang-rt-19-dev-wasm32 xz-utils dpkg-dev bc make gcc libc6-dev)
+# Debian's Chromium runs the browser test (web/, driven by playwright-core from npm).
+APT_PKGS+=(chromium)
 # Node runs the jco-transpiled tool (web/); use the machine's own if it has one.
 command -v node >/dev/null && command -v npm >/dev/null || APT_PKGS+=(nodejs npm)
 missing=()

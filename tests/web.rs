@@ -1,0 +1,46 @@
+//! pyforge beyond the native CLI: the page in `web/` composes in Debian's Chromium (headless,
+//! driven by playwright-core) the repository's default forge from its own artefacts, and the
+//! downloaded bytes equal `pyforge compose` of the same files; without the zlib cap the page
+//! shows the CLI's error text, byte for byte.
+
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use pyforge_tests::{self as t, ensure};
+
+const SOCKET: &str = "target/pyforge/default/python.wasm";
+const CAP: &str = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm";
+
+fn browser_composes_like_the_cli() -> Result<(), Failed> {
+    let root = t::root();
+    // The page fetches the repository's default forge: build it (a no-op when up to date).
+    let out = t::run_native(&root, &["build"])?;
+    ensure(out.status == 0, || out.render())?;
+    let dir = root.join("target/web-test");
+    std::fs::create_dir_all(&dir)?;
+    for f in ["browser.wasm", "errors.txt", "plan.txt", "result.json", "cli.wasm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    let browser = t::run(Command::new("node").arg("web/test/browser.mjs").arg(&dir).current_dir(&root))?;
+    ensure(browser.status == 0, || browser.render())?;
+    println!("\n{}", browser.stdout.trim());
+
+    let cli = t::run_native(&root, &["compose", SOCKET, "--plug", CAP, "-o", "target/web-test/cli.wasm"])?;
+    ensure(cli.status == 0, || cli.render())?;
+    ensure(std::fs::read(dir.join("browser.wasm"))? == std::fs::read(dir.join("cli.wasm"))?, || {
+        "the page's composition differs from `pyforge compose`".into()
+    })?;
+    let plan = std::fs::read_to_string(dir.join("plan.txt"))?;
+    ensure(plan.contains(&format!("pyforge:zlib/deflate@0.1.0 ← {CAP}")), || plan.clone())?;
+
+    let missing = t::run_native(&root, &["compose", SOCKET, "-o", "target/web-test/missing.wasm"])?;
+    ensure(missing.status == 1, || missing.render())?;
+    let shown = std::fs::read_to_string(dir.join("errors.txt"))?;
+    ensure(shown == missing.stderr, || format!("page:\n{shown}\nCLI:\n{}", missing.stderr))?;
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    libtest_mimic::run(&args, vec![Trial::test("browser_composes_like_the_cli", browser_composes_like_the_cli)]).exit();
+}

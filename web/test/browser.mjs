@@ -1,0 +1,60 @@
+// Drives the page in Debian's Chromium (headless, through playwright-core) the way a person
+// would, for tests/web.rs: `node web/test/browser.mjs OUT_DIR`.
+//
+// 1. compose this repository's default forge from its artefacts → OUT_DIR/browser.wasm
+//    (through the page's download link) and the page's plan → OUT_DIR/plan.txt;
+// 2. uncheck the zlib cap and compose again → the error text shown → OUT_DIR/errors.txt;
+// 3. OUT_DIR/result.json: the compose time the page measured.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { serve } from '../serve.mjs';
+
+const out = process.argv[2];
+if (!out) {
+  console.error('usage: node web/test/browser.mjs OUT_DIR');
+  process.exit(2);
+}
+const server = await serve(0);
+const url = `http://127.0.0.1:${server.address().port}/web/index.html`;
+const profile = mkdtempSync(join(tmpdir(), 'pyforge-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.PYFORGE_CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  acceptDownloads: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const page = await context.newPage();
+  const logs = [];
+  page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+
+  await page.click('#plan');
+  await page.waitForFunction(() => !document.getElementById('plan-out').textContent.startsWith('(press'), null, { timeout: 60_000 });
+  writeFileSync(join(out, 'plan.txt'), await page.textContent('#plan-out'));
+
+  await page.click('#compose');
+  await page.waitForFunction(
+    () => !document.getElementById('download').hidden || document.getElementById('errors').textContent,
+    null, { timeout: 120_000 });
+  const errors = await page.textContent('#errors');
+  if (errors) throw new Error(`composing the default forge failed in the page:\n${errors}\n${logs.join('\n')}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  await download.saveAs(join(out, 'browser.wasm'));
+  const composeMs = Number(await page.evaluate(() => document.body.dataset.composeMs));
+
+  await page.uncheck('#plug-0');
+  await page.click('#compose');
+  await page.waitForFunction(() => document.getElementById('errors').textContent, null, { timeout: 120_000 });
+  writeFileSync(join(out, 'errors.txt'), await page.textContent('#errors'));
+  writeFileSync(join(out, 'result.json'), JSON.stringify({ composeMs, chromium: context.browser()?.version() ?? 'chromium' }) + '\n');
+  console.log(`browser: composed in ${composeMs} ms`);
+} finally {
+  await context.close();
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
