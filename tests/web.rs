@@ -1,7 +1,8 @@
 //! pyforge beyond the native CLI: the page in `web/` composes in Debian's Chromium (headless,
 //! driven by playwright-core) the repository's default forge from its own artefacts, and the
 //! downloaded bytes equal `pyforge compose` of the same files; without the zlib cap the page
-//! shows the CLI's error text, byte for byte.
+//! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled, the
+//! stdlib zip in memory) runs a zlib/gzip snippet in the page.
 
 use std::process::Command;
 
@@ -18,9 +19,12 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ensure(out.status == 0, || out.render())?;
     let dir = root.join("target/web-test");
     std::fs::create_dir_all(&dir)?;
-    for f in ["browser.wasm", "errors.txt", "plan.txt", "result.json", "cli.wasm"] {
+    for f in ["browser.wasm", "errors.txt", "plan.txt", "result.json", "cli.wasm", "python.txt"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
+    // …and the page runs the composed Python: transpiled by jco, stdlib zip in memory.
+    let prepared = t::run(Command::new("node").arg("web/prepare-python.mjs").current_dir(&root))?;
+    ensure(prepared.status == 0, || prepared.render())?;
     let browser = t::run(Command::new("node").arg("web/test/browser.mjs").arg(&dir).current_dir(&root))?;
     ensure(browser.status == 0, || browser.render())?;
     println!("\n{}", browser.stdout.trim());
@@ -37,6 +41,13 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ensure(missing.status == 1, || missing.render())?;
     let shown = std::fs::read_to_string(dir.join("errors.txt"))?;
     ensure(shown == missing.stderr, || format!("page:\n{shown}\nCLI:\n{}", missing.stderr))?;
+
+    // The page's default snippet, run by the composed Python in Chromium.
+    let python = std::fs::read_to_string(dir.join("python.txt"))?;
+    ensure(
+        python.starts_with("exit status 0\nwasi 3.13.") && python.ends_with(" 23000 -> 187 True\ngzip ok: True\n"),
+        || python.clone(),
+    )?;
     Ok(())
 }
 

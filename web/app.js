@@ -2,6 +2,8 @@
 // `compose` exports (jco-transpiled, in this page), and show the plan, the errors (the same
 // text the CLI prints) or a download link for the composed component.
 import { compose } from './dist/tool/pyforge-tool.js';
+import { _setFileData } from '@bytecodealliance/preview2-shim/filesystem';
+import { _setArgs, _setEnv, _setStdout, _setStderr } from '@bytecodealliance/preview2-shim/cli';
 
 /** This repository's own artefacts, offered by default (paths relative to the repo root). */
 const DEFAULT_SOCKET = 'target/pyforge/default/python.wasm';
@@ -100,4 +102,53 @@ $('compose').addEventListener('click', async () => {
     $('status').textContent = 'failed';
     showErrors(e);
   }
+});
+
+/** Collects what the guest writes to a stream. */
+function collector(sink) {
+  const decoder = new TextDecoder();
+  return {
+    write(bytes) { sink.text += decoder.decode(bytes, { stream: true }); },
+    flush() {}, blockingFlush() {}, drop() {},
+  };
+}
+
+async function fetchBytes(path) {
+  const response = await fetch(path);
+  if (!response.ok) throw new Error(`could not fetch ${path}: ${response.status} (run: node web/prepare-python.mjs)`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+$('run').addEventListener('click', async () => {
+  $('run-status').textContent = 'running…';
+  $('run-out').textContent = '';
+  const out = { text: '' };
+  try {
+    // The guest's filesystem, in memory: the stdlib zip and the forge's overlay (zlib.py).
+    const zip = await fetchBytes('./dist/python313.zip');
+    const zlibPy = await fetchBytes('./dist/overlay/zlib.py');
+    const dir = (entries) => ({ dir: entries });
+    _setFileData(dir({ usr: dir({ local: dir({ lib: dir({
+      'python313.zip': { source: zip },
+      pyforge: dir({ 'zlib.py': { source: zlibPy } }),
+    }) }) }) }));
+    _setArgs(['python', '-c', $('code').value]);
+    _setEnv({ PYTHONHOME: '/usr/local', PYTHONPATH: '/usr/local/lib/pyforge' });
+    _setStdout(collector(out));
+    _setStderr(collector(out));
+    const started = performance.now();
+    const { run } = await import('./dist/python/python.js');
+    let status = 0;
+    try {
+      run.run();
+    } catch (e) {
+      status = e?.exitError ? e.code : 1;
+      if (!e?.exitError) out.text += `\n${e}`;
+    }
+    $('run-status').textContent = `exit status ${status} in ${(performance.now() - started).toFixed(0)} ms`;
+  } catch (e) {
+    $('run-status').textContent = 'failed';
+    out.text += `error: ${e?.message ?? e}`;
+  }
+  $('run-out').textContent = out.text;
 });

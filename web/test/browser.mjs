@@ -4,7 +4,8 @@
 // 1. compose this repository's default forge from its artefacts → OUT_DIR/browser.wasm
 //    (through the page's download link) and the page's plan → OUT_DIR/plan.txt;
 // 2. uncheck the zlib cap and compose again → the error text shown → OUT_DIR/errors.txt;
-// 3. OUT_DIR/result.json: the compose time the page measured.
+// 3. run the composed Python in the page → its status line and output → OUT_DIR/python.txt;
+// 4. OUT_DIR/result.json: the compose time the page measured.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,11 @@ try {
   await page.click('#compose');
   await page.waitForFunction(() => document.getElementById('errors').textContent, null, { timeout: 120_000 });
   writeFileSync(join(out, 'errors.txt'), await page.textContent('#errors'));
+  // 3. run the composed Python in the page (prepared by web/prepare-python.mjs)
+  await page.click('#run');
+  await page.waitForFunction(() => /^(exit status|failed)/.test(document.getElementById('run-status').textContent), null, { timeout: 180_000 });
+  writeFileSync(join(out, 'python.txt'),
+    `${await page.textContent('#run-status')}\n${await page.textContent('#run-out')}`.replace(/ in \d+ ms/, ''));
   writeFileSync(join(out, 'result.json'), JSON.stringify({ composeMs, chromium: context.browser()?.version() ?? 'chromium' }) + '\n');
   console.log(`browser: composed in ${composeMs} ms`);
 } finally {
