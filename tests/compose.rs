@@ -116,7 +116,13 @@ fn compose_case(case: &Path) -> Result<(), Failed> {
     let mut plan: Vec<&str> = vec!["plan"];
     plan.extend(args.iter().map(String::as_str));
     let planned = t::run_native(dir.path(), &plan)?;
-    let text = format!("== pyforge {}\n{}== pyforge {}\n{}", compose.join(" "), native.render(), plan.join(" "), planned.render());
+    let text = format!(
+        "== pyforge {}\n{}== pyforge {}\n{}",
+        compose.join(" "),
+        native.render(),
+        plan.join(" "),
+        planned.render()
+    );
     t::assert_blessed(&case.join("expected.txt"), &text)?;
 
     // The same under stock wasmtime (pyforge-cli.wasm), to a second output file.
@@ -126,7 +132,8 @@ fn compose_case(case: &Path) -> Result<(), Failed> {
     ensure(wt.status == native.status, || format!("wasmtime: {}\nnative: {}", wt.render(), native.render()))?;
     ensure(wt.stderr == native.stderr, || format!("wasmtime: {}\nnative: {}", wt.render(), native.render()))?;
     // And in Node, through the jco-transpiled tool (web/compose.mjs).
-    let mut node_args: Vec<String> = vec![t::root().join("web/compose.mjs").display().to_string(), "socket.wasm".into()];
+    let mut node_args: Vec<String> =
+        vec![t::root().join("web/compose.mjs").display().to_string(), "socket.wasm".into()];
     node_args.extend(plugs.iter().cloned());
     node_args.extend(extra.split_whitespace().map(str::to_string));
     node_args.extend(["-o".to_string(), "out3.wasm".to_string()]);

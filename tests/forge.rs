@@ -124,10 +124,7 @@ fn rebuild_is_incremental_locked_and_deterministic() -> Result<(), Failed> {
     let text = std::fs::read_to_string(&c)?;
     std::fs::write(&c, text.replace("(from C)", "(changed)"))?;
     let out = pyforge(dir.path(), &["build"])?;
-    ensure(
-        out.status == 0 && out.stdout.contains("compiled cpython-ext/_fixture/_fixturemodule.c"),
-        || out.render(),
-    )?;
+    ensure(out.status == 0 && out.stdout.contains("compiled cpython-ext/_fixture/_fixturemodule.c"), || out.render())?;
     let out = pyforge(dir.path(), &["run", "-c", "import _fixture; print(_fixture.greet('x'))"])?;
     ensure(out.stdout == "hello, x (changed)\n", || out.render())?;
 
@@ -154,9 +151,10 @@ fn broken_c_fails_cleanly() -> Result<(), Failed> {
     std::fs::write(&c, text.replace("return PyLong_FromLongLong(a + b);", "return PyLong_FromLongLong(a + c);"))?;
     let out = pyforge(dir.path(), &["build"])?;
     ensure(out.status == 1, || out.render())?;
-    ensure(out.stderr.contains("compiling `cpython-ext/_fixture/_fixturemodule.c` (extension `fixture`) failed"), || {
-        out.render()
-    })?;
+    ensure(
+        out.stderr.contains("compiling `cpython-ext/_fixture/_fixturemodule.c` (extension `fixture`) failed"),
+        || out.render(),
+    )?;
     ensure(out.stderr.contains("use of undeclared identifier 'c'"), || out.render())?;
     ensure(out.stderr.contains("command: clang --target=wasm32-wasip2"), || out.render())?;
     ensure(std::fs::read(&built)? == before, || "the failed build changed python.wasm".into())?;

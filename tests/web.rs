@@ -1,6 +1,7 @@
 //! pyforge beyond the native CLI: the page in `web/` composes in Debian's Chromium (headless,
 //! driven by playwright-core) the repository's default forge from its own artefacts, and the
-//! downloaded bytes equal `pyforge compose` of the same files; without the zlib cap the page
+//! downloaded bytes equal `pyforge compose` of the same files — as do those of stock wasmtime
+//! running pyforge-cli.wasm, of Node (jco) and of the example plugin host; without the zlib cap the page
 //! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled, the
 //! stdlib zip in memory) runs a zlib/gzip snippet in the page.
 
@@ -19,7 +20,17 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ensure(out.status == 0, || out.render())?;
     let dir = root.join("target/web-test");
     std::fs::create_dir_all(&dir)?;
-    for f in ["browser.wasm", "errors.txt", "plan.txt", "result.json", "cli.wasm", "python.txt"] {
+    for f in [
+        "browser.wasm",
+        "errors.txt",
+        "plan.txt",
+        "result.json",
+        "cli.wasm",
+        "python.txt",
+        "wasmtime.wasm",
+        "node.wasm",
+        "plugin-host.wasm",
+    ] {
         let _ = std::fs::remove_file(dir.join(f));
     }
     // …and the page runs the composed Python: transpiled by jco, stdlib zip in memory.
@@ -34,6 +45,36 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ensure(std::fs::read(dir.join("browser.wasm"))? == std::fs::read(dir.join("cli.wasm"))?, || {
         "the page's composition differs from `pyforge compose`".into()
     })?;
+    // Same bytes from every host: native CLI, stock wasmtime running pyforge-cli.wasm, Node
+    // (jco), Chromium (jco, above) and the example plugin host.
+    let cli_bytes = std::fs::read(dir.join("cli.wasm"))?;
+    let wt = t::run(
+        Command::new(t::wasmtime())
+            .args(["run", "--dir", "."])
+            .arg(t::pyforge_cli_wasm())
+            .args(["compose", SOCKET, "--plug", CAP, "-o", "target/web-test/wasmtime.wasm"])
+            .current_dir(&root),
+    )?;
+    ensure(wt.status == 0, || wt.render())?;
+    let node = t::run(
+        Command::new("node")
+            .args(["web/compose.mjs", SOCKET, CAP, "-o", "target/web-test/node.wasm"])
+            .current_dir(&root),
+    )?;
+    ensure(node.status == 0, || node.render())?;
+    let host = t::run(
+        Command::new(t::plugin_host())
+            .arg("target/wasm32-wasip2/release/pyforge-tool.wasm")
+            .args(["tests/check/_template", SOCKET, CAP, "-o", "target/web-test/plugin-host.wasm"])
+            .current_dir(&root),
+    )?;
+    ensure(host.status == 0, || host.render())?;
+    for other in ["wasmtime.wasm", "node.wasm", "plugin-host.wasm", "browser.wasm"] {
+        ensure(std::fs::read(dir.join(other))? == cli_bytes, || {
+            format!("{other} differs from the native CLI's output")
+        })?;
+    }
+
     let plan = std::fs::read_to_string(dir.join("plan.txt"))?;
     ensure(plan.contains(&format!("pyforge:zlib/deflate@0.1.0 ← {CAP}")), || plan.clone())?;
 

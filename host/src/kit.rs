@@ -221,7 +221,10 @@ impl Plan {
         let source = match &args.cpython_src {
             Some(p) if p.is_dir() => Source::Dir(p.canonicalize()?),
             Some(p) if p.is_file() => Source::Tarball(p.canonicalize()?),
-            Some(p) => bail!("`--cpython-src {}` does not exist (give a CPython 3.13 tarball or source directory)", p.display()),
+            Some(p) => bail!(
+                "`--cpython-src {}` does not exist (give a CPython 3.13 tarball or source directory)",
+                p.display()
+            ),
             None => Source::Tarball(debian_source()?),
         };
         let (source_name, source_sha256, version) = match &source {
@@ -252,7 +255,9 @@ impl Plan {
         let mut cc = vec![program_s.clone(), "--target=wasm32-wasip2".to_string()];
         cc.extend(prefix.iter().cloned());
         if let Some(bad) = cc.iter().find(|a| a.contains(char::is_whitespace)) {
-            bail!("the compiler setting `{bad}` contains whitespace, which configure cannot pass through; use a path without spaces");
+            bail!(
+                "the compiler setting `{bad}` contains whitespace, which configure cannot pass through; use a path without spaces"
+            );
         }
         let (ar, ranlib) = (sibling(&program, "llvm-ar"), sibling(&program, "llvm-ranlib"));
         Ok(Plan { source, inputs, key, version, final_dir, cc, tools_path, ar, ranlib })
@@ -289,7 +294,9 @@ impl Plan {
             let old = std::env::var_os("PATH").unwrap_or_default();
             std::env::join_paths(self.tools_path.iter().cloned().chain(std::env::split_paths(&old)))?
         };
-        for (tool, how) in [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar xz-utils")] {
+        for (tool, how) in
+            [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar xz-utils")]
+        {
             Cmd::new(tool).arg("--version").hint(how).output().map(|_| ()).or_else(|e| {
                 if tool == "cc" { Cmd::new(tool).arg("-v").hint(how).output().map(|_| ()) } else { Err(e) }
             })?;
@@ -304,10 +311,7 @@ impl Plan {
             Source::Tarball(t) => {
                 let dest = work.join("src");
                 std::fs::create_dir_all(&dest)?;
-                ph.run(
-                    &Cmd::new("tar").arg("-xf").arg(t).arg("-C").arg(&dest).arg("--strip-components=1"),
-                    bar,
-                )?;
+                ph.run(&Cmd::new("tar").arg("-xf").arg(t).arg("-C").arg(&dest).arg("--strip-components=1"), bar)?;
                 Ok(dest)
             }
         })?;
@@ -615,7 +619,9 @@ fn dir_version(dir: &Path) -> anyhow::Result<String> {
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("`{}` is not a CPython source tree (no Include/patchlevel.h)", dir.display()))?;
     text.lines()
-        .find_map(|l| l.strip_prefix("#define PY_VERSION")?.trim().strip_prefix('"')?.split('"').next().map(String::from))
+        .find_map(|l| {
+            l.strip_prefix("#define PY_VERSION")?.trim().strip_prefix('"')?.split('"').next().map(String::from)
+        })
         .map(|v| v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<String>())
         .ok_or_else(|| anyhow!("no PY_VERSION in `{}`", path.display()))
 }
@@ -651,7 +657,11 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
 /// left out).
 fn sha256_tree(dir: &Path) -> anyhow::Result<String> {
     let mut files = Vec::new();
-    find_files(dir, &mut |p| !p.components().any(|c| c.as_os_str() == ".git" || c.as_os_str() == "__pycache__"), &mut files)?;
+    find_files(
+        dir,
+        &mut |p| !p.components().any(|c| c.as_os_str() == ".git" || c.as_os_str() == "__pycache__"),
+        &mut files,
+    )?;
     files.sort();
     let mut hasher = Sha256::new();
     for f in files {

@@ -94,12 +94,7 @@ impl Cmd {
     pub fn output(&self) -> anyhow::Result<String> {
         let out = self.command().stdin(Stdio::null()).output().map_err(|e| self.spawn_error(e))?;
         if !out.status.success() {
-            bail!(
-                "`{}` failed ({}):\n{}",
-                self.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim_end()
-            );
+            bail!("`{}` failed ({}):\n{}", self.display(), out.status, String::from_utf8_lossy(&out.stderr).trim_end());
         }
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }

@@ -69,7 +69,8 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
 
     let info = &r.kit.info;
     let stdlib_guest = format!("{}/lib/python{}", info.prefix, info.python_short);
-    let tmp = tempfile::Builder::new().prefix("pyforge-run-").tempdir().context("failed to create a temporary directory")?;
+    let tmp =
+        tempfile::Builder::new().prefix("pyforge-run-").tempdir().context("failed to create a temporary directory")?;
     let mut wasi = WasiCtx::builder();
     // File I/O on the calling thread, as the wasmtime CLI does (not through a blocking pool).
     wasi.allow_blocking_current_thread(true);

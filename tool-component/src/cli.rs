@@ -199,8 +199,7 @@ pub fn main() -> i32 {
                                 eprintln!("note: {note}");
                             }
                             let caps: Vec<&str> = plan.caps.iter().map(|(_, p)| p.value.as_str()).collect();
-                            let (before, after) =
-                                if c.rebuilt { ("composed ", "") } else { ("", " is up to date") };
+                            let (before, after) = if c.rebuilt { ("composed ", "") } else { ("", " is up to date") };
                             say(format!(
                                 "{before}{}{after} ({} bytes; caps: {}; stubs: {})",
                                 c.output,

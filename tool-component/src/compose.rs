@@ -128,12 +128,7 @@ struct Part {
 /// turn is registered and, if it exports something the socket imports, instantiated and
 /// plugged in (exact names first, then semver-compatible ones); then the plugs' own imports
 /// are satisfied from the other plugs (transitive plugs), until nothing changes.
-fn wire(
-    socket: &Input,
-    plugs: &[Input],
-    stubs: &[String],
-    stub_message: Option<&str>,
-) -> Result<Wired, Vec<Diag>> {
+fn wire(socket: &Input, plugs: &[Input], stubs: &[String], stub_message: Option<&str>) -> Result<Wired, Vec<Diag>> {
     let mut inputs = plugs.to_vec();
     for iface in stubs {
         let bytes = stub::stub_for_import(&socket.bytes, iface, stub_message).map_err(|d| vec![d])?;
@@ -238,7 +233,10 @@ fn wire(
                 if let Err(e) = checker.is_subtype(export_ty, graph.types(), import_ty, graph.types()) {
                     diags.push(Diag::new(
                         Some(&parts[pi].name),
-                        format!("export `{export_name}` does not match `{}`'s import `{import_name}`: {e:#}", parts[ci].name),
+                        format!(
+                            "export `{export_name}` does not match `{}`'s import `{import_name}`: {e:#}",
+                            parts[ci].name
+                        ),
                     ));
                     satisfied.insert((ci, import_name), ());
                     continue;
@@ -268,7 +266,11 @@ fn wire(
         vec![(usize::MAX, socket.name.clone(), socket_imports.keys().cloned().collect())];
     for (i, part) in parts.iter().enumerate() {
         if part.instance.is_some() {
-            consumers.push((i, part.name.clone(), graph.types()[graph[part.package].ty()].imports.keys().cloned().collect()));
+            consumers.push((
+                i,
+                part.name.clone(),
+                graph.types()[graph[part.package].ty()].imports.keys().cloned().collect(),
+            ));
         }
     }
     for (ci, name, imports) in consumers {
@@ -324,7 +326,9 @@ fn wiring_problems(w: &Wiring, plugs: &[Input], requirers: &IndexMap<String, Vec
                     .map(|e| {
                         let (eb, ev) = split_version(&e);
                         let why = match (&ev, &version) {
-                            (Some(ev), Some(iv)) if eb == base => format!(" — version {ev} is not compatible with {iv}"),
+                            (Some(ev), Some(iv)) if eb == base => {
+                                format!(" — version {ev} is not compatible with {iv}")
+                            }
                             _ => String::new(),
                         };
                         format!("`{e}` (exported by `{}`){why}", p.name)
@@ -334,7 +338,12 @@ fn wiring_problems(w: &Wiring, plugs: &[Input], requirers: &IndexMap<String, Vec
             .collect();
         let who = requirers
             .get(base)
-            .map(|exts| format!(" (required by extension {})", exts.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")))
+            .map(|exts| {
+                format!(
+                    " (required by extension {})",
+                    exts.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+                )
+            })
             .unwrap_or_default();
         let what = if *consumer == w.socket {
             format!("import `{name}`{who} is not satisfied by any plug")
@@ -447,7 +456,6 @@ pub fn component_exports(bytes: &[u8]) -> Result<Vec<String>, String> {
     }
     Ok(names)
 }
-
 
 /// What [`compose_forge`] did.
 #[derive(Debug)]

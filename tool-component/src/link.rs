@@ -221,8 +221,8 @@ fn link_inner(plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, 
 
     // config.c with the new inittab.
     let template_path = kp(&kit.config_c);
-    let template =
-        std::fs::read_to_string(&template_path).map_err(|e| io_diag(&template_path, "read the config.c template", e))?;
+    let template = std::fs::read_to_string(&template_path)
+        .map_err(|e| io_diag(&template_path, "read the config.c template", e))?;
     let config = config_c(&template, &modules).map_err(|e| Diag::new(Some(&template_path), e))?;
     let mut cfg_args = base_cflags.clone();
     cfg_args.push("-DPy_BUILD_CORE".into());

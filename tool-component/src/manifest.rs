@@ -298,8 +298,7 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
     let wit_field = ext.wit_dir.as_ref().unwrap_or(&default_wit);
     // A plain C extension (no `wit_dir` given, no `wit/`, nothing required) has no WIT world.
     let requires_nothing = raw.capabilities.as_ref().is_none_or(|c| c.required.is_empty());
-    let plain_c =
-        ext.wit_dir.is_none() && requires_nothing && src.entry(&source::join(dir, "wit")) == Entry::Missing;
+    let plain_c = ext.wit_dir.is_none() && requires_nothing && src.entry(&source::join(dir, "wit")) == Entry::Missing;
     let wit_dir = if plain_c { None } else { path_field(wit_field, "wit_dir", Some(Entry::Dir), &mut diags) };
     let default_gen = Spanned::new(0..0, "gen".to_string());
     let gen_field = ext.gen_dir.as_ref().unwrap_or(&default_gen);

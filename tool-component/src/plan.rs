@@ -6,9 +6,9 @@
 
 use crate::check;
 use crate::diag::Diag;
+use crate::r#gen;
 use crate::manifest::{Located, Manifest};
 use crate::project::Project;
-use crate::r#gen;
 use crate::source::{self, Source};
 
 /// What a forge is made of.

@@ -20,9 +20,7 @@ mod bindings {
 
 mod stream;
 
-use bindings::exports::pyforge::zlib::deflate::{
-    self as wit, Error, ErrorKind, Inflated, Streamed,
-};
+use bindings::exports::pyforge::zlib::deflate::{self as wit, Error, ErrorKind, Inflated, Streamed};
 use stream::{Deflater, Inflater, StreamInflater};
 
 struct Cap;

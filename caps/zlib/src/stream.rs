@@ -129,7 +129,9 @@ pub fn compress(data: &[u8], level: i32, wbits: i32) -> Result<Vec<u8>, Error> {
     match err {
         z::Z_OK => {}
         z::Z_MEM_ERROR => return Err(plain(ErrorKind::Memory, "Out of memory while compressing data")),
-        z::Z_STREAM_ERROR => return Err(Error { kind: ErrorKind::Zlib, code: err, message: "Bad compression level".into() }),
+        z::Z_STREAM_ERROR => {
+            return Err(Error { kind: ErrorKind::Zlib, code: err, message: "Bad compression level".into() });
+        }
         _ => {
             let e = zerr(&zst, err, "while compressing data");
             // SAFETY: ends the stream initialised above.
