@@ -152,3 +152,7 @@ $('run').addEventListener('click', async () => {
   }
   $('run-out').textContent = out.text;
 });
+
+// The tool module instantiates asynchronously (top-level await), so the page may be "loaded"
+// before these handlers exist: say when they do (the browser test waits for it).
+document.body.dataset.ready = '1';

@@ -27,15 +27,22 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
+const logs = [];
 try {
   const page = await context.newPage();
-  const logs = [];
   page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
   await page.goto(url);
+  await page.waitForSelector('body[data-ready]', { timeout: 120_000 }).catch((e) => {
+    throw new Error(`the page did not get ready: ${e.message}\n${logs.join('\n')}`);
+  });
 
   await page.click('#plan');
-  await page.waitForFunction(() => !document.getElementById('plan-out').textContent.startsWith('(press'), null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => !document.getElementById('plan-out').textContent.startsWith('(press') || document.getElementById('errors').textContent,
+    null, { timeout: 120_000 });
+  const planErrors = await page.textContent('#errors');
+  if (planErrors) throw new Error(`planning the default forge failed in the page:\n${planErrors}`);
   writeFileSync(join(out, 'plan.txt'), await page.textContent('#plan-out'));
 
   await page.click('#compose');
@@ -59,6 +66,9 @@ try {
     `${await page.textContent('#run-status')}\n${await page.textContent('#run-out')}`.replace(/ in \d+ ms/, ''));
   writeFileSync(join(out, 'result.json'), JSON.stringify({ composeMs, chromium: context.browser()?.version() ?? 'chromium' }) + '\n');
   console.log(`browser: composed in ${composeMs} ms`);
+} catch (e) {
+  console.error(`${e.message}\n--- page log\n${logs.join('\n')}`);
+  process.exitCode = 1;
 } finally {
   await context.close();
   server.close();
