@@ -4,14 +4,21 @@
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, format } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css' };
 
+/** The page's address on a running server. */
+export function pageUrl(server) {
+  const { address, port } = server.address();
+  return format({ protocol: 'http', slashes: true, hostname: address, port, pathname: '/web/index.html' });
+}
+
 export function serve(port = 0) {
   const server = createServer(async (req, res) => {
-    const path = normalize(join(ROOT, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+    const pathname = req.url.split(/[?#]/, 1)[0];
+    const path = normalize(join(ROOT, decodeURIComponent(pathname)));
     if (path !== ROOT && !path.startsWith(ROOT + sep)) {
       res.writeHead(403).end();
       return;
@@ -28,5 +35,5 @@ export function serve(port = 0) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const server = await serve(Number(process.argv[2] ?? 8000));
-  console.log(`serving the repository at http://127.0.0.1:${server.address().port}/web/index.html`);
+  console.log(`serving the repository at ${pageUrl(server)}`);
 }

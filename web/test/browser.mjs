@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { serve } from '../serve.mjs';
+import { pageUrl, serve } from '../serve.mjs';
 
 const out = process.argv[2];
 if (!out) {
@@ -18,7 +18,7 @@ if (!out) {
   process.exit(2);
 }
 const server = await serve(0);
-const url = `http://127.0.0.1:${server.address().port}/web/index.html`;
+const url = pageUrl(server);
 const profile = mkdtempSync(join(tmpdir(), 'pyforge-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.PYFORGE_CHROMIUM ?? '/usr/bin/chromium',
