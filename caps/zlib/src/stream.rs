@@ -120,6 +120,20 @@ fn new_stream() -> Box<z_stream> {
     Box::new(z_stream::default())
 }
 
+/// `deflateCopy`/`inflateCopy` of `src` into a fresh stream. zlib-rs refuses to copy a stream
+/// whose `next_out` is null, and ours is between calls, so it points at a scratch byte (with
+/// no room) for the copy.
+fn copy_stream(src: &mut z_stream, copy: impl FnOnce(&mut z_stream, &mut z_stream) -> c_int) -> (Box<z_stream>, c_int) {
+    let mut dest = new_stream();
+    let mut scratch = 0u8;
+    src.next_out = &mut scratch;
+    src.avail_out = 0;
+    let err = copy(&mut dest, src);
+    src.next_out = std::ptr::null_mut();
+    dest.next_out = std::ptr::null_mut();
+    (dest, err)
+}
+
 // ---------------------------------------------------------------- one-shot
 
 /// `zlib.compress`.
@@ -401,13 +415,8 @@ impl Deflater {
         if !st.initialised {
             return Err(plain(ErrorKind::Value, "Inconsistent stream state"));
         }
-        let mut zst = new_stream();
-        let mut scratch = 0u8;
-        st.zst.next_out = &mut scratch;
         // SAFETY: copies an initialised stream into a fresh one.
-        let err = unsafe { z::deflateCopy(&mut *zst, &mut *st.zst) };
-        st.zst.next_out = std::ptr::null_mut();
-        zst.next_out = std::ptr::null_mut();
+        let (zst, err) = copy_stream(&mut st.zst, |dest, src| unsafe { z::deflateCopy(dest, src) });
         match err {
             z::Z_OK => Ok(Deflater(RefCell::new(DeflateState { zst, initialised: true }))),
             z::Z_STREAM_ERROR => Err(plain(ErrorKind::Value, "Inconsistent stream state")),
@@ -476,6 +485,75 @@ fn leftover(zst: &z_stream, data: &[u8]) -> Vec<u8> {
     data.get(used..).map(<[u8]>::to_vec).unwrap_or_default()
 }
 
+/// Which Python method an inflate pass serves; they differ only in the flush mode and in what
+/// happens when zlib asks for the dictionary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// `Decompress.decompress`: `Z_SYNC_FLUSH`; a dictionary given at creation is set when asked.
+    Decompress,
+    /// `Decompress.flush`: `Z_FINISH` once the input is all given; a dictionary request ends it.
+    Flush,
+    /// `_ZlibDecompressor.decompress`: `Z_SYNC_FLUSH`; a dictionary is set when asked.
+    Stream,
+}
+
+/// One inflate pass over `input`, in the shape of CPython's loops: input is given at most
+/// `u32::MAX` bytes at a time, output grows until `out`'s limit, and the pass stops at the end
+/// of the stream, on an error, or when the input is used up. Returns zlib's last code and the
+/// input left over. (A stream already ended answers `Z_STREAM_ERROR`, as zlib would.)
+fn inflate_pass(st: &mut InflateState, input: &[u8], out: &mut Out, pass: Pass) -> Result<(c_int, Vec<u8>), Error> {
+    let zst = &mut *st.zst;
+    zst.next_in = input.as_ptr();
+    let mut remains = input.len();
+    zst.avail_out = 0;
+    let mut err = z::Z_OK;
+    'outer: loop {
+        arrange_input(zst, &mut remains);
+        let flush = match pass {
+            Pass::Flush if remains == 0 => z::Z_FINISH,
+            Pass::Flush => z::Z_NO_FLUSH,
+            Pass::Decompress | Pass::Stream => z::Z_SYNC_FLUSH,
+        };
+        loop {
+            if zst.avail_out == 0 {
+                if out.full() {
+                    break 'outer;
+                }
+                out.grow(zst);
+            }
+            err = if st.initialised {
+                // SAFETY: `next_in`/`avail_in` describe `input`, `next_out`/`avail_out` the block
+                // `out.grow` gave.
+                unsafe { z::inflate(zst, flush) }
+            } else {
+                z::Z_STREAM_ERROR
+            };
+            out.sync(zst);
+            match (err, &st.zdict) {
+                (z::Z_OK | z::Z_BUF_ERROR | z::Z_STREAM_END, _) => {}
+                (z::Z_NEED_DICT, Some(dict)) if pass != Pass::Flush => {
+                    if let Err(e) = set_inflate_zdict(zst, dict) {
+                        zst.next_out = std::ptr::null_mut();
+                        zst.avail_out = 0;
+                        return Err(e);
+                    }
+                }
+                _ => break 'outer,
+            }
+            if !(zst.avail_out == 0 || err == z::Z_NEED_DICT) {
+                break;
+            }
+        }
+        if err == z::Z_STREAM_END || remains == 0 {
+            break;
+        }
+    }
+    let rest = leftover(zst, input);
+    zst.next_in = std::ptr::null();
+    zst.avail_in = 0;
+    Ok((err, rest))
+}
+
 impl Inflater {
     pub fn new(wbits: i32, zdict: Option<Vec<u8>>) -> Result<Inflater, Error> {
         new_inflate(wbits, zdict, "decompression").map(|s| Inflater(RefCell::new(s)))
@@ -485,56 +563,15 @@ impl Inflater {
         let mut st = self.0.borrow_mut();
         let st = &mut *st;
         let limit = if max_length == 0 { usize::MAX } else { max_length as usize };
-        let zst = &mut *st.zst;
-        zst.next_in = data.as_ptr();
-        let mut remains = data.len();
-        zst.avail_out = 0;
         let mut out = Out::new((DEF_BUF_SIZE * 2).min(limit), limit);
-        let mut err = z::Z_OK;
-        'outer: loop {
-            arrange_input(zst, &mut remains);
-            loop {
-                if zst.avail_out == 0 {
-                    if out.full() {
-                        break 'outer;
-                    }
-                    out.grow(zst);
-                }
-                err = if st.initialised {
-                    // SAFETY: live buffers.
-                    unsafe { z::inflate(zst, z::Z_SYNC_FLUSH) }
-                } else {
-                    z::Z_STREAM_ERROR
-                };
-                out.sync(zst);
-                match err {
-                    z::Z_OK | z::Z_BUF_ERROR | z::Z_STREAM_END => {}
-                    z::Z_NEED_DICT if st.zdict.is_some() => {
-                        if let Err(e) = set_inflate_zdict(zst, st.zdict.as_deref().unwrap_or_default()) {
-                            out.finish(zst);
-                            return Err(e);
-                        }
-                    }
-                    _ => break 'outer,
-                }
-                if !(zst.avail_out == 0 || err == z::Z_NEED_DICT) {
-                    break;
-                }
-            }
-            if err == z::Z_STREAM_END || remains == 0 {
-                break;
-            }
-        }
-        // save_unconsumed_input
-        let rest = leftover(zst, data);
+        let (err, rest) = inflate_pass(st, data, &mut out, Pass::Decompress)?;
+        // save_unconsumed_input: after the end, leftovers are unused data; before, the tail.
         let (unused, tail) = if err == z::Z_STREAM_END { (rest, Vec::new()) } else { (Vec::new(), rest) };
-        zst.next_in = std::ptr::null();
-        zst.avail_in = 0;
-        let produced = out.finish(zst);
+        let produced = out.finish(&mut st.zst);
         if err == z::Z_STREAM_END {
             st.eof = true;
         } else if err != z::Z_OK && err != z::Z_BUF_ERROR {
-            return Err(zerr(zst, err, "while decompressing data"));
+            return Err(zerr(&st.zst, err, "while decompressing data"));
         }
         Ok(Inflated { data: produced, unconsumed_tail: tail, unused_data: unused, eof: st.eof })
     }
@@ -542,43 +579,10 @@ impl Inflater {
     pub fn flush(&self, tail: &[u8], length: u64) -> Result<Inflated, Error> {
         let mut st = self.0.borrow_mut();
         let st = &mut *st;
-        let zst = &mut *st.zst;
-        zst.next_in = tail.as_ptr();
-        let mut remains = tail.len();
-        zst.avail_out = 0;
         let mut out = Out::new((length as usize).max(1), usize::MAX);
-        let mut err;
-        'outer: loop {
-            arrange_input(zst, &mut remains);
-            let flush = if remains == 0 { z::Z_FINISH } else { z::Z_NO_FLUSH };
-            loop {
-                if zst.avail_out == 0 {
-                    out.grow(zst);
-                }
-                err = if st.initialised {
-                    // SAFETY: live buffers.
-                    unsafe { z::inflate(zst, flush) }
-                } else {
-                    z::Z_STREAM_ERROR
-                };
-                out.sync(zst);
-                match err {
-                    z::Z_OK | z::Z_BUF_ERROR | z::Z_STREAM_END => {}
-                    _ => break 'outer,
-                }
-                if !(zst.avail_out == 0 || err == z::Z_NEED_DICT) {
-                    break;
-                }
-            }
-            if err == z::Z_STREAM_END || remains == 0 {
-                break;
-            }
-        }
-        let rest = leftover(zst, tail);
+        let (err, rest) = inflate_pass(st, tail, &mut out, Pass::Flush)?;
         let (unused, new_tail) = if err == z::Z_STREAM_END { (rest, Vec::new()) } else { (Vec::new(), rest) };
-        zst.next_in = std::ptr::null();
-        zst.avail_in = 0;
-        let produced = out.finish(zst);
+        let produced = out.finish(&mut st.zst);
         if err == z::Z_STREAM_END {
             st.eof = true;
             st.initialised = false;
@@ -596,14 +600,8 @@ impl Inflater {
         if !st.initialised {
             return Err(plain(ErrorKind::Value, "Inconsistent stream state"));
         }
-        let mut zst = new_stream();
-        // zlib-rs refuses to copy a stream whose `next_out` is null (ours is, between calls).
-        let mut scratch = 0u8;
-        st.zst.next_out = &mut scratch;
         // SAFETY: copies an initialised stream into a fresh one.
-        let err = unsafe { z::inflateCopy(&mut *zst, &*st.zst) };
-        st.zst.next_out = std::ptr::null_mut();
-        zst.next_out = std::ptr::null_mut();
+        let (zst, err) = copy_stream(&mut st.zst, |dest, src| unsafe { z::inflateCopy(dest, src) });
         match err {
             z::Z_OK => Ok(Inflater(RefCell::new(InflateState {
                 zst,
@@ -656,39 +654,9 @@ impl StreamInflater {
             (m, m.min(DEF_MAX_INITIAL_BUF_SIZE))
         };
         let inf = &mut st.inflate;
-        let zst = &mut *inf.zst;
-        zst.next_in = input.as_ptr();
-        let mut remains = input.len();
-        zst.avail_out = 0;
         let mut out = Out::new(first, limit);
-        let mut err = z::Z_OK;
-        'outer: loop {
-            arrange_input(zst, &mut remains);
-            loop {
-                if zst.avail_out == 0 {
-                    if out.full() {
-                        break;
-                    }
-                    out.grow(zst);
-                }
-                // SAFETY: live buffers.
-                err = unsafe { z::inflate(zst, z::Z_SYNC_FLUSH) };
-                out.sync(zst);
-                if err == z::Z_NEED_DICT {
-                    break 'outer;
-                }
-                if zst.avail_out != 0 {
-                    break;
-                }
-            }
-            if err == z::Z_STREAM_END || remains == 0 {
-                break;
-            }
-        }
-        let rest = leftover(zst, &input);
-        zst.next_in = std::ptr::null();
-        zst.avail_in = 0;
-        let produced = out.finish(zst);
+        let (err, rest) = inflate_pass(inf, &input, &mut out, Pass::Stream)?;
+        let produced = out.finish(&mut inf.zst);
         let mut unused = Vec::new();
         if err == z::Z_STREAM_END {
             inf.eof = true;
