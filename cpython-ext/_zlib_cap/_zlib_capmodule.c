@@ -55,19 +55,42 @@ take_bytes(bytes_t *l)
     return r;
 }
 
-// An optional dictionary argument: None or a buffer. `*present` tells which.
+// An optional bytes-like argument (None or a buffer), borrowed for one import call: parse it
+// with "O&" and `opt_bytes`, pass `opt_list(&o)`, then `opt_release(&o)`.
+typedef struct {
+    Py_buffer buf;
+    bytes_t list;
+    int present;
+} opt_bytes_t;
+
 static int
-get_zdict(PyObject *obj, Py_buffer *buf, int *present)
+opt_bytes(PyObject *obj, void *out)
 {
-    *present = 0;
+    opt_bytes_t *o = out;
+    o->present = 0;
     if (obj == Py_None) {
+        return 1;
+    }
+    if (PyObject_GetBuffer(obj, &o->buf, PyBUF_SIMPLE) < 0) {
         return 0;
     }
-    if (PyObject_GetBuffer(obj, buf, PyBUF_SIMPLE) < 0) {
-        return -1;
+    o->list = borrow(&o->buf);
+    o->present = 1;
+    return 1;
+}
+
+static bytes_t *
+opt_list(opt_bytes_t *o)
+{
+    return o->present ? &o->list : NULL;
+}
+
+static void
+opt_release(opt_bytes_t *o)
+{
+    if (o->present) {
+        PyBuffer_Release(&o->buf);
     }
-    *present = 1;
-    return 0;
 }
 
 // ------------------------------------------------------------------ Handle
@@ -134,10 +157,29 @@ get_handle(PyObject *obj, int kind, int32_t *out)
 {
     if (!PyObject_TypeCheck(obj, &HandleType) || ((Handle *)obj)->kind != kind) {
         PyErr_SetString(PyExc_TypeError, "expected a _zlib_cap handle of the right kind");
-        return -1;
+        return 0;
     }
     *out = ((Handle *)obj)->handle;
-    return 0;
+    return 1;
+}
+
+// "O&" converters: a handle of one kind, checked before any buffer argument is acquired.
+static int
+compressor_arg(PyObject *obj, void *out)
+{
+    return get_handle(obj, COMPRESSOR, out);
+}
+
+static int
+decompressor_arg(PyObject *obj, void *out)
+{
+    return get_handle(obj, DECOMPRESSOR, out);
+}
+
+static int
+stream_decompressor_arg(PyObject *obj, void *out)
+{
+    return get_handle(obj, STREAM_DECOMPRESSOR, out);
 }
 
 // ------------------------------------------------------------------ one-shot and checksums
@@ -220,40 +262,27 @@ zc_version(PyObject *m, PyObject *noargs)
 static PyObject *
 zc_compressobj(PyObject *m, PyObject *args)
 {
-    int level, method, wbits, memlevel, strategy, has_dict;
-    PyObject *zdict;
-    Py_buffer dict;
-    if (!PyArg_ParseTuple(args, "iiiiiO", &level, &method, &wbits, &memlevel, &strategy, &zdict)) {
+    int level, method, wbits, memlevel, strategy;
+    opt_bytes_t dict;
+    if (!PyArg_ParseTuple(args, "iiiiiO&", &level, &method, &wbits, &memlevel, &strategy, opt_bytes, &dict)) {
         return NULL;
     }
-    if (get_zdict(zdict, &dict, &has_dict) < 0) {
-        return NULL;
-    }
-    bytes_t d = has_dict ? borrow(&dict) : (bytes_t){NULL, 0};
     pyforge_zlib_deflate_own_compressor_t h;
     zerror_t err;
     bool ok = pyforge_zlib_deflate_static_compressor_create(level, method, wbits, memlevel, strategy,
-                                                             has_dict ? &d : NULL, &h, &err);
-    if (has_dict) {
-        PyBuffer_Release(&dict);
-    }
+                                                             opt_list(&dict), &h, &err);
+    opt_release(&dict);
     return ok ? new_handle(COMPRESSOR, h.__handle) : raise(&err);
 }
 
 static PyObject *
 zc_c_compress(PyObject *m, PyObject *args)
 {
-    PyObject *obj;
+    pyforge_zlib_deflate_borrow_compressor_t b;
     Py_buffer data;
-    int32_t handle;
-    if (!PyArg_ParseTuple(args, "Oy*", &obj, &data)) {
+    if (!PyArg_ParseTuple(args, "O&y*", compressor_arg, &b.__handle, &data)) {
         return NULL;
     }
-    if (get_handle(obj, COMPRESSOR, &handle) < 0) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
-    pyforge_zlib_deflate_borrow_compressor_t b = {handle};
     bytes_t in = borrow(&data), out;
     zerror_t err;
     bool ok = pyforge_zlib_deflate_method_compressor_compress(b, &in, &out, &err);
@@ -264,13 +293,11 @@ zc_c_compress(PyObject *m, PyObject *args)
 static PyObject *
 zc_c_flush(PyObject *m, PyObject *args)
 {
-    PyObject *obj;
+    pyforge_zlib_deflate_borrow_compressor_t b;
     int mode;
-    int32_t handle;
-    if (!PyArg_ParseTuple(args, "Oi", &obj, &mode) || get_handle(obj, COMPRESSOR, &handle) < 0) {
+    if (!PyArg_ParseTuple(args, "O&i", compressor_arg, &b.__handle, &mode)) {
         return NULL;
     }
-    pyforge_zlib_deflate_borrow_compressor_t b = {handle};
     bytes_t out;
     zerror_t err;
     return pyforge_zlib_deflate_method_compressor_flush(b, mode, &out, &err) ? take_bytes(&out) : raise(&err);
@@ -279,11 +306,10 @@ zc_c_flush(PyObject *m, PyObject *args)
 static PyObject *
 zc_c_copy(PyObject *m, PyObject *obj)
 {
-    int32_t handle;
-    if (get_handle(obj, COMPRESSOR, &handle) < 0) {
+    pyforge_zlib_deflate_borrow_compressor_t b;
+    if (!compressor_arg(obj, &b.__handle)) {
         return NULL;
     }
-    pyforge_zlib_deflate_borrow_compressor_t b = {handle};
     pyforge_zlib_deflate_own_compressor_t h;
     zerror_t err;
     return pyforge_zlib_deflate_method_compressor_copy(b, &h, &err) ? new_handle(COMPRESSOR, h.__handle)
@@ -295,19 +321,15 @@ zc_c_copy(PyObject *m, PyObject *obj)
 static PyObject *
 zc_decompressobj(PyObject *m, PyObject *args)
 {
-    int wbits, has_dict;
-    PyObject *zdict;
-    Py_buffer dict;
-    if (!PyArg_ParseTuple(args, "iO", &wbits, &zdict) || get_zdict(zdict, &dict, &has_dict) < 0) {
+    int wbits;
+    opt_bytes_t dict;
+    if (!PyArg_ParseTuple(args, "iO&", &wbits, opt_bytes, &dict)) {
         return NULL;
     }
-    bytes_t d = has_dict ? borrow(&dict) : (bytes_t){NULL, 0};
     pyforge_zlib_deflate_own_decompressor_t h;
     zerror_t err;
-    bool ok = pyforge_zlib_deflate_static_decompressor_create(wbits, has_dict ? &d : NULL, &h, &err);
-    if (has_dict) {
-        PyBuffer_Release(&dict);
-    }
+    bool ok = pyforge_zlib_deflate_static_decompressor_create(wbits, opt_list(&dict), &h, &err);
+    opt_release(&dict);
     return ok ? new_handle(DECOMPRESSOR, h.__handle) : raise(&err);
 }
 
@@ -323,60 +345,44 @@ inflated_tuple(pyforge_zlib_deflate_inflated_t *r)
     return t;
 }
 
+// d_decompress(handle, data, max_length) and d_flush(handle, tail, length): the same shape.
 static PyObject *
-zc_d_decompress(PyObject *m, PyObject *args)
+inflate_call(PyObject *args, bool (*f)(pyforge_zlib_deflate_borrow_decompressor_t, bytes_t *, uint64_t,
+                                       pyforge_zlib_deflate_inflated_t *, zerror_t *))
 {
-    PyObject *obj;
+    pyforge_zlib_deflate_borrow_decompressor_t b;
     Py_buffer data;
-    Py_ssize_t max_length;
-    int32_t handle;
-    if (!PyArg_ParseTuple(args, "Oy*n", &obj, &data, &max_length)) {
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "O&y*n", decompressor_arg, &b.__handle, &data, &n)) {
         return NULL;
     }
-    if (get_handle(obj, DECOMPRESSOR, &handle) < 0) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
-    pyforge_zlib_deflate_borrow_decompressor_t b = {handle};
     bytes_t in = borrow(&data);
     pyforge_zlib_deflate_inflated_t r;
     zerror_t err;
-    bool ok = pyforge_zlib_deflate_method_decompressor_decompress(b, &in, (uint64_t)max_length, &r, &err);
+    bool ok = f(b, &in, (uint64_t)n, &r, &err);
     PyBuffer_Release(&data);
     return ok ? inflated_tuple(&r) : raise(&err);
 }
 
 static PyObject *
+zc_d_decompress(PyObject *m, PyObject *args)
+{
+    return inflate_call(args, pyforge_zlib_deflate_method_decompressor_decompress);
+}
+
+static PyObject *
 zc_d_flush(PyObject *m, PyObject *args)
 {
-    PyObject *obj;
-    Py_buffer tail;
-    Py_ssize_t length;
-    int32_t handle;
-    if (!PyArg_ParseTuple(args, "Oy*n", &obj, &tail, &length)) {
-        return NULL;
-    }
-    if (get_handle(obj, DECOMPRESSOR, &handle) < 0) {
-        PyBuffer_Release(&tail);
-        return NULL;
-    }
-    pyforge_zlib_deflate_borrow_decompressor_t b = {handle};
-    bytes_t in = borrow(&tail);
-    pyforge_zlib_deflate_inflated_t r;
-    zerror_t err;
-    bool ok = pyforge_zlib_deflate_method_decompressor_flush(b, &in, (uint64_t)length, &r, &err);
-    PyBuffer_Release(&tail);
-    return ok ? inflated_tuple(&r) : raise(&err);
+    return inflate_call(args, pyforge_zlib_deflate_method_decompressor_flush);
 }
 
 static PyObject *
 zc_d_copy(PyObject *m, PyObject *obj)
 {
-    int32_t handle;
-    if (get_handle(obj, DECOMPRESSOR, &handle) < 0) {
+    pyforge_zlib_deflate_borrow_decompressor_t b;
+    if (!decompressor_arg(obj, &b.__handle)) {
         return NULL;
     }
-    pyforge_zlib_deflate_borrow_decompressor_t b = {handle};
     pyforge_zlib_deflate_own_decompressor_t h;
     zerror_t err;
     return pyforge_zlib_deflate_method_decompressor_copy(b, &h, &err) ? new_handle(DECOMPRESSOR, h.__handle)
@@ -388,37 +394,27 @@ zc_d_copy(PyObject *m, PyObject *obj)
 static PyObject *
 zc_zd_new(PyObject *m, PyObject *args)
 {
-    int wbits, has_dict;
-    PyObject *zdict;
-    Py_buffer dict;
-    if (!PyArg_ParseTuple(args, "iO", &wbits, &zdict) || get_zdict(zdict, &dict, &has_dict) < 0) {
+    int wbits;
+    opt_bytes_t dict;
+    if (!PyArg_ParseTuple(args, "iO&", &wbits, opt_bytes, &dict)) {
         return NULL;
     }
-    bytes_t d = has_dict ? borrow(&dict) : (bytes_t){NULL, 0};
     pyforge_zlib_deflate_own_stream_decompressor_t h;
     zerror_t err;
-    bool ok = pyforge_zlib_deflate_static_stream_decompressor_create(wbits, has_dict ? &d : NULL, &h, &err);
-    if (has_dict) {
-        PyBuffer_Release(&dict);
-    }
+    bool ok = pyforge_zlib_deflate_static_stream_decompressor_create(wbits, opt_list(&dict), &h, &err);
+    opt_release(&dict);
     return ok ? new_handle(STREAM_DECOMPRESSOR, h.__handle) : raise(&err);
 }
 
 static PyObject *
 zc_zd_decompress(PyObject *m, PyObject *args)
 {
-    PyObject *obj;
+    pyforge_zlib_deflate_borrow_stream_decompressor_t b;
     Py_buffer data;
     Py_ssize_t max_length;
-    int32_t handle;
-    if (!PyArg_ParseTuple(args, "Oy*n", &obj, &data, &max_length)) {
+    if (!PyArg_ParseTuple(args, "O&y*n", stream_decompressor_arg, &b.__handle, &data, &max_length)) {
         return NULL;
     }
-    if (get_handle(obj, STREAM_DECOMPRESSOR, &handle) < 0) {
-        PyBuffer_Release(&data);
-        return NULL;
-    }
-    pyforge_zlib_deflate_borrow_stream_decompressor_t b = {handle};
     bytes_t in = borrow(&data);
     pyforge_zlib_deflate_streamed_t r;
     zerror_t err;

@@ -61,14 +61,16 @@ def decompress(data, /, wbits=MAX_WBITS, bufsize=DEF_BUF_SIZE):
     return _c.decompress(data, wbits, bufsize)
 
 
-def _dict_arg(zdict):
+def _dict_arg(zdict, empty_is_none=True):
+    """`zdict` for the cap: None for no dictionary. For decompression an empty one is none
+    (it is the default); a compressor is given even an empty one, as CPython does."""
     if zdict is None:
         return None
     try:
-        memoryview(zdict)
+        size = len(memoryview(zdict))
     except TypeError:
         raise TypeError("zdict argument must support the buffer protocol") from None
-    return zdict
+    return zdict if size or not empty_is_none else None
 
 
 class _NoPickle:
@@ -181,15 +183,12 @@ class Decompress(_NoPickle):
 def compressobj(level=Z_DEFAULT_COMPRESSION, method=DEFLATED, wbits=MAX_WBITS,
                 memLevel=DEF_MEM_LEVEL, strategy=Z_DEFAULT_STRATEGY, zdict=None):
     """Return a compressor object."""
-    return Compress._new(_c.compressobj(level, method, wbits, memLevel, strategy, _dict_arg(zdict)))
+    return Compress._new(_c.compressobj(level, method, wbits, memLevel, strategy, _dict_arg(zdict, empty_is_none=False)))
 
 
 def decompressobj(wbits=MAX_WBITS, zdict=b""):
     """Return a decompressor object."""
-    zdict = _dict_arg(zdict)
-    if zdict is not None and len(memoryview(zdict)) == 0:
-        zdict = None
-    return Decompress._new(_c.decompressobj(wbits, zdict))
+    return Decompress._new(_c.decompressobj(wbits, _dict_arg(zdict)))
 
 
 class _ZlibDecompressor(_NoPickle):
@@ -199,10 +198,7 @@ class _ZlibDecompressor(_NoPickle):
     __module__ = "zlib"
 
     def __init__(self, wbits=MAX_WBITS, zdict=b""):
-        zdict = _dict_arg(zdict)
-        if zdict is not None and len(memoryview(zdict)) == 0:
-            zdict = None
-        self._h = _c.zd_new(wbits, zdict)
+        self._h = _c.zd_new(wbits, _dict_arg(zdict))
         self._eof = False
         self._needs_input = True
         self._unused = b""
