@@ -7,17 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-20}"
-CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
-PYFORGE="$PWD/target/debug/pyforge"
+# shellcheck source=benches/common.sh
+source benches/common.sh
 WASMTIME="$CACHE/bin/wasmtime"
-[ -x "$PYFORGE" ] || { echo "error: run scripts/build.sh first" >&2; exit 1; }
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cp -r tests/check/_template "$work/project"
 cd "$work/project"
-now() { date +%s%N; }
-ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 # First run: an empty precompile cache (a private PYFORGE_CACHE holding only the symlinks the
 # compiler lookup needs).

@@ -7,16 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-10}"
-CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
-PYFORGE="$PWD/target/debug/pyforge"
+# shellcheck source=benches/common.sh
+source benches/common.sh
 WAC="$CACHE/bin/wac"
-[ -x "$PYFORGE" ] && [ -x "$WAC" ] || { echo "error: run scripts/setup.sh and scripts/build.sh first" >&2; exit 1; }
+[ -x "$WAC" ] || { echo "error: run scripts/setup.sh first ($WAC is missing)" >&2; exit 1; }
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
 CAP=target/wasm32-wasip2/release/pyforge_zlib_cap.wasm
-now() { date +%s%N; }
-ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 "$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-pyforge.wasm >/dev/null
 ours=$(for _ in $(seq "$RUNS"); do

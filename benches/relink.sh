@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-5}"
-PYFORGE="$PWD/target/debug/pyforge"
-[ -x "$PYFORGE" ] || { echo "error: run scripts/build.sh first" >&2; exit 1; }
+# shellcheck source=benches/common.sh
+source benches/common.sh
 kit_seconds=$("$PYFORGE" kit info | python3 -c 'import json,sys; print(json.load(sys.stdin)["build_seconds"])')
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -17,9 +17,6 @@ cp -r tests/build/_project "$work/project"
 mkdir -p "$work/project/cpython-ext"
 cp -r tests/build/_fixture "$work/project/cpython-ext/_fixture"
 cd "$work/project"
-now() { date +%s%N; }
-ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 "$PYFORGE" build >/dev/null
 "$PYFORGE" run -c pass >/dev/null 2>&1

@@ -8,13 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-5}"
-PYFORGE="$PWD/target/debug/pyforge"
+# shellcheck source=benches/common.sh
+source benches/common.sh
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
 CAP=target/wasm32-wasip2/release/pyforge_zlib_cap.wasm
-now() { date +%s%N; }
-ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 native=$(for _ in $(seq "$RUNS"); do
   t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-native.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"

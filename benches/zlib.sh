@@ -7,11 +7,10 @@
 #   benches/zlib.sh       (after scripts/build.sh; needs zlib.h: apt-get install zlib1g-dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
+# shellcheck source=benches/common.sh
+source benches/common.sh
 # shellcheck disable=SC1091
 source "$CACHE/env.sh"
-PYFORGE="$PWD/target/debug/pyforge"
-[ -x "$PYFORGE" ] || { echo "error: run scripts/build.sh first" >&2; exit 1; }
 for h in zlib.h zconf.h; do
   [ -f "/usr/include/$h" ] || { echo "error: /usr/include/$h is missing: apt-get install zlib1g-dev" >&2; exit 1; }
 done
