@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use sha2::{Digest as _, Sha256};
+
 fn main() {
     println!("cargo:rerun-if-env-changed=PYFORGE_TOOL_WASM");
     let path = match std::env::var_os("PYFORGE_TOOL_WASM") {
@@ -25,4 +27,8 @@ fn main() {
         );
     }
     println!("cargo:rustc-env=PYFORGE_TOOL_WASM={}", path.display());
+    // The cache key of the compiled tool, so the CLI does not hash 4.7 MB at every start.
+    let bytes = std::fs::read(&path).expect("the tool component is readable");
+    let hex: String = Sha256::digest(&bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    println!("cargo:rustc-env=PYFORGE_TOOL_SHA256_PREFIX={hex}");
 }

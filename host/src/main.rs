@@ -7,6 +7,7 @@
 mod clang;
 mod commands;
 mod kit;
+mod precompile;
 mod process;
 mod python;
 mod tool;

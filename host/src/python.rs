@@ -15,7 +15,6 @@
 //! Compiled code is cached in `$PYFORGE_CACHE/precompiled/`, keyed by the component's hash
 //! and the engine's settings, so the second run of the same component starts fast.
 
-use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
@@ -124,30 +123,6 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
 /// The compiled component, from the cache when it was compiled before.
 fn load(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
     let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    let key = format!("{}-{:016x}", hex::encode(&Sha256::digest(&bytes)[..10]), hasher.finish());
-    let cached = crate::tool::cache_dir().join("precompiled").join(format!("component-{key}.cwasm"));
-    if cached.is_file() {
-        // SAFETY: written only below, atomically, by `Component::serialize` with this engine
-        // configuration (its hash is in the name); wasmtime checks its header too.
-        #[expect(unsafe_code, reason = "deserializing our own precompiled cache entry")]
-        let loaded = unsafe { Component::deserialize_file(engine, &cached) };
-        if let Ok(c) = loaded {
-            return Ok(c);
-        }
-    }
-    eprintln!("pyforge: compiling `{}` once (cached for later runs)", path.display());
-    let component = Component::from_binary(engine, &bytes)
-        .map_err(|e| anyhow!(e))
-        .with_context(|| format!("`{}` is not a valid component", path.display()))?;
-    match component.serialize() {
-        Ok(out) => {
-            if let Err(e) = crate::tool::write_atomic(&cached, &out) {
-                eprintln!("pyforge: warning: could not cache compiled code at `{}`: {e}", cached.display());
-            }
-        }
-        Err(e) => eprintln!("pyforge: warning: could not serialize compiled code: {e}"),
-    }
-    Ok(component)
+    let key = hex::encode(&Sha256::digest(&bytes)[..10]);
+    crate::precompile::load(engine, crate::precompile::COMPONENT, &key, &bytes, &format!("`{}`", path.display()))
 }

@@ -1,11 +1,9 @@
 //! The embedded tool component: precompiled once into a cache keyed by the tool's bytes and
 //! wasmtime's engine settings, then deserialized (about a millisecond) on every later run.
 
-use std::hash::{Hash as _, Hasher};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow};
-use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
@@ -25,6 +23,8 @@ pub use gen_::pyforge::toolchain::clang as gen_clang;
 
 /// The tool component's bytes (built for wasm32-wasip2 by `scripts/build.sh`).
 pub const TOOL_WASM: &[u8] = include_bytes!(env!("PYFORGE_TOOL_WASM"));
+/// The first 16 hex digits of the tool's sha256, computed by `build.rs` (not at every start).
+const TOOL_SHA256_PREFIX: &str = env!("PYFORGE_TOOL_SHA256_PREFIX");
 
 /// What a command may do to the current directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,30 +172,7 @@ impl Tool {
 
 /// The precompiled tool from the cache, compiling and caching it when missing or unreadable.
 fn load_component(engine: &Engine) -> anyhow::Result<Component> {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut hasher);
-    let engine_key = hasher.finish();
-    let tool_key = hex::encode(&Sha256::digest(TOOL_WASM)[..8]);
-    let path = cache_dir().join("precompiled").join(format!("pyforge-tool-{tool_key}-{engine_key:016x}.cwasm"));
-    if path.is_file() {
-        // SAFETY: the file is written only by `load_component` below, atomically, from
-        // `Component::serialize` of this same engine configuration (both are in the key);
-        // wasmtime also checks its version and settings header before using it.
-        #[expect(unsafe_code, reason = "deserializing our own precompiled cache entry")]
-        let loaded = unsafe { Component::deserialize_file(engine, &path) };
-        if let Ok(component) = loaded {
-            return Ok(component);
-        }
-    }
-    eprintln!("pyforge: compiling the tool component once (cached in {})", path.display());
-    let component = Component::from_binary(engine, TOOL_WASM)
-        .map_err(|e| anyhow!(e))
-        .context("failed to compile the embedded tool component")?;
-    let bytes = component.serialize().map_err(|e| anyhow!(e))?;
-    if let Err(e) = write_atomic(&path, &bytes) {
-        eprintln!("pyforge: warning: could not cache the compiled tool at `{}`: {e}", path.display());
-    }
-    Ok(component)
+    crate::precompile::load(engine, crate::precompile::TOOL, TOOL_SHA256_PREFIX, TOOL_WASM, "the tool component")
 }
 
 /// Maps a path argument to the tool's view: the tool sees only the current directory (as

@@ -1,0 +1,73 @@
+//! The compiled-code cache shared by the embedded tool and `pyforge run`: a component is
+//! compiled once with Cranelift, serialized into `$PYFORGE_CACHE/precompiled/`, and later
+//! deserialized (about a millisecond). Entries are keyed by the component's hash and wasmtime's
+//! engine settings; old entries of the same kind are pruned so rebuilt Pythons do not pile up.
+
+use std::hash::{Hash as _, Hasher as _};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// What is cached, and how many entries of it to keep.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind {
+    /// The file-name prefix (`pyforge-tool`, `component`).
+    pub prefix: &'static str,
+    pub keep: usize,
+}
+
+pub const TOOL: Kind = Kind { prefix: "pyforge-tool", keep: 2 };
+pub const COMPONENT: Kind = Kind { prefix: "component", keep: 8 };
+
+fn dir() -> PathBuf {
+    crate::tool::cache_dir().join("precompiled")
+}
+
+/// The compiled `bytes` (whose hash is `content_key`), from the cache when compiled before.
+/// `what` names it in the one-time "compiling" note.
+pub fn load(engine: &Engine, kind: Kind, content_key: &str, bytes: &[u8], what: &str) -> anyhow::Result<Component> {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let path = dir().join(format!("{}-{content_key}-{:016x}.cwasm", kind.prefix, hasher.finish()));
+    if path.is_file() {
+        // SAFETY: the file is written only below, atomically, from `Component::serialize` with
+        // this same engine configuration (its hash is in the name); wasmtime also checks its
+        // version and settings header before using it.
+        #[expect(unsafe_code, reason = "deserializing our own precompiled cache entry")]
+        let loaded = unsafe { Component::deserialize_file(engine, &path) };
+        if let Ok(component) = loaded {
+            return Ok(component);
+        }
+    }
+    eprintln!("pyforge: compiling {what} once (cached in {})", dir().display());
+    let component = Component::from_binary(engine, bytes)
+        .map_err(|e| anyhow!(e))
+        .with_context(|| format!("{what} is not a valid component"))?;
+    match component.serialize() {
+        Ok(out) => match crate::tool::write_atomic(&path, &out) {
+            Ok(()) => prune(kind, &path),
+            Err(e) => eprintln!("pyforge: warning: could not cache compiled code at `{}`: {e}", path.display()),
+        },
+        Err(e) => eprintln!("pyforge: warning: could not serialize compiled code: {e}"),
+    }
+    Ok(component)
+}
+
+/// Keeps the `kind.keep` most recently written entries of `kind` (always including `current`).
+fn prune(kind: Kind, current: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir()) else { return };
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with(&format!("{}-", kind.prefix)) && name.ends_with(".cwasm") && p != current
+        })
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in found.into_iter().skip(kind.keep.saturating_sub(1)) {
+        let _ = std::fs::remove_file(old);
+    }
+}
