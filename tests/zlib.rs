@@ -253,6 +253,29 @@ fn real_composition_matches_wac_plug() -> Result<(), Failed> {
     ensure(ours == theirs, || format!("pyforge: {} bytes, wac plug: {} bytes, not identical", ours.len(), theirs.len()))
 }
 
+/// A forge may stub the cap instead: the interface has resources and record errors, so the stub
+/// traps — `import zlib` still works, and a call traps in a function named after the interface
+/// (the process fails; it does not hang or print garbage).
+fn stubbed_cap_imports_then_traps_by_name() -> Result<(), Failed> {
+    let f = forge()?;
+    let out = t::run_native(
+        &f.root,
+        &["compose", "target/pyforge/default/python.wasm", "--stub", "pyforge:zlib/deflate", "-o", "target/stubbed.wasm"],
+    )?;
+    ensure(out.status == 0, || out.render())?;
+    let run = |code: &str| {
+        t::run_native(
+            &f.root,
+            &["run", "--wasm", "target/stubbed.wasm", "--lib", "target/pyforge/default/lib", "-c", code],
+        )
+    };
+    let imported = run("import sys, zlib; sys.stdout.write('imported\\n')")?;
+    ensure(imported.status == 0 && imported.stdout == "imported\n", || imported.render())?;
+    let called = run("import zlib; zlib.crc32(b'x')")?;
+    ensure(called.status == 1 && called.stderr.contains("pyforge:zlib/deflate@0.1.0.crc32"), || called.render())?;
+    Ok(())
+}
+
 fn wit_copies_agree() -> Result<(), Failed> {
     let root = t::root();
     let cap = std::fs::read(root.join("caps/zlib/wit/zlib.wit"))?;
@@ -268,6 +291,7 @@ fn main() {
         Trial::test("stdlib_users_round_trip", stdlib_users_round_trip),
         Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
         Trial::test("real_composition_matches_wac_plug", real_composition_matches_wac_plug),
+        Trial::test("stubbed_cap_imports_then_traps_by_name", stubbed_cap_imports_then_traps_by_name),
     ];
     for name in ["test_zlib", "test_gzip", "test_zipfile", "test_tarfile"] {
         trials.push(Trial::test(format!("cpython_{name}"), cpython_suite(name)));

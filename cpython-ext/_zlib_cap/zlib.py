@@ -38,9 +38,17 @@ Z_FINISH = 4
 Z_BLOCK = 5
 Z_TREES = 6
 
-ZLIB_RUNTIME_VERSION = _c.version()
-# The cap is the library: the version it was built against is the one it runs.
-ZLIB_VERSION = ZLIB_RUNTIME_VERSION
+
+
+def __getattr__(name):
+    # The versions come from the cap, asked on first use rather than at import, so a forge that
+    # stubs the cap can still `import zlib` (the cap is the library: the version it was built
+    # against is the one it runs).
+    if name in ("ZLIB_VERSION", "ZLIB_RUNTIME_VERSION"):
+        version = _c.version()
+        globals().update(ZLIB_VERSION=version, ZLIB_RUNTIME_VERSION=version)
+        return version
+    raise AttributeError(f"module 'zlib' has no attribute {name!r}")
 
 
 # The checksums are the C functions themselves: no Python frame on this hot path.

@@ -95,10 +95,13 @@ fn stub_wat(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: &st
         let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
         let params: String = sig.params.iter().map(|t| format!(" {}", wasm_type(t))).collect();
         let results: String = sig.results.iter().map(|t| format!(" {}", wasm_type(t))).collect();
-        let _ = writeln!(
-            wat,
-            "  (func ${full_name}.{name} (export \"{full_name}#{name}\") (param{params}) (result{results})",
-        );
+        // The function's name in traps and backtraces; WAT ids allow no brackets, which
+        // resource functions have (`[method]compressor.compress`).
+        let id: String = format!("{full_name}.{name}")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || "!#$%&'*+-./:<=>?@\\^_`|~".contains(c) { c } else { '_' })
+            .collect();
+        let _ = writeln!(wat, "  (func ${id} (export \"{full_name}#{name}\") (param{params}) (result{results})",);
         match error_string_result(resolve, &sizes, func.result.as_ref()) {
             Some(offset) if sig.retptr && sig.results.len() == 1 => {
                 let _ = writeln!(
