@@ -77,11 +77,9 @@ pub struct KitInfo {
     pub stdlib: String,
     /// The same stdlib as a stored zip of `.pyc` files (`python313.zip`).
     pub stdlib_zip: String,
-    /// CPython's `Lib/test`, mounted at `{prefix}/lib/python3.13/test` by `--with-tests`.
+    /// CPython's `Lib/test` (its parent is mounted on `PYTHONPATH` by `pyforge run --with-tests`).
     pub tests: String,
     pub prefix: String,
-    /// Modules in the template's inittab.
-    pub builtin_modules: Vec<String>,
     /// Wall time of the build that made the kit, in seconds.
     pub build_seconds: f64,
 }
@@ -294,12 +292,9 @@ impl Plan {
             let old = std::env::var_os("PATH").unwrap_or_default();
             std::env::join_paths(self.tools_path.iter().cloned().chain(std::env::split_paths(&old)))?
         };
-        for (tool, how) in
-            [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar xz-utils")]
-        {
-            Cmd::new(tool).arg("--version").hint(how).output().map(|_| ()).or_else(|e| {
-                if tool == "cc" { Cmd::new(tool).arg("-v").hint(how).output().map(|_| ()) } else { Err(e) }
-            })?;
+        // The native build needs these; say how to get one that is missing.
+        for (tool, how) in [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar")] {
+            Cmd::new(tool).arg("--version").hint(how).output()?;
         }
 
         // 1. source
@@ -363,7 +358,7 @@ impl Plan {
         // 4. assemble
         let staging = work.join("kit");
         let info = phases.phase("assembling the kit (headers, archives, stdlib)", |ph, bar| {
-            self.assemble(&src, &native, &cross, &staging, ph, bar)
+            self.assemble(&src, &cross, &staging, ph, bar)
         })?;
         let info = phases.phase("byte-compiling and zipping the stdlib", |ph, bar| {
             let mut info = info;
@@ -381,7 +376,6 @@ impl Plan {
     fn assemble(
         &self,
         src: &Path,
-        native: &Path,
         cross: &Path,
         kit: &Path,
         ph: &mut Phases,
@@ -417,10 +411,6 @@ impl Plan {
         if !config_c.contains("MARKER 1") || !config_c.contains("MARKER 2") {
             bail!("`Modules/config.c` of the cross build has no ADDMODULE MARKER lines");
         }
-        let builtin_modules = config_c
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("{\"")?.split('"').next().map(str::to_string))
-            .collect();
         // stdlib tree: Lib minus tests/GUI, plus the build's sysconfig data
         let stdlib = format!("stdlib/lib/python{short}");
         copy_tree(&src.join("Lib"), &kit.join(&stdlib), &|rel| {
@@ -437,7 +427,6 @@ impl Plan {
         copy_tree(&src.join("Lib/test"), &kit.join("tests/test"), &|rel| {
             !rel.components().any(|c| c.as_os_str() == "__pycache__")
         })?;
-        let _ = native;
         let words = |names: &[&str]| -> Vec<String> {
             names.iter().flat_map(|n| var(n).split_whitespace().map(str::to_string).collect::<Vec<_>>()).collect()
         };
@@ -472,7 +461,6 @@ impl Plan {
             stdlib_zip: format!("stdlib/lib/python{}.zip", short.replace('.', "")),
             tests: "tests/test".to_string(),
             prefix: PREFIX.to_string(),
-            builtin_modules,
             build_seconds: 0.0,
         })
     }
