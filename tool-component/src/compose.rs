@@ -491,8 +491,6 @@ pub fn compose_forge(
             .map(|bytes| Input { name: name.to_string(), bytes })
             .map_err(|e| Diag::new(Some(name), format!("failed to read component: {e}")))
     };
-    let socket = read(socket).map_err(|d| vec![d])?;
-    let mut plugs = Vec::new();
     let mut diags = Vec::new();
     for (iface, path) in &plan.caps {
         if let Err(e) = crate::source::check_relative(&path.value) {
@@ -500,9 +498,29 @@ pub fn compose_forge(
                 Diag::new(Some(project), format!("cap for `{iface}` in forge `{}`: {e}", plan.forge))
                     .help("give the cap component's path relative to the project root"),
             );
-            continue;
         }
-        match read(&path.value) {
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let paths: Vec<&str> = std::iter::once(socket).chain(plan.caps.iter().map(|(_, p)| p.value.as_str())).collect();
+    // Unchanged inputs (names, sizes, times) and stubs: keep the composition, reading nothing.
+    let mut h = Sha256::new();
+    for path in &paths {
+        h.update(path.as_bytes());
+        h.update(crate::source::stamp(path).unwrap_or_default().as_bytes());
+    }
+    h.update(plan.stubs.join("\n").as_bytes());
+    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    if std::fs::read_to_string(&key_path).is_ok_and(|k| k == key)
+        && let Ok(meta) = std::fs::metadata(&output)
+    {
+        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
+    }
+    let socket = read(socket).map_err(|d| vec![d])?;
+    let mut plugs = Vec::new();
+    for path in &paths[1..] {
+        match read(path) {
             Ok(p) => plugs.push(p),
             Err(d) => diags.push(d.help(format!(
                 "build the cap component, or fix its path under `[forge.{}] caps` in `{project}`",
@@ -512,18 +530,6 @@ pub fn compose_forge(
     }
     if !diags.is_empty() {
         return Err(diags);
-    }
-    let mut h = Sha256::new();
-    for input in std::iter::once(&socket).chain(&plugs) {
-        h.update(input.name.as_bytes());
-        h.update(Sha256::digest(&input.bytes));
-    }
-    h.update(plan.stubs.join("\n").as_bytes());
-    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    if std::fs::read_to_string(&key_path).is_ok_and(|k| k == key)
-        && let Ok(meta) = std::fs::metadata(&output)
-    {
-        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
     }
     let mut requirers: IndexMap<String, Vec<String>> = IndexMap::new();
     for ext in &plan.extensions {

@@ -201,14 +201,22 @@ fn link_inner(plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, 
         input: inputs,
     };
 
-    // Up to date?
+    // Up to date: the same inputs as the lock file, and the output as it was written (its size
+    // and time unchanged since — else its hash must still be the locked one).
+    let stamp_path = format!("{out_dir}/.python.wasm.stamp");
     if let Ok(text) = std::fs::read_to_string(&lock_path)
         && let Ok(old) = toml::from_str::<Lock>(&text)
-        && let Ok(bytes) = std::fs::read(&output)
+        && let Ok(meta) = std::fs::metadata(&output)
     {
         lock.output_sha256 = old.output_sha256.clone();
-        if old == lock && sha256(&bytes) == old.output_sha256 {
-            return Ok(Linked { output, size: bytes.len(), rebuilt: false, log });
+        let stamp = source::stamp(&output);
+        let stamped = stamp.as_ref().is_some_and(|s| std::fs::read_to_string(&stamp_path).is_ok_and(|t| &t == s));
+        let unchanged = stamped || std::fs::read(&output).is_ok_and(|bytes| sha256(&bytes) == old.output_sha256);
+        if old == lock && unchanged {
+            if let (false, Some(stamp)) = (stamped, stamp) {
+                let _ = source::write_atomic(std::path::Path::new(&stamp_path), stamp.as_bytes());
+            }
+            return Ok(Linked { output, size: meta.len() as usize, rebuilt: false, log });
         }
     }
 
@@ -276,6 +284,10 @@ fn link_inner(plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, 
     );
     source::write_atomic(std::path::Path::new(&lock_path), text.as_bytes())
         .map_err(|e| io_diag(&lock_path, "write", e))?;
+    if let Some(stamp) = source::stamp(&output) {
+        source::write_atomic(std::path::Path::new(&stamp_path), stamp.as_bytes())
+            .map_err(|e| io_diag(&stamp_path, "write", e))?;
+    }
     Ok(Linked { output, size: bytes.len(), rebuilt: true, log })
 }
 

@@ -47,6 +47,14 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
     })
 }
 
+/// A file's size and modification time, as text: a cheap "has it changed?" check for large
+/// build outputs (the way make decides), where hashing them at every run would be the cost.
+pub fn stamp(path: &str) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {}", meta.len(), modified.as_nanos()))
+}
+
 /// The filesystem the component was given (its preopens).
 #[derive(Debug, Clone, Copy)]
 pub struct Disk;
