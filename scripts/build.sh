@@ -12,8 +12,12 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 step "building the tool component (wasm32-wasip2, release)"
 cargo build --locked -p pyforge-tool --target wasm32-wasip2 --release
-step "building the cap components (caps/zlib) and the test components (tests/caps/*), wasm32-wasip2"
-cargo build --locked -p pyforge-zlib-cap -p demo-checksum-cap -p zlib-consumer --target wasm32-wasip2 --release
+step "building the cap components (caps/zlib, caps/sqlite) and the test components (tests/caps/*), wasm32-wasip2"
+# caps/sqlite compiles SQLite's C amalgamation (libsqlite3-sys, bundled) with the same clang,
+# wasi-libc and resource directory as the CPython kit.
+export CC_wasm32_wasip2="$PYFORGE_CC" AR_wasm32_wasip2="llvm-ar-${PYFORGE_CC#clang-}"
+export CFLAGS_wasm32_wasip2="--target=wasm32-wasip2 -resource-dir=$PYFORGE_RESOURCE_DIR --sysroot=$PYFORGE_SYSROOT"
+cargo build --locked -p pyforge-zlib-cap -p pyforge-sqlite-cap -p demo-checksum-cap -p zlib-consumer --target wasm32-wasip2 --release
 step "building the native pyforge CLI and the example plugin host"
 cargo build --locked -p pyforge -p pyforge-plugin-host
 step "composing target/pyforge-cli.wasm"

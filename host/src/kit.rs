@@ -26,7 +26,7 @@ use crate::clang::Clang;
 use crate::process::{Cmd, Phases, human};
 
 /// Bump when the recipe below changes what a kit contains.
-const RECIPE: &str = "pyforge-kit-1";
+const RECIPE: &str = "pyforge-kit-2";
 /// Optimisation flags of the cross build: no `-g` (DWARF cannot be stripped from wasm
 /// relocatables later and makes the archive 40+ MB).
 const CROSS_OPT: &str = "-DNDEBUG -O3";
@@ -34,6 +34,9 @@ const CROSS_OPT: &str = "-DNDEBUG -O3";
 pub const PREFIX: &str = "/usr/local";
 /// Top-level stdlib entries left out of the kit's stdlib (tests are kept apart in `tests/`).
 const STDLIB_EXCLUDE: &[&str] = &["test", "idlelib", "tkinter", "turtledemo", "turtle.py", "__pycache__"];
+/// CPython modules (under `Modules/`) whose sources the kit carries: a WASI build leaves them
+/// out for want of their C library, and a cap can serve that library (`_sqlite`: SQLite).
+const MODULE_SOURCES: &[&str] = &["_sqlite"];
 
 /// Where the kit's inputs come from.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -79,6 +82,10 @@ pub struct KitInfo {
     pub stdlib_zip: String,
     /// CPython's `Lib/test` (its parent is mounted on `PYTHONPATH` by `pyforge run --with-tests`).
     pub tests: String,
+    /// CPython's own sources of the modules a WASI build leaves out for want of a library
+    /// ([`MODULE_SOURCES`] under `Modules/`), for extensions that compile them against a cap
+    /// (`cpython_sources` in a manifest).
+    pub sources: String,
     pub prefix: String,
     /// Wall time of the build that made the kit, in seconds.
     pub build_seconds: f64,
@@ -427,6 +434,9 @@ impl Plan {
         copy_tree(&src.join("Lib/test"), &kit.join("tests/test"), &|rel| {
             !rel.components().any(|c| c.as_os_str() == "__pycache__")
         })?;
+        for m in MODULE_SOURCES {
+            copy_tree(&src.join("Modules").join(m), &kit.join("src/Modules").join(m), &|_| true)?;
+        }
         let words = |names: &[&str]| -> Vec<String> {
             names.iter().flat_map(|n| var(n).split_whitespace().map(str::to_string).collect::<Vec<_>>()).collect()
         };
@@ -460,6 +470,7 @@ impl Plan {
             stdlib,
             stdlib_zip: format!("stdlib/lib/python{}.zip", short.replace('.', "")),
             tests: "tests/test".to_string(),
+            sources: "src".to_string(),
             prefix: PREFIX.to_string(),
             build_seconds: 0.0,
         })

@@ -207,8 +207,12 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (St
     (world_name, imports.iter().map(wit::Import::id).collect())
 }
 
-/// `PyInit_<module_name>` must be defined (not only declared) in the C file.
+/// `PyInit_<module_name>` must be defined (not only declared) in the C file — unless the
+/// module is CPython's own (`cpython_sources`), whose sources define it.
 fn check_c_file(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) {
+    if m.cpython_sources.is_some() {
+        return;
+    }
     let path = &m.c_file.1;
     let text = match src.read(path).map(String::from_utf8) {
         Ok(Ok(t)) => t,

@@ -34,6 +34,10 @@ struct KitInfo {
     python_o: String,
     config_c: String,
     include: Vec<String>,
+    /// Where CPython's module sources are (`src`, holding `Modules/<name>/`); absent in kits
+    /// made before it existed.
+    #[serde(default)]
+    sources: Option<String>,
 }
 
 /// `python.lock`: every input of a build and its hash.
@@ -343,6 +347,67 @@ fn compile_ext(
                     let _ = std::fs::remove_file(format!("{dir}/{name}"));
                 }
             }
+        }
+        objects.push(obj);
+    }
+    if let Some(module_dir) = &ext.cpython_sources {
+        objects.extend(compile_cpython_sources(ext, module_dir, kit, kit_dir, &args, ext_hash, &dir, log)?);
+    }
+    Ok(objects)
+}
+
+/// Compiles the C files of CPython's own `module_dir` (`Modules/_sqlite`) from the kit as a
+/// built-in module, with the extension's directories first on the include path (so its
+/// headers — e.g. a `sqlite3.h` over the cap — are the ones CPython's sources see).
+fn compile_cpython_sources(
+    ext: &PlannedExt,
+    module_dir: &str,
+    kit: &KitInfo,
+    kit_dir: &str,
+    ext_args: &[String],
+    ext_hash: &str,
+    dir: &str,
+    log: &mut Vec<String>,
+) -> Result<Vec<String>, Diag> {
+    let file = &ext.manifest.file.name;
+    let Some(sources) = &kit.sources else {
+        return Err(Diag::new(Some(file), format!("the kit at `{kit_dir}` carries no CPython module sources"))
+            .help("rebuild the kit with this pyforge: `pyforge kit build`"));
+    };
+    let src_dir = format!("{kit_dir}/{sources}/{module_dir}");
+    let mut c_files: Vec<String> = Disk
+        .list(&src_dir)
+        .map_err(|e| {
+            Diag::new(Some(file), format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{src_dir}`: {e}"))
+                .help("name a module directory the kit carries (`pyforge kit build` lists them in kit.json)")
+        })?
+        .into_iter()
+        .filter(|n| n.ends_with(".c"))
+        .collect();
+    c_files.sort();
+    let mut args = ext_args.to_vec();
+    args.push("-DPy_BUILD_CORE_BUILTIN".into());
+    for inc in kit.include.iter().skip(1) {
+        args.push(format!("-I{kit_dir}/{inc}"));
+    }
+    let mut objects = Vec::new();
+    for name in c_files {
+        let src = format!("{src_dir}/{name}");
+        let key = {
+            // The extension's files are inputs too: its headers are on the include path.
+            let mut h = Sha256::new();
+            h.update(ext_hash.as_bytes());
+            h.update(src.as_bytes());
+            h.update(args.join("\0").as_bytes());
+            h.update(kit.key.as_bytes());
+            hex(&h.finalize()[..8])
+        };
+        let stem = format!("cpython-{}", name.trim_end_matches(".c"));
+        let obj = format!("{dir}/{stem}-{key}.o");
+        if !std::path::Path::new(&obj).is_file() {
+            let t = Instant::now();
+            compile(&args, &src, &obj, &format!("compiling CPython's `{module_dir}/{name}` (extension `{}`)", ext.manifest.name.value))?;
+            log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
         }
         objects.push(obj);
     }

@@ -48,6 +48,8 @@ struct RawExtension {
     module_name: Spanned<String>,
     c_file: Spanned<String>,
     #[serde(default)]
+    cpython_sources: Option<Spanned<String>>,
+    #[serde(default)]
     wit_dir: Option<Spanned<String>>,
     #[serde(default)]
     gen_dir: Option<Spanned<String>>,
@@ -142,6 +144,9 @@ pub struct Manifest {
     pub module_name: Located,
     /// The C file, resolved.
     pub c_file: (Located, String),
+    /// A CPython module directory (`Modules/_sqlite`) whose C files, shipped in the kit, are
+    /// compiled into this extension after `c_file`; `PyInit_<module_name>` is then CPython's.
+    pub cpython_sources: Option<Located>,
     /// The WIT directory, resolved.
     pub wit_dir: Option<(Located, String)>,
     /// The generated-bindings directory (relative to `dir`; it may not exist yet).
@@ -263,6 +268,21 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
             )
             .help("use letters, digits and `_`, not starting with a digit, e.g. `_zlib_cap`"),
         );
+    }
+
+    if let Some(cs) = &ext.cpython_sources {
+        let name = cs.get_ref().strip_prefix("Modules/").unwrap_or_default();
+        if !is_identifier(name) {
+            diags.push(
+                Diag::at(
+                    f,
+                    cs.span(),
+                    format!("`cpython_sources` `{}` is not a CPython module directory", cs.get_ref()),
+                    "expected `Modules/<name>`",
+                )
+                .help("name a directory of CPython's `Modules/` that the kit carries, e.g. `Modules/_sqlite`"),
+            );
+        }
     }
 
     let path_field =
@@ -452,6 +472,7 @@ fn validate(src: &dyn Source, dir: &str, file: SourceFile, raw: RawManifest) -> 
         description: package.description.clone(),
         module_name: (&ext.module_name).into(),
         c_file: ((&ext.c_file).into(), c_file.unwrap_or_default()),
+        cpython_sources: ext.cpython_sources.as_ref().map(Into::into),
         wit_dir: if plain_c { None } else { Some((wit_field.into(), wit_dir.unwrap_or_default())) },
         gen_dir: gen_field.into(),
         gen_import_c: ext.gen_import_c.as_ref().map(Into::into),

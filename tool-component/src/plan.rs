@@ -38,6 +38,8 @@ pub struct PlannedExt {
     pub objects: Vec<String>,
     /// Include directories for its C files.
     pub include: Vec<String>,
+    /// A CPython module directory of the kit (`Modules/_sqlite`) compiled in as well.
+    pub cpython_sources: Option<String>,
     /// The WIT interfaces it imports (`ns:pkg/iface@version`).
     pub imports: Vec<String>,
 }
@@ -78,6 +80,7 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
             sources,
             objects,
             include,
+            cpython_sources: m.cpython_sources.as_ref().map(|c| c.value.clone()),
             imports: summary.imports.clone(),
         });
         for p in &m.provides {

@@ -1,0 +1,452 @@
+//! The sqlite cap: exports `pyforge:sqlite/sqlite@0.1.0` (`wit/sqlite.wit`) over SQLite
+//! itself — the amalgamation that `libsqlite3-sys` bundles, compiled with clang for
+//! `wasm32-wasip2` (`SQLITE_THREADSAFE=0`, no extension loading; files go through this
+//! component's own WASI filesystem imports and SQLite's unix VFS).
+//!
+//! Each resource owns one SQLite object and each method is one C API call, so what a caller
+//! sees is what SQLite says: result codes, messages and values unchanged. Every failure is a
+//! WIT error carrying the extended result code and `sqlite3_errmsg` — never a trap.
+
+#![expect(unsafe_code, reason = "SQLite is a C library; every call below is one C API call")]
+
+mod bindings {
+    wit_bindgen::generate!({
+        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.1.0; }",
+        path: "wit",
+        generate_all,
+    });
+
+    use super::Cap;
+    export!(Cap);
+}
+
+use std::cell::Cell;
+use std::ffi::{CStr, CString, c_char, c_int};
+use std::ptr;
+
+use bindings::exports::pyforge::sqlite::sqlite::{
+    self as wit, BackupProgress, Column, Error, Prepared, StepResult, Value,
+};
+use libsqlite3_sys as ffi;
+
+// Not in libsqlite3-sys's prebuilt bindings, but in the library it builds.
+unsafe extern "C" {
+    fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
+}
+
+struct Cap;
+
+/// `SQLITE_OK` / `SQLITE_ROW` / `SQLITE_DONE` and friends, as `c_int`.
+const OK: c_int = ffi::SQLITE_OK;
+
+/// The error SQLite reports on `db` for the call that returned `rc`: the extended code and
+/// message of the connection when they belong to this failure, else `rc` and its text.
+fn error(db: *mut ffi::sqlite3, rc: c_int) -> Error {
+    unsafe {
+        let ext = if db.is_null() { rc } else { ffi::sqlite3_extended_errcode(db) };
+        if !db.is_null() && ext & 0xff == rc & 0xff {
+            Error { code: ext, message: text(ffi::sqlite3_errmsg(db)).unwrap_or_default() }
+        } else {
+            Error { code: rc, message: text(ffi::sqlite3_errstr(rc)).unwrap_or_default() }
+        }
+    }
+}
+
+fn check(db: *mut ffi::sqlite3, rc: c_int) -> Result<(), Error> {
+    if rc == OK { Ok(()) } else { Err(error(db, rc)) }
+}
+
+/// A C string SQLite returned (none for NULL), as UTF-8 (invalid bytes replaced).
+fn text(p: *const c_char) -> Option<String> {
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+}
+
+/// `s` as a C string; SQLite stops at the first NUL, and so does this.
+fn cstr(s: &str) -> CString {
+    let end = s.find('\0').unwrap_or(s.len());
+    CString::new(&s[..end]).unwrap_or_default()
+}
+
+/// `n` bytes at `p` (which SQLite may leave NULL for an empty value).
+fn bytes(p: *const std::ffi::c_void, n: c_int) -> Vec<u8> {
+    if p.is_null() || n <= 0 {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) }.to_vec()
+    }
+}
+
+fn misuse(what: &str) -> Error {
+    Error { code: ffi::SQLITE_MISUSE, message: format!("{what} is closed") }
+}
+
+struct Connection {
+    db: Cell<*mut ffi::sqlite3>,
+}
+
+impl Connection {
+    fn db(&self) -> Result<*mut ffi::sqlite3, Error> {
+        let db = self.db.get();
+        if db.is_null() { Err(misuse("the connection")) } else { Ok(db) }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let db = self.db.replace(ptr::null_mut());
+        if !db.is_null() {
+            unsafe { sqlite3_close_v2(db) };
+        }
+    }
+}
+
+impl wit::GuestConnection for Connection {
+    fn open(filename: String, flags: i32) -> Result<wit::Connection, Error> {
+        let name = cstr(&filename);
+        let mut db = ptr::null_mut();
+        let rc = unsafe { ffi::sqlite3_open_v2(name.as_ptr(), &mut db, flags, ptr::null()) };
+        if rc != OK {
+            let e = error(db, rc);
+            unsafe { sqlite3_close_v2(db) };
+            return Err(e);
+        }
+        Ok(wit::Connection::new(Connection { db: Cell::new(db) }))
+    }
+
+    fn close(&self) -> Result<(), Error> {
+        let db = self.db.get();
+        if db.is_null() {
+            return Ok(());
+        }
+        let rc = unsafe { sqlite3_close_v2(db) };
+        check(db, rc)?;
+        self.db.set(ptr::null_mut());
+        Ok(())
+    }
+
+    fn prepare(&self, sql: String) -> Result<Prepared, Error> {
+        let db = self.db()?;
+        let Ok(len) = c_int::try_from(sql.len()) else {
+            return Err(Error { code: ffi::SQLITE_TOOBIG, message: "string or blob too big".into() });
+        };
+        let (mut stmt, mut tail) = (ptr::null_mut(), ptr::null());
+        let head = sql.as_ptr().cast::<c_char>();
+        let rc = unsafe { ffi::sqlite3_prepare_v2(db, head, len, &mut stmt, &mut tail) };
+        check(db, rc)?;
+        let used = if tail.is_null() { sql.len() } else { (unsafe { tail.offset_from(head) }) as usize };
+        Ok(Prepared {
+            statement: (!stmt.is_null()).then(|| wit::Statement::new(Statement { stmt, db })),
+            used: used as u32,
+        })
+    }
+
+    fn exec(&self, sql: String) -> Result<(), Error> {
+        let db = self.db()?;
+        let sql = cstr(&sql);
+        let rc = unsafe { ffi::sqlite3_exec(db, sql.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        check(db, rc)
+    }
+
+    fn changes(&self) -> i64 {
+        self.db().map_or(0, |db| unsafe { ffi::sqlite3_changes64(db) })
+    }
+
+    fn total_changes(&self) -> i64 {
+        self.db().map_or(0, |db| unsafe { ffi::sqlite3_total_changes64(db) })
+    }
+
+    fn last_insert_rowid(&self) -> i64 {
+        self.db().map_or(0, |db| unsafe { ffi::sqlite3_last_insert_rowid(db) })
+    }
+
+    fn autocommit(&self) -> bool {
+        self.db().is_ok_and(|db| unsafe { ffi::sqlite3_get_autocommit(db) } != 0)
+    }
+
+    fn busy_timeout(&self, milliseconds: i32) -> Result<(), Error> {
+        let db = self.db()?;
+        check(db, unsafe { ffi::sqlite3_busy_timeout(db, milliseconds) })
+    }
+
+    fn limit(&self, id: i32, new_value: i32) -> i32 {
+        self.db().map_or(-1, |db| unsafe { ffi::sqlite3_limit(db, id, new_value) })
+    }
+
+    fn db_config(&self, op: i32, value: i32) -> Result<bool, Error> {
+        let db = self.db()?;
+        let mut state: c_int = 0;
+        let rc = unsafe { ffi::sqlite3_db_config(db, op, value, &mut state as *mut c_int) };
+        check(db, rc)?;
+        Ok(state != 0)
+    }
+
+    fn interrupt(&self) {
+        if let Ok(db) = self.db() {
+            unsafe { ffi::sqlite3_interrupt(db) };
+        }
+    }
+
+    fn blob_open(&self, schema: String, table: String, column: String, row: i64, writable: bool) -> Result<wit::Blob, Error> {
+        let db = self.db()?;
+        let (schema, table, column) = (cstr(&schema), cstr(&table), cstr(&column));
+        let mut blob = ptr::null_mut();
+        let rc = unsafe {
+            ffi::sqlite3_blob_open(db, schema.as_ptr(), table.as_ptr(), column.as_ptr(), row, c_int::from(writable), &mut blob)
+        };
+        check(db, rc)?;
+        Ok(wit::Blob::new(Blob { blob: Cell::new(blob), db }))
+    }
+
+    fn serialize(&self, schema: String) -> Option<Vec<u8>> {
+        let db = self.db().ok()?;
+        let schema = cstr(&schema);
+        let mut size: ffi::sqlite3_int64 = 0;
+        let data = unsafe { ffi::sqlite3_serialize(db, schema.as_ptr(), &mut size, 0) };
+        if data.is_null() {
+            return None;
+        }
+        let out = unsafe { std::slice::from_raw_parts(data, size as usize) }.to_vec();
+        unsafe { ffi::sqlite3_free(data.cast()) };
+        Some(out)
+    }
+
+    fn deserialize(&self, schema: String, data: Vec<u8>) -> Result<(), Error> {
+        let db = self.db()?;
+        let schema = cstr(&schema);
+        let size = data.len() as ffi::sqlite3_int64;
+        let buf = unsafe { ffi::sqlite3_malloc64(data.len().max(1) as u64) }.cast::<u8>();
+        if buf.is_null() {
+            return Err(error(ptr::null_mut(), ffi::SQLITE_NOMEM));
+        }
+        unsafe { ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len()) };
+        let flags = (ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_RESIZEABLE) as u32;
+        // On failure SQLite frees `buf` itself (FREEONCLOSE).
+        let rc = unsafe { ffi::sqlite3_deserialize(db, schema.as_ptr(), buf, size, size, flags) };
+        check(db, rc)
+    }
+}
+
+struct Statement {
+    stmt: *mut ffi::sqlite3_stmt,
+    db: *mut ffi::sqlite3,
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        unsafe { ffi::sqlite3_finalize(self.stmt) };
+    }
+}
+
+impl wit::GuestStatement for Statement {
+    fn bind(&self, index: i32, value: Value) -> Result<(), Error> {
+        let s = self.stmt;
+        let rc = unsafe {
+            match value {
+                Value::Null => ffi::sqlite3_bind_null(s, index),
+                Value::Integer(i) => ffi::sqlite3_bind_int64(s, index, i),
+                Value::Real(f) => ffi::sqlite3_bind_double(s, index, f),
+                Value::Text(t) => {
+                    ffi::sqlite3_bind_text64(s, index, t.as_ptr().cast(), t.len() as u64, ffi::SQLITE_TRANSIENT(), ffi::SQLITE_UTF8 as u8)
+                }
+                Value::Blob(b) => ffi::sqlite3_bind_blob64(s, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT()),
+            }
+        };
+        check(self.db, rc)
+    }
+
+    fn step(&self) -> Result<StepResult, Error> {
+        let s = self.stmt;
+        match unsafe { ffi::sqlite3_step(s) } {
+            ffi::SQLITE_DONE => Ok(StepResult::Done),
+            ffi::SQLITE_ROW => {
+                let n = unsafe { ffi::sqlite3_data_count(s) };
+                let row = (0..n)
+                    .map(|i| unsafe {
+                        match ffi::sqlite3_column_type(s, i) {
+                            ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_column_int64(s, i)),
+                            ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_column_double(s, i)),
+                            ffi::SQLITE_TEXT => {
+                                let p = ffi::sqlite3_column_text(s, i);
+                                Value::Text(bytes(p.cast(), ffi::sqlite3_column_bytes(s, i)))
+                            }
+                            ffi::SQLITE_BLOB => {
+                                let p = ffi::sqlite3_column_blob(s, i);
+                                Value::Blob(bytes(p, ffi::sqlite3_column_bytes(s, i)))
+                            }
+                            _ => Value::Null,
+                        }
+                    })
+                    .collect();
+                Ok(StepResult::Row(row))
+            }
+            rc => Err(error(self.db, rc)),
+        }
+    }
+
+    fn reset(&self) -> Result<(), Error> {
+        check(self.db, unsafe { ffi::sqlite3_reset(self.stmt) })
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        let s = self.stmt;
+        let n = unsafe { ffi::sqlite3_column_count(s) };
+        (0..n)
+            .map(|i| unsafe {
+                Column {
+                    name: text(ffi::sqlite3_column_name(s, i)).unwrap_or_default(),
+                    decltype: text(ffi::sqlite3_column_decltype(s, i)),
+                }
+            })
+            .collect()
+    }
+
+    fn parameters(&self) -> Vec<Option<String>> {
+        let s = self.stmt;
+        let n = unsafe { ffi::sqlite3_bind_parameter_count(s) };
+        (1..=n).map(|i| text(unsafe { ffi::sqlite3_bind_parameter_name(s, i) })).collect()
+    }
+
+    fn column_bytes(&self, index: i32) -> Vec<u8> {
+        unsafe {
+            let p = ffi::sqlite3_column_blob(self.stmt, index);
+            bytes(p, ffi::sqlite3_column_bytes(self.stmt, index))
+        }
+    }
+
+    fn readonly(&self) -> bool {
+        unsafe { ffi::sqlite3_stmt_readonly(self.stmt) != 0 }
+    }
+
+    fn busy(&self) -> bool {
+        unsafe { ffi::sqlite3_stmt_busy(self.stmt) != 0 }
+    }
+
+    fn expanded_sql(&self) -> Option<String> {
+        unsafe {
+            let p = ffi::sqlite3_expanded_sql(self.stmt);
+            let out = text(p);
+            ffi::sqlite3_free(p.cast());
+            out
+        }
+    }
+}
+
+struct Blob {
+    blob: Cell<*mut ffi::sqlite3_blob>,
+    db: *mut ffi::sqlite3,
+}
+
+impl Blob {
+    fn get(&self) -> Result<*mut ffi::sqlite3_blob, Error> {
+        let b = self.blob.get();
+        if b.is_null() { Err(misuse("the blob")) } else { Ok(b) }
+    }
+}
+
+impl Drop for Blob {
+    fn drop(&mut self) {
+        let b = self.blob.replace(ptr::null_mut());
+        if !b.is_null() {
+            unsafe { ffi::sqlite3_blob_close(b) };
+        }
+    }
+}
+
+impl wit::GuestBlob for Blob {
+    fn size(&self) -> i32 {
+        self.get().map_or(0, |b| unsafe { ffi::sqlite3_blob_bytes(b) })
+    }
+
+    fn read(&self, offset: i32, length: i32) -> Result<Vec<u8>, Error> {
+        let b = self.get()?;
+        let mut buf = vec![0u8; length.max(0) as usize];
+        check(self.db, unsafe { ffi::sqlite3_blob_read(b, buf.as_mut_ptr().cast(), length, offset) })?;
+        Ok(buf)
+    }
+
+    fn write(&self, offset: i32, data: Vec<u8>) -> Result<(), Error> {
+        let b = self.get()?;
+        let Ok(n) = c_int::try_from(data.len()) else {
+            return Err(error(ptr::null_mut(), ffi::SQLITE_TOOBIG));
+        };
+        check(self.db, unsafe { ffi::sqlite3_blob_write(b, data.as_ptr().cast(), n, offset) })
+    }
+
+    fn close(&self) -> Result<(), Error> {
+        let b = self.blob.replace(ptr::null_mut());
+        if b.is_null() {
+            return Ok(());
+        }
+        check(self.db, unsafe { ffi::sqlite3_blob_close(b) })
+    }
+}
+
+struct Backup {
+    backup: Cell<*mut ffi::sqlite3_backup>,
+    dest: *mut ffi::sqlite3,
+}
+
+impl Drop for Backup {
+    fn drop(&mut self) {
+        let b = self.backup.replace(ptr::null_mut());
+        if !b.is_null() {
+            unsafe { ffi::sqlite3_backup_finish(b) };
+        }
+    }
+}
+
+impl wit::GuestBackup for Backup {
+    fn start(dest: wit::ConnectionBorrow<'_>, dest_schema: String, source: wit::ConnectionBorrow<'_>, source_schema: String) -> Result<wit::Backup, Error> {
+        let dest = dest.get::<Connection>().db()?;
+        let source = source.get::<Connection>().db()?;
+        let (ds, ss) = (cstr(&dest_schema), cstr(&source_schema));
+        let b = unsafe { ffi::sqlite3_backup_init(dest, ds.as_ptr(), source, ss.as_ptr()) };
+        if b.is_null() {
+            return Err(error(dest, unsafe { ffi::sqlite3_errcode(dest) }));
+        }
+        Ok(wit::Backup::new(Backup { backup: Cell::new(b), dest }))
+    }
+
+    fn step(&self, pages: i32) -> BackupProgress {
+        let b = self.backup.get();
+        if b.is_null() {
+            return BackupProgress { code: ffi::SQLITE_MISUSE, remaining: 0, page_count: 0 };
+        }
+        unsafe {
+            let code = ffi::sqlite3_backup_step(b, pages);
+            BackupProgress { code, remaining: ffi::sqlite3_backup_remaining(b), page_count: ffi::sqlite3_backup_pagecount(b) }
+        }
+    }
+
+    fn finish(&self) -> Result<(), Error> {
+        let b = self.backup.replace(ptr::null_mut());
+        if b.is_null() {
+            return Ok(());
+        }
+        check(self.dest, unsafe { ffi::sqlite3_backup_finish(b) })
+    }
+}
+
+impl wit::Guest for Cap {
+    type Connection = Connection;
+    type Statement = Statement;
+    type Blob = Blob;
+    type Backup = Backup;
+
+    fn version() -> (String, i32) {
+        unsafe { (text(ffi::sqlite3_libversion()).unwrap_or_default(), ffi::sqlite3_libversion_number()) }
+    }
+
+    fn threadsafe() -> i32 {
+        unsafe { ffi::sqlite3_threadsafe() }
+    }
+
+    fn complete(sql: String) -> bool {
+        let sql = cstr(&sql);
+        unsafe { ffi::sqlite3_complete(sql.as_ptr()) != 0 }
+    }
+
+    fn errstr(code: i32) -> String {
+        text(unsafe { ffi::sqlite3_errstr(code) }).unwrap_or_default()
+    }
+}

@@ -1,0 +1,916 @@
+/* SQLite's C API, as CPython's `_sqlite3` module uses it, over the sqlite cap.
+ *
+ * CPython's own `Modules/_sqlite` (compiled from the kit, see `cpython_sources` in
+ * pyforge-pkg.toml) calls `sqlite3_*` functions declared by `sqlite3.h` in this directory;
+ * each one below is the matching call of the `pyforge:sqlite/sqlite` interface, where SQLite
+ * itself runs. What is kept here is what SQLite's API promises to keep: a connection's last
+ * error (code, extended code, message), a statement's current row (values fetched with the
+ * step that produced them, so reading columns does not cross into the cap), and the column
+ * and parameter names (valid until the statement is finalized).
+ *
+ * File names: a relative database path means the file relative to Python's working
+ * directory (`os.getcwd()`), which the cap cannot see, so it is made absolute here before it
+ * crosses. Both components resolve absolute paths against the same preopened directories.
+ */
+#define _DEFAULT_SOURCE /* usleep, strnlen, strdup, strcasecmp under -std=c11 */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "sqlite3.h"
+#include "sqlite_cap_import.h"
+
+typedef pyforge_sqlite_sqlite_error_t cap_error;
+typedef pyforge_sqlite_sqlite_value_t cap_value;
+typedef sqlite_cap_import_string_t cap_string;
+
+struct sqlite3 {
+    pyforge_sqlite_sqlite_own_connection_t handle;
+    bool open;
+    int errcode;  /* extended */
+    char *errmsg; /* NULL: the standard text of errcode */
+};
+
+struct sqlite3_stmt {
+    pyforge_sqlite_sqlite_own_statement_t handle;
+    sqlite3 *db;
+    /* column names and declared types, fetched once per execution */
+    bool have_columns;
+    size_t ncolumns;
+    char **names, **decltypes;
+    /* parameter names, fetched once */
+    bool have_params;
+    size_t nparams;
+    char **param_names;
+    /* the current row (has_row after SQLITE_ROW) and per column, text made NUL-terminated
+     * or a value converted to bytes by the cap (sqlite3_column_blob of a number) */
+    bool has_row;
+    pyforge_sqlite_sqlite_list_value_t row;
+    sqlite_cap_import_list_u8_t *converted;
+    bool at_start; /* reset (or new): the next step starts an execution */
+};
+
+struct sqlite3_blob {
+    pyforge_sqlite_sqlite_own_blob_t handle;
+    sqlite3 *db;
+    int size;
+};
+
+struct sqlite3_backup {
+    pyforge_sqlite_sqlite_own_backup_t handle;
+    sqlite3 *dest;
+    int remaining, pagecount;
+};
+
+static pyforge_sqlite_sqlite_borrow_connection_t conn(sqlite3 *db) {
+    return pyforge_sqlite_sqlite_borrow_connection(db->handle);
+}
+
+static pyforge_sqlite_sqlite_borrow_statement_t stmt_of(sqlite3_stmt *s) {
+    return pyforge_sqlite_sqlite_borrow_statement(s->handle);
+}
+
+static cap_string str(const char *s) {
+    cap_string out = {(uint8_t *)s, s ? strlen(s) : 0};
+    return out;
+}
+
+/* A malloc'd NUL-terminated copy of a string from the cap (NULL when out of memory). */
+static char *cstring(const cap_string *s) {
+    char *out = malloc(s->len + 1);
+    if (out) {
+        memcpy(out, s->ptr, s->len);
+        out[s->len] = '\0';
+    }
+    return out;
+}
+
+static void set_error(sqlite3 *db, int code, char *msg) {
+    free(db->errmsg);
+    db->errcode = code;
+    db->errmsg = msg;
+}
+
+/* Records a failed call's error on `db` and returns its primary code, as SQLite returns it. */
+static int failed(sqlite3 *db, cap_error *err) {
+    int code = err->code;
+    set_error(db, code, cstring(&err->message));
+    pyforge_sqlite_sqlite_error_free(err);
+    return code & 0xff;
+}
+
+static int ok(sqlite3 *db) {
+    set_error(db, SQLITE_OK, NULL);
+    return SQLITE_OK;
+}
+
+/* ---- library ---------------------------------------------------------------------------- */
+
+static char *lib_version;
+static int lib_version_number;
+
+static void load_version(void) {
+    if (lib_version == NULL) {
+        sqlite_cap_import_tuple2_string_s32_t v;
+        pyforge_sqlite_sqlite_version(&v);
+        lib_version = cstring(&v.f0);
+        lib_version_number = v.f1;
+        sqlite_cap_import_tuple2_string_s32_free(&v);
+    }
+}
+
+const char *sqlite3_libversion(void) {
+    load_version();
+    return lib_version ? lib_version : "";
+}
+
+int sqlite3_libversion_number(void) {
+    load_version();
+    return lib_version_number;
+}
+
+int sqlite3_threadsafe(void) { return pyforge_sqlite_sqlite_threadsafe(); }
+
+/* SQLite initializes itself inside the cap on first use, and lives as long as the cap. */
+int sqlite3_initialize(void) { return SQLITE_OK; }
+int sqlite3_shutdown(void) { return SQLITE_OK; }
+
+int sqlite3_complete(const char *sql) {
+    cap_string s = str(sql);
+    return pyforge_sqlite_sqlite_complete(&s);
+}
+
+/* sqlite3_errstr's texts are static in SQLite; here each one is fetched once and kept. */
+struct errstr {
+    int code;
+    char *text;
+    struct errstr *next;
+};
+static struct errstr *errstrs;
+
+const char *sqlite3_errstr(int code) {
+    for (struct errstr *e = errstrs; e; e = e->next) {
+        if (e->code == code) {
+            return e->text;
+        }
+    }
+    cap_string s;
+    pyforge_sqlite_sqlite_errstr(code, &s);
+    struct errstr *e = malloc(sizeof *e);
+    char *text = cstring(&s);
+    sqlite_cap_import_string_free(&s);
+    if (e == NULL || text == NULL) {
+        free(e);
+        free(text);
+        return "out of memory";
+    }
+    *e = (struct errstr){code, text, errstrs};
+    errstrs = e;
+    return text;
+}
+
+int sqlite3_sleep(int ms) {
+    usleep((useconds_t)ms * 1000);
+    return ms;
+}
+
+int sqlite3_stricmp(const char *a, const char *b) { return strcasecmp(a, b); }
+void *sqlite3_malloc64(sqlite3_uint64 n) { return malloc((size_t)n); }
+void sqlite3_free(void *p) { free(p); }
+
+/* ---- connections -------------------------------------------------------------------------- */
+
+/* `filename` with a relative path made absolute against Python's working directory (see the
+ * top of this file), or NULL when it needs no change. Names SQLite gives a meaning of its own
+ * (":memory:", "" for a temporary database, URIs without a relative path) are left alone. */
+static char *absolute(const char *filename, int flags) {
+    const char *path = filename, *prefix = "";
+    if ((flags & SQLITE_OPEN_URI) && strncmp(filename, "file:", 5) == 0) {
+        path = filename + 5;
+        prefix = "file:";
+        if (path[0] == '\0' || path[0] == '?' || path[0] == '#' || strncmp(path, ":memory:", 8) == 0) {
+            return NULL;
+        }
+    }
+    if (path[0] == '/' || path[0] == '\0' || strcmp(path, ":memory:") == 0) {
+        return NULL;
+    }
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == NULL || strcmp(cwd, "/") == 0) {
+        return NULL;
+    }
+    size_t n = strlen(prefix) + strlen(cwd) + 1 + strlen(path) + 1;
+    char *out = malloc(n);
+    if (out) {
+        strcpy(out, prefix);
+        strcat(out, cwd);
+        strcat(out, "/");
+        strcat(out, path);
+    }
+    return out;
+}
+
+int sqlite3_open_v2(const char *filename, sqlite3 **out, int flags, const char *vfs) {
+    (void)vfs; /* the cap's default VFS */
+    sqlite3 *db = calloc(1, sizeof *db);
+    *out = db;
+    if (db == NULL) {
+        return SQLITE_NOMEM;
+    }
+    char *abs = absolute(filename, flags);
+    cap_string name = str(abs ? abs : filename);
+    cap_error err;
+    bool opened = pyforge_sqlite_sqlite_static_connection_open(&name, flags, &db->handle, &err);
+    free(abs);
+    if (!opened) {
+        return failed(db, &err);
+    }
+    db->open = true;
+    return ok(db);
+}
+
+int sqlite3_close_v2(sqlite3 *db) {
+    if (db == NULL) {
+        return SQLITE_OK;
+    }
+    if (db->open) {
+        cap_error err;
+        if (!pyforge_sqlite_sqlite_method_connection_close(conn(db), &err)) {
+            return failed(db, &err);
+        }
+        pyforge_sqlite_sqlite_connection_drop_own(db->handle);
+        db->open = false;
+    }
+    /* Statements, blobs and backups may still point here (SQLite keeps a closed connection
+     * as a zombie until they go); the struct is small, so it is kept for them. */
+    return SQLITE_OK;
+}
+
+int sqlite3_close(sqlite3 *db) { return sqlite3_close_v2(db); }
+
+int sqlite3_errcode(sqlite3 *db) { return db ? db->errcode & 0xff : SQLITE_NOMEM; }
+int sqlite3_extended_errcode(sqlite3 *db) { return db ? db->errcode : SQLITE_NOMEM; }
+
+const char *sqlite3_errmsg(sqlite3 *db) {
+    if (db == NULL) {
+        return sqlite3_errstr(SQLITE_NOMEM);
+    }
+    return db->errmsg ? db->errmsg : sqlite3_errstr(db->errcode);
+}
+
+static int closed(sqlite3 *db) {
+    set_error(db, SQLITE_MISUSE, NULL);
+    return SQLITE_MISUSE;
+}
+
+int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg,
+                 char **errmsg) {
+    (void)arg;
+    if (callback != NULL) {
+        return SQLITE_MISUSE; /* rows would need a callback into the caller */
+    }
+    if (errmsg) {
+        *errmsg = NULL;
+    }
+    if (!db->open) {
+        return closed(db);
+    }
+    cap_string s = str(sql);
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_connection_exec(conn(db), &s, &err)) {
+        int rc = failed(db, &err);
+        if (errmsg) {
+            *errmsg = db->errmsg ? strdup(db->errmsg) : NULL;
+        }
+        return rc;
+    }
+    return ok(db);
+}
+
+int sqlite3_changes(sqlite3 *db) {
+    return db->open ? (int)pyforge_sqlite_sqlite_method_connection_changes(conn(db)) : 0;
+}
+
+int sqlite3_total_changes(sqlite3 *db) {
+    return db->open ? (int)pyforge_sqlite_sqlite_method_connection_total_changes(conn(db)) : 0;
+}
+
+sqlite3_int64 sqlite3_last_insert_rowid(sqlite3 *db) {
+    return db->open ? pyforge_sqlite_sqlite_method_connection_last_insert_rowid(conn(db)) : 0;
+}
+
+int sqlite3_get_autocommit(sqlite3 *db) {
+    return db->open ? pyforge_sqlite_sqlite_method_connection_autocommit(conn(db)) : 1;
+}
+
+int sqlite3_busy_timeout(sqlite3 *db, int ms) {
+    if (!db->open) {
+        return closed(db);
+    }
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_connection_busy_timeout(conn(db), ms, &err)) {
+        return failed(db, &err);
+    }
+    return SQLITE_OK;
+}
+
+int sqlite3_limit(sqlite3 *db, int id, int new_value) {
+    return db->open ? pyforge_sqlite_sqlite_method_connection_limit(conn(db), id, new_value) : -1;
+}
+
+/* The on/off options: (int value, int *state). `_sqlite3` uses no other kind. */
+int sqlite3_db_config(sqlite3 *db, int op, ...) {
+    va_list ap;
+    va_start(ap, op);
+    int value = va_arg(ap, int);
+    int *state = va_arg(ap, int *);
+    va_end(ap);
+    if (!db->open) {
+        return closed(db);
+    }
+    bool on;
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_connection_db_config(conn(db), op, value, &on, &err)) {
+        return failed(db, &err);
+    }
+    if (state) {
+        *state = on;
+    }
+    return SQLITE_OK;
+}
+
+void sqlite3_interrupt(sqlite3 *db) {
+    if (db->open) {
+        pyforge_sqlite_sqlite_method_connection_interrupt(conn(db));
+    }
+}
+
+unsigned char *sqlite3_serialize(sqlite3 *db, const char *schema, sqlite3_int64 *size, unsigned int flags) {
+    if (!db->open || (flags & SQLITE_SERIALIZE_NOCOPY)) {
+        return NULL; /* the database's own memory is in the cap: only copies cross */
+    }
+    cap_string s = str(schema ? schema : "main");
+    sqlite_cap_import_list_u8_t data;
+    if (!pyforge_sqlite_sqlite_method_connection_serialize(conn(db), &s, &data)) {
+        return NULL;
+    }
+    if (data.ptr == NULL) {
+        data.ptr = malloc(1); /* an empty database is still a result */
+    }
+    if (size) {
+        *size = (sqlite3_int64)data.len;
+    }
+    return data.ptr;
+}
+
+int sqlite3_deserialize(sqlite3 *db, const char *schema, unsigned char *data, sqlite3_int64 size,
+                        sqlite3_int64 buffer_size, unsigned int flags) {
+    (void)buffer_size;
+    int rc;
+    if (!db->open) {
+        rc = closed(db);
+    } else {
+        cap_string s = str(schema ? schema : "main");
+        sqlite_cap_import_list_u8_t bytes = {data, (size_t)size};
+        cap_error err;
+        /* the cap keeps its own copy (resizeable, freed on close) */
+        rc = pyforge_sqlite_sqlite_method_connection_deserialize(conn(db), &s, &bytes, &err) ? ok(db)
+                                                                                               : failed(db, &err);
+    }
+    if (flags & SQLITE_DESERIALIZE_FREEONCLOSE) {
+        free(data);
+    }
+    return rc;
+}
+
+/* ---- statements --------------------------------------------------------------------------- */
+
+static void free_strings(char **v, size_t n) {
+    if (v) {
+        for (size_t i = 0; i < n; i++) {
+            free(v[i]);
+        }
+        free(v);
+    }
+}
+
+static void drop_row(sqlite3_stmt *s) {
+    if (s->has_row) {
+        for (size_t i = 0; i < s->row.len; i++) {
+            if (s->converted[i].ptr) {
+                sqlite_cap_import_list_u8_free(&s->converted[i]);
+            }
+        }
+        free(s->converted);
+        s->converted = NULL;
+        pyforge_sqlite_sqlite_list_value_free(&s->row);
+        s->has_row = false;
+    }
+}
+
+static void drop_columns(sqlite3_stmt *s) {
+    if (s->have_columns) {
+        free_strings(s->names, s->ncolumns);
+        free_strings(s->decltypes, s->ncolumns);
+        s->names = s->decltypes = NULL;
+        s->have_columns = false;
+    }
+}
+
+int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **out, const char **tail) {
+    *out = NULL;
+    if (!db->open) {
+        return closed(db);
+    }
+    size_t len = nbyte < 0 ? strlen(sql) : strnlen(sql, (size_t)nbyte);
+    cap_string s = {(uint8_t *)sql, len};
+    pyforge_sqlite_sqlite_prepared_t prepared;
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_connection_prepare(conn(db), &s, &prepared, &err)) {
+        return failed(db, &err);
+    }
+    if (tail) {
+        *tail = sql + prepared.used;
+    }
+    if (prepared.statement.is_some) {
+        sqlite3_stmt *st = calloc(1, sizeof *st);
+        if (st == NULL) {
+            pyforge_sqlite_sqlite_statement_drop_own(prepared.statement.val);
+            set_error(db, SQLITE_NOMEM, NULL);
+            return SQLITE_NOMEM;
+        }
+        st->handle = prepared.statement.val;
+        st->db = db;
+        st->at_start = true;
+        *out = st;
+    }
+    return ok(db);
+}
+
+int sqlite3_finalize(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return SQLITE_OK;
+    }
+    drop_row(s);
+    drop_columns(s);
+    free_strings(s->param_names, s->nparams);
+    pyforge_sqlite_sqlite_statement_drop_own(s->handle);
+    free(s);
+    return SQLITE_OK;
+}
+
+int sqlite3_step(sqlite3_stmt *s) {
+    drop_row(s);
+    if (s->at_start) {
+        drop_columns(s); /* a schema change re-prepares: the columns may differ now */
+        s->at_start = false;
+    }
+    pyforge_sqlite_sqlite_step_result_t r;
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_statement_step(stmt_of(s), &r, &err)) {
+        return failed(s->db, &err);
+    }
+    if (r.tag == PYFORGE_SQLITE_SQLITE_STEP_RESULT_DONE) {
+        set_error(s->db, SQLITE_DONE, NULL);
+        return SQLITE_DONE;
+    }
+    s->row = r.val.row;
+    s->converted = calloc(s->row.len ? s->row.len : 1, sizeof *s->converted);
+    s->has_row = true;
+    if (s->converted == NULL) {
+        drop_row(s);
+        set_error(s->db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
+    }
+    set_error(s->db, SQLITE_ROW, NULL);
+    return SQLITE_ROW;
+}
+
+int sqlite3_reset(sqlite3_stmt *s) {
+    drop_row(s);
+    s->at_start = true;
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_statement_reset(stmt_of(s), &err)) {
+        return failed(s->db, &err);
+    }
+    return SQLITE_OK;
+}
+
+sqlite3 *sqlite3_db_handle(sqlite3_stmt *s) { return s->db; }
+int sqlite3_stmt_readonly(sqlite3_stmt *s) { return s ? pyforge_sqlite_sqlite_method_statement_readonly(stmt_of(s)) : 1; }
+int sqlite3_stmt_busy(sqlite3_stmt *s) { return s ? pyforge_sqlite_sqlite_method_statement_busy(stmt_of(s)) : 0; }
+
+char *sqlite3_expanded_sql(sqlite3_stmt *s) {
+    cap_string out;
+    if (!pyforge_sqlite_sqlite_method_statement_expanded_sql(stmt_of(s), &out)) {
+        return NULL;
+    }
+    char *text = cstring(&out);
+    sqlite_cap_import_string_free(&out);
+    return text;
+}
+
+static bool load_params(sqlite3_stmt *s) {
+    if (!s->have_params) {
+        sqlite_cap_import_list_option_string_t names;
+        pyforge_sqlite_sqlite_method_statement_parameters(stmt_of(s), &names);
+        s->param_names = calloc(names.len ? names.len : 1, sizeof(char *));
+        if (s->param_names == NULL) {
+            sqlite_cap_import_list_option_string_free(&names);
+            return false;
+        }
+        for (size_t i = 0; i < names.len; i++) {
+            s->param_names[i] = names.ptr[i].is_some ? cstring(&names.ptr[i].val) : NULL;
+        }
+        s->nparams = names.len;
+        s->have_params = true;
+        sqlite_cap_import_list_option_string_free(&names);
+    }
+    return true;
+}
+
+int sqlite3_bind_parameter_count(sqlite3_stmt *s) { return load_params(s) ? (int)s->nparams : 0; }
+
+const char *sqlite3_bind_parameter_name(sqlite3_stmt *s, int index) {
+    if (!load_params(s) || index < 1 || (size_t)index > s->nparams) {
+        return NULL;
+    }
+    return s->param_names[index - 1];
+}
+
+static int bind(sqlite3_stmt *s, int index, cap_value *v) {
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_statement_bind(stmt_of(s), index, v, &err)) {
+        return failed(s->db, &err);
+    }
+    return SQLITE_OK;
+}
+
+int sqlite3_bind_null(sqlite3_stmt *s, int index) {
+    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_NULL};
+    return bind(s, index, &v);
+}
+
+int sqlite3_bind_int64(sqlite3_stmt *s, int index, sqlite3_int64 value) {
+    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_INTEGER, .val.integer = value};
+    return bind(s, index, &v);
+}
+
+int sqlite3_bind_double(sqlite3_stmt *s, int index, double value) {
+    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_REAL, .val.real = value};
+    return bind(s, index, &v);
+}
+
+/* The bytes cross (are copied) at once, so SQLITE_STATIC and SQLITE_TRANSIENT are alike;
+ * other destructors are called here, as SQLite would once done with the value. */
+int sqlite3_bind_text(sqlite3_stmt *s, int index, const char *text, int n, sqlite3_destructor_type d) {
+    if (text == NULL) {
+        return sqlite3_bind_null(s, index);
+    }
+    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_TEXT};
+    v.val.text = (sqlite_cap_import_list_u8_t){(uint8_t *)text, n < 0 ? strlen(text) : (size_t)n};
+    int rc = bind(s, index, &v);
+    if (d != SQLITE_STATIC && d != SQLITE_TRANSIENT) {
+        d((void *)text);
+    }
+    return rc;
+}
+
+int sqlite3_bind_blob(sqlite3_stmt *s, int index, const void *data, int n, sqlite3_destructor_type d) {
+    if (data == NULL) {
+        return sqlite3_bind_null(s, index);
+    }
+    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_BLOB};
+    v.val.blob = (sqlite_cap_import_list_u8_t){(uint8_t *)data, n < 0 ? 0 : (size_t)n};
+    int rc = bind(s, index, &v);
+    if (d != SQLITE_STATIC && d != SQLITE_TRANSIENT) {
+        d((void *)data);
+    }
+    return rc;
+}
+
+static bool load_columns(sqlite3_stmt *s) {
+    if (!s->have_columns) {
+        pyforge_sqlite_sqlite_list_column_t cols;
+        pyforge_sqlite_sqlite_method_statement_columns(stmt_of(s), &cols);
+        size_t n = cols.len ? cols.len : 1;
+        s->names = calloc(n, sizeof(char *));
+        s->decltypes = calloc(n, sizeof(char *));
+        if (s->names == NULL || s->decltypes == NULL) {
+            free(s->names);
+            free(s->decltypes);
+            pyforge_sqlite_sqlite_list_column_free(&cols);
+            return false;
+        }
+        for (size_t i = 0; i < cols.len; i++) {
+            s->names[i] = cstring(&cols.ptr[i].name);
+            s->decltypes[i] = cols.ptr[i].decltype_.is_some ? cstring(&cols.ptr[i].decltype_.val) : NULL;
+        }
+        s->ncolumns = cols.len;
+        s->have_columns = true;
+        pyforge_sqlite_sqlite_list_column_free(&cols);
+    }
+    return true;
+}
+
+int sqlite3_column_count(sqlite3_stmt *s) { return load_columns(s) ? (int)s->ncolumns : 0; }
+int sqlite3_data_count(sqlite3_stmt *s) { return s && s->has_row ? (int)s->row.len : 0; }
+
+const char *sqlite3_column_name(sqlite3_stmt *s, int i) {
+    return load_columns(s) && i >= 0 && (size_t)i < s->ncolumns ? s->names[i] : NULL;
+}
+
+const char *sqlite3_column_decltype(sqlite3_stmt *s, int i) {
+    return load_columns(s) && i >= 0 && (size_t)i < s->ncolumns ? s->decltypes[i] : NULL;
+}
+
+/* The current row's column `i`, or NULL (SQLite answers NULL/0 outside a row, as here). */
+static cap_value *cell(sqlite3_stmt *s, int i) {
+    return s->has_row && i >= 0 && (size_t)i < s->row.len ? &s->row.ptr[i] : NULL;
+}
+
+int sqlite3_column_type(sqlite3_stmt *s, int i) {
+    cap_value *v = cell(s, i);
+    switch (v ? v->tag : PYFORGE_SQLITE_SQLITE_VALUE_NULL) {
+    case PYFORGE_SQLITE_SQLITE_VALUE_INTEGER: return SQLITE_INTEGER;
+    case PYFORGE_SQLITE_SQLITE_VALUE_REAL: return SQLITE_FLOAT;
+    case PYFORGE_SQLITE_SQLITE_VALUE_TEXT: return SQLITE_TEXT;
+    case PYFORGE_SQLITE_SQLITE_VALUE_BLOB: return SQLITE_BLOB;
+    default: return SQLITE_NULL;
+    }
+}
+
+sqlite3_int64 sqlite3_column_int64(sqlite3_stmt *s, int i) {
+    cap_value *v = cell(s, i);
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_INTEGER) {
+        return v->val.integer;
+    }
+    return v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_REAL ? (sqlite3_int64)v->val.real : 0;
+}
+
+double sqlite3_column_double(sqlite3_stmt *s, int i) {
+    cap_value *v = cell(s, i);
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_REAL) {
+        return v->val.real;
+    }
+    return v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_INTEGER ? (double)v->val.integer : 0.0;
+}
+
+/* Column `i` as bytes with a NUL after them (SQLite's promise for text): text and blobs as
+ * they came, numbers converted by the cap (SQLite's own number-to-text). */
+static sqlite_cap_import_list_u8_t *as_bytes(sqlite3_stmt *s, int i) {
+    cap_value *v = cell(s, i);
+    if (v == NULL || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_NULL) {
+        return NULL;
+    }
+    sqlite_cap_import_list_u8_t *b = &s->converted[i];
+    if (b->ptr == NULL) {
+        sqlite_cap_import_list_u8_t got;
+        if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
+            got = v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT ? v->val.text : v->val.blob;
+        } else {
+            pyforge_sqlite_sqlite_method_statement_column_bytes(stmt_of(s), i, &got);
+        }
+        uint8_t *p = malloc(got.len + 1);
+        if (p == NULL) {
+            set_error(s->db, SQLITE_NOMEM, NULL);
+            return NULL;
+        }
+        memcpy(p, got.ptr, got.len);
+        p[got.len] = 0;
+        if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_INTEGER || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_REAL) {
+            sqlite_cap_import_list_u8_free(&got);
+        }
+        *b = (sqlite_cap_import_list_u8_t){p, got.len};
+    }
+    return b;
+}
+
+const unsigned char *sqlite3_column_text(sqlite3_stmt *s, int i) {
+    cap_value *v = cell(s, i);
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT && v->val.text.len == 0) {
+        return (const unsigned char *)"";
+    }
+    sqlite_cap_import_list_u8_t *b = as_bytes(s, i);
+    return b ? b->ptr : NULL;
+}
+
+const void *sqlite3_column_blob(sqlite3_stmt *s, int i) {
+    sqlite_cap_import_list_u8_t *b = as_bytes(s, i);
+    return b && b->len ? b->ptr : NULL; /* SQLite gives NULL for a zero-length value */
+}
+
+int sqlite3_column_bytes(sqlite3_stmt *s, int i) {
+    cap_value *v = cell(s, i);
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT) {
+        return (int)v->val.text.len;
+    }
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
+        return (int)v->val.blob.len;
+    }
+    sqlite_cap_import_list_u8_t *b = as_bytes(s, i);
+    return b ? (int)b->len : 0;
+}
+
+/* ---- blobs -------------------------------------------------------------------------------- */
+
+int sqlite3_blob_open(sqlite3 *db, const char *schema, const char *table, const char *column, sqlite3_int64 row,
+                      int flags, sqlite3_blob **out) {
+    *out = NULL;
+    if (!db->open) {
+        return closed(db);
+    }
+    sqlite3_blob *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        set_error(db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
+    }
+    cap_string sc = str(schema), t = str(table), c = str(column);
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_connection_blob_open(conn(db), &sc, &t, &c, row, flags != 0, &b->handle, &err)) {
+        free(b);
+        return failed(db, &err);
+    }
+    b->db = db;
+    b->size = pyforge_sqlite_sqlite_method_blob_size(pyforge_sqlite_sqlite_borrow_blob(b->handle));
+    *out = b;
+    return ok(db);
+}
+
+int sqlite3_blob_bytes(sqlite3_blob *b) { return b->size; }
+
+int sqlite3_blob_read(sqlite3_blob *b, void *buf, int n, int offset) {
+    sqlite_cap_import_list_u8_t data;
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_blob_read(pyforge_sqlite_sqlite_borrow_blob(b->handle), offset, n, &data, &err)) {
+        return failed(b->db, &err);
+    }
+    memcpy(buf, data.ptr, data.len < (size_t)n ? data.len : (size_t)n);
+    sqlite_cap_import_list_u8_free(&data);
+    return SQLITE_OK;
+}
+
+int sqlite3_blob_write(sqlite3_blob *b, const void *buf, int n, int offset) {
+    sqlite_cap_import_list_u8_t data = {(uint8_t *)buf, (size_t)n};
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_method_blob_write(pyforge_sqlite_sqlite_borrow_blob(b->handle), offset, &data, &err)) {
+        return failed(b->db, &err);
+    }
+    return SQLITE_OK;
+}
+
+int sqlite3_blob_close(sqlite3_blob *b) {
+    if (b == NULL) {
+        return SQLITE_OK;
+    }
+    cap_error err;
+    int rc = SQLITE_OK;
+    if (!pyforge_sqlite_sqlite_method_blob_close(pyforge_sqlite_sqlite_borrow_blob(b->handle), &err)) {
+        rc = failed(b->db, &err);
+    }
+    pyforge_sqlite_sqlite_blob_drop_own(b->handle);
+    free(b);
+    return rc;
+}
+
+/* ---- backups ------------------------------------------------------------------------------ */
+
+sqlite3_backup *sqlite3_backup_init(sqlite3 *dest, const char *dest_name, sqlite3 *source, const char *source_name) {
+    if (!dest->open || !source->open) {
+        closed(dest);
+        return NULL;
+    }
+    sqlite3_backup *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        set_error(dest, SQLITE_NOMEM, NULL);
+        return NULL;
+    }
+    cap_string dn = str(dest_name), sn = str(source_name);
+    cap_error err;
+    if (!pyforge_sqlite_sqlite_static_backup_start(conn(dest), &dn, conn(source), &sn, &b->handle, &err)) {
+        failed(dest, &err);
+        free(b);
+        return NULL;
+    }
+    b->dest = dest;
+    b->remaining = b->pagecount = 0;
+    ok(dest);
+    return b;
+}
+
+int sqlite3_backup_step(sqlite3_backup *b, int pages) {
+    pyforge_sqlite_sqlite_backup_progress_t p;
+    pyforge_sqlite_sqlite_method_backup_step(pyforge_sqlite_sqlite_borrow_backup(b->handle), pages, &p);
+    b->remaining = p.remaining;
+    b->pagecount = p.page_count;
+    return p.code;
+}
+
+int sqlite3_backup_remaining(sqlite3_backup *b) { return b->remaining; }
+int sqlite3_backup_pagecount(sqlite3_backup *b) { return b->pagecount; }
+
+int sqlite3_backup_finish(sqlite3_backup *b) {
+    if (b == NULL) {
+        return SQLITE_OK;
+    }
+    cap_error err;
+    int rc = pyforge_sqlite_sqlite_method_backup_finish(pyforge_sqlite_sqlite_borrow_backup(b->handle), &err)
+                 ? ok(b->dest)
+                 : failed(b->dest, &err);
+    pyforge_sqlite_sqlite_backup_drop_own(b->handle);
+    free(b);
+    return rc;
+}
+
+/* ---- callbacks (see sqlite3.h) ------------------------------------------------------------ */
+
+static const char NO_CALLBACKS[] =
+    "SQLite runs in the sqlite cap, a separate component, which cannot call back into Python";
+
+static int no_callback(sqlite3 *db, bool registering) {
+    if (!registering) {
+        return SQLITE_OK; /* nothing can have been registered, so clearing is done */
+    }
+    set_error(db, SQLITE_MISUSE, strdup(NO_CALLBACKS));
+    return SQLITE_MISUSE;
+}
+
+int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flags, void *app,
+                               void (*func)(sqlite3_context *, int, sqlite3_value **),
+                               void (*step)(sqlite3_context *, int, sqlite3_value **),
+                               void (*final)(sqlite3_context *), void (*destroy)(void *)) {
+    (void)name, (void)narg, (void)flags, (void)final;
+    int rc = no_callback(db, func || step);
+    if (destroy && rc != SQLITE_OK) {
+        destroy(app); /* SQLite calls it when registration fails, and so does this */
+    }
+    return rc;
+}
+
+int sqlite3_create_window_function(sqlite3 *db, const char *name, int narg, int flags, void *app,
+                                   void (*step)(sqlite3_context *, int, sqlite3_value **),
+                                   void (*final)(sqlite3_context *), void (*value)(sqlite3_context *),
+                                   void (*inverse)(sqlite3_context *, int, sqlite3_value **),
+                                   void (*destroy)(void *)) {
+    (void)name, (void)narg, (void)flags, (void)final, (void)value, (void)inverse;
+    int rc = no_callback(db, step != NULL);
+    if (destroy && rc != SQLITE_OK) {
+        destroy(app);
+    }
+    return rc;
+}
+
+int sqlite3_create_collation_v2(sqlite3 *db, const char *name, int rep, void *arg,
+                                int (*compare)(void *, int, const void *, int, const void *),
+                                void (*destroy)(void *)) {
+    (void)name, (void)rep;
+    int rc = no_callback(db, compare != NULL);
+    if (destroy && rc != SQLITE_OK) {
+        destroy(arg);
+    }
+    return rc;
+}
+
+int sqlite3_set_authorizer(sqlite3 *db,
+                           int (*auth)(void *, int, const char *, const char *, const char *, const char *),
+                           void *arg) {
+    (void)arg;
+    return no_callback(db, auth != NULL);
+}
+
+void sqlite3_progress_handler(sqlite3 *db, int n, int (*handler)(void *), void *arg) {
+    (void)n, (void)arg;
+    no_callback(db, handler != NULL);
+}
+
+int sqlite3_trace_v2(sqlite3 *db, unsigned mask, int (*callback)(unsigned, void *, void *, void *), void *arg) {
+    (void)arg;
+    return no_callback(db, mask && callback);
+}
+
+/* Only ever called from inside the callbacks above, which never run. */
+void *sqlite3_user_data(sqlite3_context *ctx) { (void)ctx; abort(); }
+sqlite3 *sqlite3_context_db_handle(sqlite3_context *ctx) { (void)ctx; abort(); }
+void *sqlite3_aggregate_context(sqlite3_context *ctx, int n) { (void)ctx, (void)n; abort(); }
+int sqlite3_value_type(sqlite3_value *v) { (void)v; abort(); }
+sqlite3_int64 sqlite3_value_int64(sqlite3_value *v) { (void)v; abort(); }
+double sqlite3_value_double(sqlite3_value *v) { (void)v; abort(); }
+const unsigned char *sqlite3_value_text(sqlite3_value *v) { (void)v; abort(); }
+const void *sqlite3_value_blob(sqlite3_value *v) { (void)v; abort(); }
+int sqlite3_value_bytes(sqlite3_value *v) { (void)v; abort(); }
+void sqlite3_result_null(sqlite3_context *ctx) { (void)ctx; abort(); }
+void sqlite3_result_int64(sqlite3_context *ctx, sqlite3_int64 v) { (void)ctx, (void)v; abort(); }
+void sqlite3_result_double(sqlite3_context *ctx, double v) { (void)ctx, (void)v; abort(); }
+void sqlite3_result_text(sqlite3_context *ctx, const char *t, int n, sqlite3_destructor_type d) {
+    (void)ctx, (void)t, (void)n, (void)d;
+    abort();
+}
+void sqlite3_result_blob(sqlite3_context *ctx, const void *p, int n, sqlite3_destructor_type d) {
+    (void)ctx, (void)p, (void)n, (void)d;
+    abort();
+}
+void sqlite3_result_error(sqlite3_context *ctx, const char *msg, int n) { (void)ctx, (void)msg, (void)n; abort(); }
+void sqlite3_result_error_nomem(sqlite3_context *ctx) { (void)ctx; abort(); }
+void sqlite3_result_error_toobig(sqlite3_context *ctx) { (void)ctx; abort(); }
