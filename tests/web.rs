@@ -1,9 +1,9 @@
 //! pyforge beyond the native CLI: the page in `web/` composes in Debian's Chromium (headless,
 //! driven by playwright-core) the repository's default forge from its own artefacts, and the
 //! downloaded bytes equal `pyforge compose` of the same files — as do those of stock wasmtime
-//! running pyforge-cli.wasm, of Node (jco) and of the example plugin host; without the zlib cap the page
+//! running pyforge-cli.wasm, of Node (jco) and of the example plugin host; without the caps the page
 //! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled, the
-//! stdlib zip in memory) runs a zlib/gzip snippet in the page.
+//! stdlib zip in memory) runs a zlib/gzip/sqlite3 snippet in the page.
 
 use std::process::Command;
 
@@ -11,7 +11,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use pyforge_tests::{self as t, ensure};
 
 const SOCKET: &str = "target/pyforge/default/python.wasm";
-const CAP: &str = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm";
+const CAPS: &[&str] = t::DEFAULT_CAPS;
 
 fn browser_composes_like_the_cli() -> Result<(), Failed> {
     let root = t::root();
@@ -40,7 +40,8 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ensure(browser.status == 0, || browser.render())?;
     println!("\n{}", browser.stdout.trim());
 
-    let cli = t::run_native(&root, &["compose", SOCKET, "--plug", CAP, "-o", "target/web-test/cli.wasm"])?;
+    let plug_args: Vec<&str> = CAPS.iter().flat_map(|c| ["--plug", c]).collect();
+    let cli = t::run_native(&root, &[&["compose", SOCKET][..], &plug_args, &["-o", "target/web-test/cli.wasm"]].concat())?;
     ensure(cli.status == 0, || cli.render())?;
     ensure(std::fs::read(dir.join("browser.wasm"))? == std::fs::read(dir.join("cli.wasm"))?, || {
         "the page's composition differs from `pyforge compose`".into()
@@ -52,20 +53,26 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
         Command::new(t::wasmtime())
             .args(["run", "--dir", "."])
             .arg(t::pyforge_cli_wasm())
-            .args(["compose", SOCKET, "--plug", CAP, "-o", "target/web-test/wasmtime.wasm"])
+            .args(["compose", SOCKET])
+            .args(&plug_args)
+            .args(["-o", "target/web-test/wasmtime.wasm"])
             .current_dir(&root),
     )?;
     ensure(wt.status == 0, || wt.render())?;
     let node = t::run(
         Command::new("node")
-            .args(["web/compose.mjs", SOCKET, CAP, "-o", "target/web-test/node.wasm"])
+            .args(["web/compose.mjs", SOCKET])
+            .args(CAPS)
+            .args(["-o", "target/web-test/node.wasm"])
             .current_dir(&root),
     )?;
     ensure(node.status == 0, || node.render())?;
     let host = t::run(
         Command::new(t::plugin_host())
             .arg("target/wasm32-wasip2/release/pyforge-tool.wasm")
-            .args(["tests/check/_template", SOCKET, CAP, "-o", "target/web-test/plugin-host.wasm"])
+            .args(["tests/check/_template", SOCKET])
+            .args(CAPS)
+            .args(["-o", "target/web-test/plugin-host.wasm"])
             .current_dir(&root),
     )?;
     ensure(host.status == 0, || host.render())?;
@@ -76,7 +83,8 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     }
 
     let plan = std::fs::read_to_string(dir.join("plan.txt"))?;
-    ensure(plan.contains(&format!("pyforge:zlib/deflate@0.1.0 ← {CAP}")), || plan.clone())?;
+    ensure(plan.contains(&format!("pyforge:zlib/deflate@0.1.0 ← {}", CAPS[0])), || plan.clone())?;
+    ensure(plan.contains(&format!("pyforge:sqlite/sqlite@0.1.0 ← {}", CAPS[1])), || plan.clone())?;
 
     let missing = t::run_native(&root, &["compose", SOCKET, "-o", "target/web-test/missing.wasm"])?;
     ensure(missing.status == 1, || missing.render())?;
@@ -86,7 +94,7 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     // The page's default snippet, run by the composed Python in Chromium.
     let python = std::fs::read_to_string(dir.join("python.txt"))?;
     ensure(
-        python.starts_with("exit status 0\nwasi 3.13.") && python.ends_with(" 23000 -> 187 True\ngzip ok: True\n"),
+        python.starts_with("exit status 0\nwasi 3.13.") && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\n"),
         || python.clone(),
     )?;
     Ok(())

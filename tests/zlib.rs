@@ -1,5 +1,5 @@
 //! The zlib cap end to end: the repo's default forge (`pyforge.toml`: `_zlib_cap` plugged with
-//! `caps/zlib`) is built once in a copy of the project, then
+//! `caps/zlib`, and the sqlite cap) is built once in a copy of the project, then
 //!
 //! * CPython's own `test_zlib`, `test_gzip`, `test_zipfile` and `test_tarfile` run inside the
 //!   composed interpreter; every failure fails the test, and every skip must have a reason from
@@ -10,9 +10,7 @@
 //!   bytes and runs under stock wasmtime;
 //! * the cap's WIT and the extension's copy are the same file.
 
-use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use pyforge_tests::{self as t, ensure};
@@ -38,41 +36,12 @@ const ALLOWED_SKIPS: &[(&str, &str)] = &[
     ("Requires \\\\ as path separator", "Windows-only"),
 ];
 
-struct Forge {
-    _dir: tempfile::TempDir,
-    root: PathBuf,
+fn forge() -> Result<&'static t::DefaultForge, Failed> {
+    t::default_forge()
 }
 
-/// The repo's project (pyforge.toml, cpython-ext/, the built cap) copied and built once.
-fn forge() -> Result<&'static Forge, Failed> {
-    static FORGE: OnceLock<Result<Forge, String>> = OnceLock::new();
-    FORGE
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-            let root = dir.path().to_path_buf();
-            let repo = t::root();
-            t::copy_tree(&repo.join("cpython-ext"), &root.join("cpython-ext")).map_err(|e| e.to_string())?;
-            std::fs::copy(repo.join("pyforge.toml"), root.join("pyforge.toml")).map_err(|e| e.to_string())?;
-            let cap = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm";
-            std::fs::create_dir_all(root.join("target/wasm32-wasip2/release")).map_err(|e| e.to_string())?;
-            std::fs::copy(t::zlib_cap_wasm(), root.join(cap)).map_err(|e| e.to_string())?;
-            let out = t::run_native(&root, &["build"]).map_err(|e| e.to_string())?;
-            if out.status != 0 || !out.stdout.contains("composed target/pyforge/default/python.composed.wasm") {
-                return Err(format!("pyforge build failed:\n{}", out.render()));
-            }
-            Ok(Forge { _dir: dir, root })
-        })
-        .as_ref()
-        .map_err(|e| Failed::from(e.as_str()))
-}
-
-/// Runs the composed Python of the forge with `args` (no rebuild: the tests share one build).
 fn python(args: &[&str]) -> Result<t::Outcome, Failed> {
-    let f = forge()?;
-    let mut argv = vec!["run", "--wasm", "target/pyforge/default/python.composed.wasm"];
-    argv.extend(["--lib", "target/pyforge/default/lib"]);
-    argv.extend(args);
-    Ok(t::run_native(&f.root, &argv)?)
+    t::default_python(args)
 }
 
 /// Counts from one regrtest run of one test module in verbose mode.
@@ -237,16 +206,16 @@ fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
     Ok(())
 }
 
-/// On the real inputs (python.wasm and the zlib cap), the forge's composition is byte-identical
+/// On the real inputs (python.wasm and the default forge's caps), the forge's composition is byte-identical
 /// to `wac plug` of the same files.
 fn real_composition_matches_wac_plug() -> Result<(), Failed> {
     let f = forge()?;
-    let cap = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm";
-    let out = t::run(
-        Command::new(t::wac())
-            .args(["plug", "target/pyforge/default/python.wasm", "--plug", cap, "-o", "target/wac.wasm"])
-            .current_dir(&f.root),
-    )?;
+    let mut args = vec!["plug", "target/pyforge/default/python.wasm"];
+    for cap in t::DEFAULT_CAPS {
+        args.extend(["--plug", cap]);
+    }
+    args.extend(["-o", "target/wac.wasm"]);
+    let out = t::run(Command::new(t::wac()).args(&args).current_dir(&f.root))?;
     ensure(out.status == 0, || out.render())?;
     let ours = std::fs::read(f.root.join("target/pyforge/default/python.composed.wasm"))?;
     let theirs = std::fs::read(f.root.join("target/wac.wasm"))?;
@@ -260,7 +229,16 @@ fn stubbed_cap_imports_then_traps_by_name() -> Result<(), Failed> {
     let f = forge()?;
     let out = t::run_native(
         &f.root,
-        &["compose", "target/pyforge/default/python.wasm", "--stub", "pyforge:zlib/deflate", "-o", "target/stubbed.wasm"],
+        &[
+            "compose",
+            "target/pyforge/default/python.wasm",
+            "--stub",
+            "pyforge:zlib/deflate",
+            "--plug",
+            t::DEFAULT_CAPS[1],
+            "-o",
+            "target/stubbed.wasm",
+        ],
     )?;
     ensure(out.status == 0, || out.render())?;
     let run = |code: &str| {

@@ -7,7 +7,10 @@ import { _setArgs, _setEnv, _setStdout, _setStderr } from '@bytecodealliance/pre
 
 /** This repository's own artefacts, offered by default (paths relative to the repo root). */
 const DEFAULT_SOCKET = 'target/pyforge/default/python.wasm';
-const DEFAULT_PLUGS = ['target/wasm32-wasip2/release/pyforge_zlib_cap.wasm'];
+const DEFAULT_PLUGS = [
+  'target/wasm32-wasip2/release/pyforge_zlib_cap.wasm',
+  'target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm',
+];
 
 const $ = (id) => document.getElementById(id);
 $('default-socket').textContent = DEFAULT_SOCKET;
@@ -124,13 +127,20 @@ $('run').addEventListener('click', async () => {
   $('run-out').textContent = '';
   const out = { text: '' };
   try {
-    // The guest's filesystem, in memory: the stdlib zip and the forge's overlay (zlib.py).
+    // The guest's filesystem, in memory: the stdlib zip and the forge's overlays (zlib.py,
+    // the sqlite3 package, ...), as listed by web/prepare-python.mjs.
     const zip = await fetchBytes('./dist/python313.zip');
-    const zlibPy = await fetchBytes('./dist/overlay/zlib.py');
     const dir = (entries) => ({ dir: entries });
+    const overlay = {};
+    for (const path of JSON.parse(new TextDecoder().decode(await fetchBytes('./dist/overlay.json')))) {
+      const parts = path.split('/');
+      let node = overlay;
+      for (const part of parts.slice(0, -1)) node = (node[part] ??= dir({})).dir;
+      node[parts.at(-1)] = { source: await fetchBytes(`./dist/overlay/${path}`) };
+    }
     _setFileData(dir({ usr: dir({ local: dir({ lib: dir({
       'python313.zip': { source: zip },
-      pyforge: dir({ 'zlib.py': { source: zlibPy } }),
+      pyforge: dir(overlay),
     }) }) }) }));
     _setArgs(['python', '-c', $('code').value]);
     _setEnv({ PYTHONHOME: '/usr/local', PYTHONPATH: '/usr/local/lib/pyforge' });

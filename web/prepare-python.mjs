@@ -3,7 +3,7 @@
 // dist/python/, and copies what it needs at run time into dist/: the kit's byte-compiled stdlib
 // as a stored zip (`python313.zip`, importable without zlib) and the forge's Lib/ overlays.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,10 @@ mkdirSync(dist, { recursive: true });
 copyFileSync(join(kit, 'stdlib/lib/python313.zip'), join(dist, 'python313.zip'));
 rmSync(join(dist, 'overlay'), { recursive: true, force: true });
 cpSync(join(root, 'target/pyforge/default/lib'), join(dist, 'overlay'), { recursive: true });
+// The page builds its in-memory filesystem from this list.
+const files = readdirSync(join(dist, 'overlay'), { recursive: true, withFileTypes: true })
+  .filter((e) => e.isFile())
+  .map((e) => join(e.parentPath ?? e.path, e.name).slice(join(dist, 'overlay').length + 1))
+  .sort();
+writeFileSync(join(dist, 'overlay.json'), JSON.stringify(files) + '\n');
 console.log(`prepared ${join(dist, 'python')} (+ python313.zip, overlay/)`);

@@ -4,7 +4,8 @@
  * pyforge-pkg.toml) calls `sqlite3_*` functions declared by `sqlite3.h` in this directory;
  * each one below is the matching call of the `pyforge:sqlite/sqlite` interface, where SQLite
  * itself runs. What is kept here is what SQLite's API promises to keep: a connection's last
- * error (code, extended code, message), a statement's current row (values fetched with the
+ * error (code, extended code, message — set by each call as SQLite sets it, since CPython
+ * reads it after failures of its own too), a statement's current row (values fetched with the
  * step that produced them, so reading columns does not cross into the cap), and the column
  * and parameter names (valid until the statement is finalized).
  *
@@ -50,6 +51,7 @@ struct sqlite3_stmt {
     pyforge_sqlite_sqlite_list_value_t row;
     sqlite_cap_import_list_u8_t *converted;
     bool at_start; /* reset (or new): the next step starts an execution */
+    bool failed;   /* the last step failed (until a reset) */
 };
 
 struct sqlite3_blob {
@@ -453,15 +455,21 @@ int sqlite3_finalize(sqlite3_stmt *s) {
     if (s == NULL) {
         return SQLITE_OK;
     }
+    /* As in SQLite, finalizing leaves the connection's error as the statement's last step
+     * left it: the failure, or none. */
+    int rc = s->failed ? sqlite3_errcode(s->db) : ok(s->db);
     drop_row(s);
     drop_columns(s);
     free_strings(s->param_names, s->nparams);
     pyforge_sqlite_sqlite_statement_drop_own(s->handle);
     free(s);
-    return SQLITE_OK;
+    return rc;
 }
 
 int sqlite3_step(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return SQLITE_MISUSE;
+    }
     drop_row(s);
     if (s->at_start) {
         drop_columns(s); /* a schema change re-prepares: the columns may differ now */
@@ -470,6 +478,7 @@ int sqlite3_step(sqlite3_stmt *s) {
     pyforge_sqlite_sqlite_step_result_t r;
     cap_error err;
     if (!pyforge_sqlite_sqlite_method_statement_step(stmt_of(s), &r, &err)) {
+        s->failed = true;
         return failed(s->db, &err);
     }
     if (r.tag == PYFORGE_SQLITE_SQLITE_STEP_RESULT_DONE) {
@@ -489,22 +498,26 @@ int sqlite3_step(sqlite3_stmt *s) {
 }
 
 int sqlite3_reset(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return SQLITE_OK;
+    }
     drop_row(s);
     s->at_start = true;
+    s->failed = false;
     cap_error err;
     if (!pyforge_sqlite_sqlite_method_statement_reset(stmt_of(s), &err)) {
         return failed(s->db, &err);
     }
-    return SQLITE_OK;
+    return ok(s->db);
 }
 
-sqlite3 *sqlite3_db_handle(sqlite3_stmt *s) { return s->db; }
+sqlite3 *sqlite3_db_handle(sqlite3_stmt *s) { return s ? s->db : NULL; }
 int sqlite3_stmt_readonly(sqlite3_stmt *s) { return s ? pyforge_sqlite_sqlite_method_statement_readonly(stmt_of(s)) : 1; }
 int sqlite3_stmt_busy(sqlite3_stmt *s) { return s ? pyforge_sqlite_sqlite_method_statement_busy(stmt_of(s)) : 0; }
 
 char *sqlite3_expanded_sql(sqlite3_stmt *s) {
     cap_string out;
-    if (!pyforge_sqlite_sqlite_method_statement_expanded_sql(stmt_of(s), &out)) {
+    if (s == NULL || !pyforge_sqlite_sqlite_method_statement_expanded_sql(stmt_of(s), &out)) {
         return NULL;
     }
     char *text = cstring(&out);
@@ -513,6 +526,9 @@ char *sqlite3_expanded_sql(sqlite3_stmt *s) {
 }
 
 static bool load_params(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return false;
+    }
     if (!s->have_params) {
         sqlite_cap_import_list_option_string_t names;
         pyforge_sqlite_sqlite_method_statement_parameters(stmt_of(s), &names);
@@ -541,11 +557,14 @@ const char *sqlite3_bind_parameter_name(sqlite3_stmt *s, int index) {
 }
 
 static int bind(sqlite3_stmt *s, int index, cap_value *v) {
+    if (s == NULL) {
+        return SQLITE_MISUSE;
+    }
     cap_error err;
     if (!pyforge_sqlite_sqlite_method_statement_bind(stmt_of(s), index, v, &err)) {
         return failed(s->db, &err);
     }
-    return SQLITE_OK;
+    return ok(s->db);
 }
 
 int sqlite3_bind_null(sqlite3_stmt *s, int index) {
@@ -592,6 +611,9 @@ int sqlite3_bind_blob(sqlite3_stmt *s, int index, const void *data, int n, sqlit
 }
 
 static bool load_columns(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return false;
+    }
     if (!s->have_columns) {
         pyforge_sqlite_sqlite_list_column_t cols;
         pyforge_sqlite_sqlite_method_statement_columns(stmt_of(s), &cols);
@@ -628,7 +650,7 @@ const char *sqlite3_column_decltype(sqlite3_stmt *s, int i) {
 
 /* The current row's column `i`, or NULL (SQLite answers NULL/0 outside a row, as here). */
 static cap_value *cell(sqlite3_stmt *s, int i) {
-    return s->has_row && i >= 0 && (size_t)i < s->row.len ? &s->row.ptr[i] : NULL;
+    return s && s->has_row && i >= 0 && (size_t)i < s->row.len ? &s->row.ptr[i] : NULL;
 }
 
 int sqlite3_column_type(sqlite3_stmt *s, int i) {

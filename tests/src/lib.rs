@@ -61,6 +61,63 @@ pub fn zlib_cap_wasm() -> PathBuf {
     )
 }
 
+/// The sqlite cap component (`caps/sqlite`, built by `scripts/build.sh`).
+pub fn sqlite_cap_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_SQLITE_CAP_WASM",
+        root().join("target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
+/// The caps of the repository's default forge, as `pyforge.toml` names them.
+pub const DEFAULT_CAPS: &[&str] =
+    &["target/wasm32-wasip2/release/pyforge_zlib_cap.wasm", "target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm"];
+
+/// The repository's project (`pyforge.toml`, `cpython-ext/`, the built caps) copied into a
+/// temporary directory and its default forge built there, once per test process.
+#[derive(Debug)]
+pub struct DefaultForge {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+}
+
+pub fn default_forge() -> Result<&'static DefaultForge, libtest_mimic::Failed> {
+    static FORGE: std::sync::OnceLock<Result<DefaultForge, String>> = std::sync::OnceLock::new();
+    FORGE
+        .get_or_init(|| {
+            let build = || -> anyhow::Result<DefaultForge> {
+                let dir = tempfile::tempdir()?;
+                let root = dir.path().to_path_buf();
+                let repo = self::root();
+                copy_tree(&repo.join("cpython-ext"), &root.join("cpython-ext"))?;
+                std::fs::copy(repo.join("pyforge.toml"), root.join("pyforge.toml"))?;
+                std::fs::create_dir_all(root.join("target/wasm32-wasip2/release"))?;
+                for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm()]) {
+                    std::fs::copy(built, root.join(cap))?;
+                }
+                let out = run_native(&root, &["build"])?;
+                if out.status != 0 || !out.stdout.contains("composed target/pyforge/default/python.composed.wasm") {
+                    bail!("pyforge build failed:\n{}", out.render());
+                }
+                Ok(DefaultForge { _dir: dir, root })
+            };
+            build().map_err(|e| format!("{e:#}"))
+        })
+        .as_ref()
+        .map_err(|e| libtest_mimic::Failed::from(e.as_str()))
+}
+
+/// Runs the default forge's composed Python with `args` (no rebuild: a test process shares
+/// one build).
+pub fn default_python(args: &[&str]) -> Result<Outcome, libtest_mimic::Failed> {
+    let f = default_forge()?;
+    let mut argv = vec!["run", "--wasm", "target/pyforge/default/python.composed.wasm"];
+    argv.extend(["--lib", "target/pyforge/default/lib"]);
+    argv.extend(args);
+    Ok(run_native(&f.root, &argv)?)
+}
+
 /// The second zlib consumer (`tests/caps/zlib-consumer`, built by `scripts/build.sh`).
 pub fn zlib_consumer_wasm() -> PathBuf {
     artefact(

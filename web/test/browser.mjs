@@ -3,7 +3,7 @@
 //
 // 1. compose this repository's default forge from its artefacts → OUT_DIR/browser.wasm
 //    (through the page's download link) and the page's plan → OUT_DIR/plan.txt;
-// 2. uncheck the zlib cap and compose again → the error text shown → OUT_DIR/errors.txt;
+// 2. uncheck the caps and compose again → the error text shown → OUT_DIR/errors.txt;
 // 3. run the composed Python in the page → its status line and output → OUT_DIR/python.txt;
 // 4. OUT_DIR/result.json: the compose time the page measured.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,7 +55,7 @@ try {
   await download.saveAs(join(out, 'browser.wasm'));
   const composeMs = Number(await page.evaluate(() => document.body.dataset.composeMs));
 
-  await page.uncheck('#plug-0');
+  for (const box of await page.$$('input[id^=plug-]')) await box.uncheck();
   await page.click('#compose');
   await page.waitForFunction(() => document.getElementById('errors').textContent, null, { timeout: 120_000 });
   writeFileSync(join(out, 'errors.txt'), await page.textContent('#errors'));

@@ -1,7 +1,7 @@
 //! The sqlite cap: exports `pyforge:sqlite/sqlite@0.1.0` (`wit/sqlite.wit`) over SQLite
 //! itself — the amalgamation that `libsqlite3-sys` bundles, compiled with clang for
 //! `wasm32-wasip2` (`SQLITE_THREADSAFE=0`, no extension loading; files go through this
-//! component's own WASI filesystem imports and SQLite's unix VFS).
+//! component's own WASI filesystem imports and SQLite's "unix" VFS, see `src/wasi_locks.c`).
 //!
 //! Each resource owns one SQLite object and each method is one C API call, so what a caller
 //! sees is what SQLite says: result codes, messages and values unchanged. Every failure is a
@@ -29,9 +29,29 @@ use bindings::exports::pyforge::sqlite::sqlite::{
 };
 use libsqlite3_sys as ffi;
 
-// Not in libsqlite3-sys's prebuilt bindings, but in the library it builds.
 unsafe extern "C" {
+    // Not in libsqlite3-sys's prebuilt bindings, but in the library it builds.
     fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
+    // src/wasi_locks.c
+    fn pyforge_sqlite_fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+}
+
+/// Makes SQLite's "unix" VFS — in-process POSIX lock bookkeeping, like SQLite elsewhere — the
+/// default, with the `fcntl` of `src/wasi_locks.c` (WASI has no file locks; see there).
+fn use_unix_vfs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| unsafe {
+        let vfs = ffi::sqlite3_vfs_find(c"unix".as_ptr());
+        if vfs.is_null() {
+            return;
+        }
+        let fcntl = pyforge_sqlite_fcntl as unsafe extern "C" fn(c_int, c_int, ...) -> c_int;
+        if let Some(set) = (*vfs).xSetSystemCall
+            && set(vfs, c"fcntl".as_ptr(), Some(std::mem::transmute::<_, unsafe extern "C" fn()>(fcntl))) == OK
+        {
+            ffi::sqlite3_vfs_register(vfs, 1);
+        }
+    });
 }
 
 struct Cap;
@@ -102,6 +122,7 @@ impl Drop for Connection {
 
 impl wit::GuestConnection for Connection {
     fn open(filename: String, flags: i32) -> Result<wit::Connection, Error> {
+        use_unix_vfs();
         let name = cstr(&filename);
         let mut db = ptr::null_mut();
         let rc = unsafe { ffi::sqlite3_open_v2(name.as_ptr(), &mut db, flags, ptr::null()) };

@@ -1,0 +1,243 @@
+//! The sqlite cap end to end, in the repo's default forge (built once in a copy of the project):
+//!
+//! * CPython's own `Lib/test/test_sqlite3` package runs inside the composed interpreter
+//!   (`tests/sqlite/run_cpython_tests.py`); counts are printed per file, every failure must be
+//!   listed in [`KNOWN_FAILURES`] with its reason, every skip must have a reason from
+//!   [`ALLOWED_SKIPS`], and the callback tests are skipped with the cap's reason, not passed;
+//! * a file database written by one `pyforge run` is read by the next, and a relative path
+//!   means the same file to Python and to the cap after `os.chdir`;
+//! * under stock `wasmtime run --dir`, the file Python writes is the host file, and the host's
+//!   own SQLite reads it;
+//! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
+//!   exception with SQLite's message, and the connection keeps working;
+//! * callbacks raise `NotSupportedError` saying why;
+//! * the cap's WIT and the extension's copy are the same file.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use pyforge_tests::{self as t, ensure};
+
+/// Tests of CPython's suite that fail here, each with why (none may fail for another reason).
+const KNOWN_FAILURES: &[(&str, &str)] = &[];
+
+/// Skip reasons CPython's suite gives here, and why each is not a defect of the cap.
+const ALLOWED_SKIPS: &[(&str, &str)] = &[
+    ("needs a callback from SQLite into Python", "a component cannot call back into its importer (see README)"),
+    ("requires subprocess support", "WASI has no processes"),
+    ("can't start new thread", "WASI CPython has no threads"),
+    ("requires threading support", "WASI CPython has no threads"),
+    ("requires working threading", "WASI CPython has no threads"),
+    ("not enough memory", "bigmem tests need more than a 4 GiB wasm32 memory"),
+    ("requires 64bit platform", "wasm32 is a 32-bit platform"),
+    ("Requires SQLite", "the test is for another SQLite version than the cap's 3.50.2"),
+    ("requires SQLite", "the test is for another SQLite version than the cap's 3.50.2"),
+    ("Requires working os.umask", "WASI has no umask"),
+    ("Requires working os.chmod", "WASI has no chmod"),
+];
+
+#[derive(Debug, Default)]
+struct FileCounts {
+    run: usize,
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+fn counts(line: &str) -> FileCounts {
+    let mut c = FileCounts::default();
+    for part in line.split_whitespace() {
+        if let Some((k, v)) = part.split_once('=') {
+            let v = v.parse().unwrap_or(0);
+            match k {
+                "run" => c.run = v,
+                "passed" => c.passed = v,
+                "failed" => c.failed = v,
+                "skipped" => c.skipped = v,
+                _ => {}
+            }
+        }
+    }
+    c
+}
+
+fn cpython_test_sqlite3() -> Result<(), Failed> {
+    let harness = std::fs::read_to_string(t::root().join("tests/sqlite/run_cpython_tests.py"))?;
+    let out = t::default_python(&["--with-tests", "-c", &harness])?;
+    let mut files = BTreeMap::new();
+    let mut total = None;
+    let mut failed = Vec::new();
+    let mut skips: BTreeMap<String, usize> = BTreeMap::new();
+    for line in out.stdout.lines() {
+        if let Some(rest) = line.strip_prefix("FILE ") {
+            let (name, c) = rest.split_once(' ').unwrap_or((rest, ""));
+            files.insert(name.to_string(), counts(c));
+        } else if let Some(rest) = line.strip_prefix("TOTAL ") {
+            total = Some(counts(rest));
+        } else if let Some(id) = line.strip_prefix("FAIL ") {
+            failed.push(id.to_string());
+        } else if let Some(rest) = line.strip_prefix("SKIP ") {
+            let reason = rest.split_once(" :: ").map_or(rest, |(_, r)| r);
+            *skips.entry(reason.to_string()).or_default() += 1;
+        }
+    }
+    println!();
+    for (name, c) in &files {
+        println!("{name:>20}: run {:>4}, passed {:>4}, failed {:>2}, skipped {:>3}", c.run, c.passed, c.failed, c.skipped);
+    }
+    for (reason, n) in &skips {
+        println!("  skipped {n:>3}× {reason}");
+    }
+    let Some(total) = total else {
+        return Err(format!("the suite did not finish:\n{}", out.render()).into());
+    };
+    println!(
+        "test_sqlite3: run {}, passed {}, failed {}, skipped {}",
+        total.run, total.passed, total.failed, total.skipped
+    );
+    ensure(out.status == 0 && total.run > 400 && files.len() >= 10, || format!("too little ran:\n{}", out.render()))?;
+    let unknown: Vec<&String> =
+        failed.iter().filter(|id| !KNOWN_FAILURES.iter().any(|(known, _)| id.ends_with(known))).collect();
+    ensure(unknown.is_empty(), || format!("failures not in KNOWN_FAILURES: {unknown:#?}\n{}", out.stdout))?;
+    let unjustified: Vec<&String> =
+        skips.keys().filter(|r| !ALLOWED_SKIPS.iter().any(|(allowed, _)| r.contains(allowed))).collect();
+    ensure(unjustified.is_empty(), || format!("skips without an allowed reason: {unjustified:#?}"))?;
+    ensure(skips.keys().any(|r| r.contains("needs a callback")), || "no callback test was skipped".into())?;
+    Ok(())
+}
+
+/// One `pyforge run` writes a file database, the next reads it; relative paths follow
+/// Python's working directory.
+fn file_database_persists_across_runs() -> Result<(), Failed> {
+    let write = r#"
+import os, sqlite3
+os.makedirs("data/sub", exist_ok=True)
+os.chdir("data")
+cx = sqlite3.connect("sub/app.db")   # relative to Python's cwd: /data/sub/app.db
+with cx:
+    cx.execute("create table if not exists kv(k text primary key, v blob)")
+    cx.executemany("insert or replace into kv values (?, ?)", [("a", b"\x00\x01"), ("b", "text é")])
+cx.close()
+print(sorted(os.listdir("sub")))
+"#;
+    let out = t::default_python(&["-c", write])?;
+    ensure(out.status == 0 && out.stdout == "['app.db']\n", || out.render())?;
+    let read = r#"
+import sqlite3
+cx = sqlite3.connect("file:data/sub/app.db?mode=ro", uri=True)
+print(cx.execute("select k, v from kv order by k").fetchall())
+try:
+    cx.execute("insert into kv values ('c', 1)")
+except sqlite3.OperationalError as e:
+    print(type(e).__name__, e)
+"#;
+    let out = t::default_python(&["-c", read])?;
+    ensure(
+        out.status == 0
+            && out.stdout
+                == "[('a', b'\\x00\\x01'), ('b', 'text é')]\nOperationalError attempt to write a readonly database\n",
+        || out.render(),
+    )?;
+    Ok(())
+}
+
+/// Under stock `wasmtime run --dir`, the database Python writes is the host's file: the host's
+/// own SQLite (Debian's python3) reads it back.
+fn wasmtime_dir_means_the_host_file() -> Result<(), Failed> {
+    let f = t::default_forge()?;
+    let dir = tempfile::tempdir()?;
+    let kit = t::run_native(&f.root, &["kit", "path"])?;
+    ensure(kit.status == 0, || kit.render())?;
+    let stdlib = std::path::Path::new(kit.stdout.trim()).join("stdlib/lib/python3.13");
+    let code = "import sqlite3, os; os.chdir('/work'); cx = sqlite3.connect('w.db'); \
+        cx.execute('create table t(x)'); cx.execute('insert into t values (42)'); cx.commit(); cx.close(); print('ok')";
+    let out = t::run(
+        Command::new(t::wasmtime())
+            .arg("run")
+            .arg("--dir")
+            .arg(format!("{}::/work", dir.path().display()))
+            .arg("--dir")
+            .arg(format!("{}::/usr/local/lib/python3.13", stdlib.display()))
+            .arg("--dir")
+            .arg(format!("{}::/usr/local/lib/pyforge", f.root.join("target/pyforge/default/lib").display()))
+            .args(["--env", "PYTHONPATH=/usr/local/lib/pyforge"])
+            .arg(f.root.join("target/pyforge/default/python.composed.wasm"))
+            .args(["-c", code]),
+    )?;
+    ensure(out.status == 0 && out.stdout == "ok\n", || out.render())?;
+    let host = t::run(
+        Command::new("python3")
+            .args(["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select x from t').fetchall())"])
+            .arg(dir.path().join("w.db")),
+    )?;
+    ensure(host.status == 0 && host.stdout == "[(42,)]\n", || host.render())?;
+    Ok(())
+}
+
+/// SQL errors, constraint violations and a corrupt file raise the right class with SQLite's
+/// message; the connection keeps working.
+fn errors_are_exceptions_with_sqlites_message() -> Result<(), Failed> {
+    let code = r#"
+import sqlite3
+cx = sqlite3.connect(":memory:")
+cx.execute("create table t(id integer primary key, name text not null unique)")
+cx.execute("insert into t values (1, 'a')")
+for sql, args in [("selec 1", ()), ("select nope from t", ()), ("insert into t values (2, 'a')", ()),
+                  ("insert into t values (1, 'b')", ()), ("insert into t values (3, null)", ()),
+                  ("select ?", (1, 2))]:
+    try:
+        cx.execute(sql, args)
+    except sqlite3.Error as e:
+        print(type(e).__name__, "|", e, "|", getattr(e, "sqlite_errorname", None))
+print(cx.execute("select count(*) from t").fetchone(), cx.in_transaction)
+with open("corrupt.db", "wb") as f:
+    f.write(b"this is not a database, " * 100)
+bad = sqlite3.connect("corrupt.db")
+try:
+    bad.execute("select * from sqlite_master")
+except sqlite3.DatabaseError as e:
+    print(type(e).__name__, "|", e, "|", e.sqlite_errorname)
+print(bad.execute("select 1 + 1").fetchone())
+try:
+    cx.create_function("f", 1, lambda x: x)
+except sqlite3.NotSupportedError as e:
+    print(type(e).__name__, "|", e)
+cx.create_function("f", 1, None)
+cx.set_authorizer(None)
+print(cx.execute("select sqlite_version()").fetchone()[0] == sqlite3.sqlite_version)
+"#;
+    let out = t::default_python(&["-c", code])?;
+    let want = "OperationalError | near \"selec\": syntax error | SQLITE_ERROR\n\
+        OperationalError | no such column: nope | SQLITE_ERROR\n\
+        IntegrityError | UNIQUE constraint failed: t.name | SQLITE_CONSTRAINT_UNIQUE\n\
+        IntegrityError | UNIQUE constraint failed: t.id | SQLITE_CONSTRAINT_PRIMARYKEY\n\
+        IntegrityError | NOT NULL constraint failed: t.name | SQLITE_CONSTRAINT_NOTNULL\n\
+        ProgrammingError | Incorrect number of bindings supplied. The current statement uses 1, and there are 2 supplied. | None\n\
+        (1,) True\n\
+        DatabaseError | file is not a database | SQLITE_NOTADB\n\
+        (2,)\n\
+        NotSupportedError | a user-defined SQL function is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which cannot call back into Python\n\
+        True\n";
+    ensure(out.status == 0 && out.stdout == want, || out.render())?;
+    Ok(())
+}
+
+fn wit_copies_agree() -> Result<(), Failed> {
+    let root = t::root();
+    let cap = std::fs::read(root.join("caps/sqlite/wit/sqlite.wit"))?;
+    let ext = std::fs::read(root.join("cpython-ext/_sqlite_cap/wit/deps/sqlite/sqlite.wit"))?;
+    ensure(cap == ext, || "caps/sqlite/wit/sqlite.wit and cpython-ext/_sqlite_cap/wit/deps/sqlite/sqlite.wit differ".into())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let trials = vec![
+        Trial::test("wit_copies_agree", wit_copies_agree),
+        Trial::test("errors_are_exceptions_with_sqlites_message", errors_are_exceptions_with_sqlites_message),
+        Trial::test("file_database_persists_across_runs", file_database_persists_across_runs),
+        Trial::test("wasmtime_dir_means_the_host_file", wasmtime_dir_means_the_host_file),
+        Trial::test("cpython_test_sqlite3", cpython_test_sqlite3),
+    ];
+    libtest_mimic::run(&args, trials).exit();
+}
