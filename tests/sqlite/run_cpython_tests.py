@@ -22,6 +22,8 @@ counts = collections.defaultdict(collections.Counter)
 
 
 def file_of(test):
+    if isinstance(test, unittest.case._SubTest):
+        test = test.test_case
     return type(test).__module__.rsplit(".", 1)[-1] if isinstance(test, unittest.TestCase) else str(test)
 
 

@@ -6,7 +6,8 @@ standard library's in one way: registering a callback that SQLite would have to 
 ``create_function``, ``create_aggregate``, ``create_window_function``,
 ``create_collation``, ``set_authorizer``, ``set_progress_handler``,
 ``set_trace_callback`` — raises ``NotSupportedError`` with ``NO_CALLBACKS`` as the reason.
-Clearing one (passing ``None``) works, as there is nothing to clear.
+Clearing one (passing ``None`` where the standard library clears) works: there is nothing
+to clear.
 """
 
 import collections.abc
@@ -52,12 +53,14 @@ NO_CALLBACKS = (
 )
 
 
-def _no_callback(method, position, keyword, what):
+def _no_callback(method, position, keyword, what, clears=True):
+    """`method` of the connection, raising NotSupportedError when it would register a
+    callback; with `clears`, None as the callback clears it (as in the standard library)."""
     base = getattr(_sqlite3.Connection, method)
 
     def guarded(self, /, *args, **kwargs):
         callback = args[position] if len(args) > position else kwargs.get(keyword)
-        if callback is None:
+        if clears and callback is None:
             return base(self, *args, **kwargs)
         self.total_changes  # a closed or foreign-thread connection raises as it would
         raise NotSupportedError(f"{what} is not supported: {NO_CALLBACKS}")
@@ -70,8 +73,11 @@ def _no_callback(method, position, keyword, what):
 class Connection(_sqlite3.Connection):
     __doc__ = _sqlite3.Connection.__doc__
 
-    create_function = _no_callback("create_function", 2, "func", "a user-defined SQL function")
-    create_aggregate = _no_callback("create_aggregate", 2, "aggregate_class", "a user-defined aggregate")
+    # The standard library registers these even for None (calling them then fails).
+    create_function = _no_callback("create_function", 2, "func", "a user-defined SQL function", clears=False)
+    create_aggregate = _no_callback(
+        "create_aggregate", 2, "aggregate_class", "a user-defined aggregate", clears=False
+    )
     create_window_function = _no_callback(
         "create_window_function", 2, "aggregate_class", "a user-defined window function"
     )
