@@ -114,10 +114,11 @@ with cx:
     cx.execute("create table if not exists kv(k text primary key, v blob)")
     cx.executemany("insert or replace into kv values (?, ?)", [("a", b"\x00\x01"), ("b", "text é")])
 cx.close()
-print(sorted(os.listdir("sub")))
+sqlite3.connect("file:plain.db").close()  # not a URI unless uri=True: a file of that name
+print(sorted(os.listdir("sub")), os.path.exists("file:plain.db"))
 "#;
     let out = t::default_python(&["-c", write])?;
-    ensure(out.status == 0 && out.stdout == "['app.db']\n", || out.render())?;
+    ensure(out.status == 0 && out.stdout == "['app.db'] True\n", || out.render())?;
     let read = r#"
 import sqlite3
 cx = sqlite3.connect("file:data/sub/app.db?mode=ro", uri=True)
@@ -202,6 +203,7 @@ except sqlite3.NotSupportedError as e:
 cx.set_authorizer(None)
 cx.set_progress_handler(None, 10)
 print(cx.execute("select sqlite_version()").fetchone()[0] == sqlite3.sqlite_version)
+print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
 "#;
     let out = t::default_python(&["-c", code])?;
     let want = "OperationalError | near \"selec\": syntax error | SQLITE_ERROR\n\
@@ -214,7 +216,8 @@ print(cx.execute("select sqlite_version()").fetchone()[0] == sqlite3.sqlite_vers
         DatabaseError | file is not a database | SQLITE_NOTADB\n\
         (1,)\n\
         NotSupportedError | a user-defined SQL function is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which cannot call back into Python\n\
-        True\n";
+        True\n\
+        foreign keys: (0,)\n";
     ensure(out.status == 0 && out.stdout == want, || out.render())?;
     Ok(())
 }

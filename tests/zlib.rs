@@ -211,7 +211,11 @@ fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
 fn real_composition_matches_wac_plug() -> Result<(), Failed> {
     let f = forge()?;
     let mut args = vec!["plug", "target/pyforge/default/python.wasm"];
-    for cap in t::DEFAULT_CAPS {
+    // wac plugs in argument order; a forge composes its caps in the order of their interface
+    // names (pyforge:sqlite, then pyforge:zlib), which sorting these paths gives too.
+    let mut caps = t::DEFAULT_CAPS.to_vec();
+    caps.sort();
+    for cap in caps {
         args.extend(["--plug", cap]);
     }
     args.extend(["-o", "target/wac.wasm"]);

@@ -55,7 +55,7 @@ try {
   await download.saveAs(join(out, 'browser.wasm'));
   const composeMs = Number(await page.evaluate(() => document.body.dataset.composeMs));
 
-  for (const box of await page.$$('input[id^=plug-]')) await box.uncheck();
+  for (const box of await page.$$('input[type=checkbox][id^=plug-]')) await box.uncheck();
   await page.click('#compose');
   await page.waitForFunction(() => document.getElementById('errors').textContent, null, { timeout: 120_000 });
   writeFileSync(join(out, 'errors.txt'), await page.textContent('#errors'));

@@ -36,11 +36,20 @@ unsafe extern "C" {
     fn pyforge_sqlite_fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
 }
 
-/// Makes SQLite's "unix" VFS — in-process POSIX lock bookkeeping, like SQLite elsewhere — the
-/// default, with the `fcntl` of `src/wasi_locks.c` (WASI has no file locks; see there).
-fn use_unix_vfs() {
+/// Sets SQLite up once, before the first connection, to behave like a stock SQLite (what
+/// CPython's `sqlite3` expects):
+///
+/// * libsqlite3-sys compiles SQLite with `SQLITE_USE_URI=1`, so every file name starting with
+///   `file:` would be a URI; stock SQLite reads URIs only when asked (`SQLITE_OPEN_URI`);
+/// * the "unix" VFS — in-process POSIX lock bookkeeping, as SQLite does elsewhere — becomes the
+///   default, with the `fcntl` of `src/wasi_locks.c` (WASI has no file locks; see there).
+///
+/// (libsqlite3-sys also sets `SQLITE_DEFAULT_FOREIGN_KEYS=1`: [`Connection::open`] turns
+/// foreign keys back off, SQLite's default.)
+fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| unsafe {
+        ffi::sqlite3_config(ffi::SQLITE_CONFIG_URI, 0 as c_int);
         let vfs = ffi::sqlite3_vfs_find(c"unix".as_ptr());
         if vfs.is_null() {
             return;
@@ -122,7 +131,7 @@ impl Drop for Connection {
 
 impl wit::GuestConnection for Connection {
     fn open(filename: String, flags: i32) -> Result<wit::Connection, Error> {
-        use_unix_vfs();
+        init();
         let name = cstr(&filename);
         let mut db = ptr::null_mut();
         let rc = unsafe { ffi::sqlite3_open_v2(name.as_ptr(), &mut db, flags, ptr::null()) };
@@ -131,6 +140,8 @@ impl wit::GuestConnection for Connection {
             unsafe { sqlite3_close_v2(db) };
             return Err(e);
         }
+        let mut state: c_int = 0;
+        unsafe { ffi::sqlite3_db_config(db, ffi::SQLITE_DBCONFIG_ENABLE_FKEY, 0 as c_int, &mut state as *mut c_int) };
         Ok(wit::Connection::new(Connection { db: Cell::new(db) }))
     }
 

@@ -1,0 +1,51 @@
+"""The sqlite3 workload of benches/sqlite.sh: prints one JSON line of timings (best of 3).
+
+insert: 100,000 rows in one transaction (executemany) into a table with an index;
+indexed: 2,000 point queries through the index; scan: one full-scan aggregate query;
+fetchall: every row (3 columns) fetched into Python — the most boundary crossings.
+"""
+import json
+import sqlite3
+import sys
+import time
+
+ROWS = 100_000
+
+
+def best(f, n=3):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def fresh():
+    cx = sqlite3.connect(":memory:")
+    cx.execute("create table t(id integer primary key, k integer, v text)")
+    cx.execute("create index t_k on t(k)")
+    return cx
+
+
+def insert():
+    cx = fresh()
+    with cx:
+        cx.executemany("insert into t(k, v) values (?, ?)", ((i * 7919 % ROWS, f"row {i}") for i in range(ROWS)))
+    return cx
+
+
+cx = insert()
+assert cx.execute("select count(*) from t").fetchone() == (ROWS,)
+indexed = lambda: [cx.execute("select id, v from t where k = ?", (k,)).fetchall() for k in range(0, ROWS, ROWS // 2000)]
+scan = lambda: cx.execute("select count(*), sum(length(v)) from t where v like '%99%'").fetchone()
+fetchall = lambda: cx.execute("select id, k, v from t").fetchall()
+assert len(fetchall()) == ROWS
+print(json.dumps({
+    "insert_s": best(insert),
+    "indexed_s": best(indexed),
+    "scan_s": best(scan),
+    "fetchall_s": best(fetchall),
+    "sqlite": sqlite3.sqlite_version,
+    "python": sys.version.split()[0],
+}))
