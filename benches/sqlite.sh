@@ -37,7 +37,7 @@ echo "compiling SQLite $(sed -n 's/^#define SQLITE_VERSION *"\(.*\)"/\1/p' "$ama
 objs=("$work/sqlite3.o")
 for c in "$KIT"/src/Modules/_sqlite/*.c; do
   # shellcheck disable=SC2046
-  "${CC[@]}" $(kitvar cflags) -DPy_BUILD_CORE_BUILTIN -DPY_SQLITE_HAVE_SERIALIZE -I"$amalgamation" \
+  "${CC[@]}" $(kitvar cflags) -Wno-tautological-constant-out-of-range-compare -DPy_BUILD_CORE_BUILTIN -DPY_SQLITE_HAVE_SERIALIZE -I"$amalgamation" \
     -I"$KIT/include" -I"$KIT/include/internal" -c "$c" -o "$work/$(basename "$c" .c).o"
   objs+=("$work/$(basename "$c" .c).o")
 done
