@@ -29,7 +29,9 @@ typedef sqlite_cap_import_string_t cap_string;
 
 struct sqlite3 {
     pyforge_sqlite_sqlite_own_connection_t handle;
-    bool open;
+    bool open;    /* the cap's connection is open */
+    bool closed;  /* sqlite3_close has been called */
+    int refs;     /* the caller's reference until closed, plus one per statement, blob, backup */
     int errcode;  /* extended */
     char *errmsg; /* NULL: the standard text of errcode */
 };
@@ -106,6 +108,16 @@ static int failed(sqlite3 *db, cap_error *err) {
 static int ok(sqlite3 *db) {
     set_error(db, SQLITE_OK, NULL);
     return SQLITE_OK;
+}
+
+/* Like SQLite's zombie connections: statements, blobs and backups may outlive the close. */
+static void retain(sqlite3 *db) { db->refs++; }
+
+static void release(sqlite3 *db) {
+    if (--db->refs == 0) {
+        free(db->errmsg);
+        free(db);
+    }
 }
 
 /* ---- library ---------------------------------------------------------------------------- */
@@ -221,6 +233,7 @@ int sqlite3_open_v2(const char *filename, sqlite3 **out, int flags, const char *
     if (db == NULL) {
         return SQLITE_NOMEM;
     }
+    db->refs = 1;
     char *abs = absolute(filename, flags);
     cap_string name = str(abs ? abs : filename);
     cap_error err;
@@ -234,7 +247,7 @@ int sqlite3_open_v2(const char *filename, sqlite3 **out, int flags, const char *
 }
 
 int sqlite3_close_v2(sqlite3 *db) {
-    if (db == NULL) {
+    if (db == NULL || db->closed) {
         return SQLITE_OK;
     }
     if (db->open) {
@@ -245,8 +258,8 @@ int sqlite3_close_v2(sqlite3 *db) {
         pyforge_sqlite_sqlite_connection_drop_own(db->handle);
         db->open = false;
     }
-    /* Statements, blobs and backups may still point here (SQLite keeps a closed connection
-     * as a zombie until they go); the struct is small, so it is kept for them. */
+    db->closed = true;
+    release(db);
     return SQLITE_OK;
 }
 
@@ -445,6 +458,7 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **o
         }
         st->handle = prepared.statement.val;
         st->db = db;
+        retain(db);
         st->at_start = true;
         *out = st;
     }
@@ -462,6 +476,7 @@ int sqlite3_finalize(sqlite3_stmt *s) {
     drop_columns(s);
     free_strings(s->param_names, s->nparams);
     pyforge_sqlite_sqlite_statement_drop_own(s->handle);
+    release(s->db);
     free(s);
     return rc;
 }
@@ -756,6 +771,7 @@ int sqlite3_blob_open(sqlite3 *db, const char *schema, const char *table, const 
         return failed(db, &err);
     }
     b->db = db;
+    retain(db);
     b->size = pyforge_sqlite_sqlite_method_blob_size(pyforge_sqlite_sqlite_borrow_blob(b->handle));
     *out = b;
     return ok(db);
@@ -793,6 +809,7 @@ int sqlite3_blob_close(sqlite3_blob *b) {
         rc = failed(b->db, &err);
     }
     pyforge_sqlite_sqlite_blob_drop_own(b->handle);
+    release(b->db);
     free(b);
     return rc;
 }
@@ -817,6 +834,7 @@ sqlite3_backup *sqlite3_backup_init(sqlite3 *dest, const char *dest_name, sqlite
         return NULL;
     }
     b->dest = dest;
+    retain(dest);
     b->remaining = b->pagecount = 0;
     ok(dest);
     return b;
@@ -842,6 +860,7 @@ int sqlite3_backup_finish(sqlite3_backup *b) {
                  ? ok(b->dest)
                  : failed(b->dest, &err);
     pyforge_sqlite_sqlite_backup_drop_own(b->handle);
+    release(b->dest);
     free(b);
     return rc;
 }

@@ -341,12 +341,7 @@ fn compile_ext(
             let t = Instant::now();
             compile(&args, src, &obj, &format!("compiling `{src}` (extension `{}`)", ext.manifest.name.value))?;
             log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
-            // Objects of older inputs of this file are garbage now.
-            for name in Disk.list(&dir).unwrap_or_default() {
-                if name.starts_with(&format!("{stem}-")) && name.ends_with(".o") && !obj.ends_with(&name) {
-                    let _ = std::fs::remove_file(format!("{dir}/{name}"));
-                }
-            }
+            remove_older_objects(&dir, stem, &obj);
         }
         objects.push(obj);
     }
@@ -354,6 +349,15 @@ fn compile_ext(
         objects.extend(compile_cpython_sources(ext, module_dir, kit, kit_dir, &args, ext_hash, &dir, log)?);
     }
     Ok(objects)
+}
+
+/// Removes the objects of older inputs of the file that `obj` (`<stem>-<key>.o`) now compiles.
+fn remove_older_objects(dir: &str, stem: &str, obj: &str) {
+    for name in Disk.list(dir).unwrap_or_default() {
+        if name.starts_with(&format!("{stem}-")) && name.ends_with(".o") && !obj.ends_with(&name) {
+            let _ = std::fs::remove_file(format!("{dir}/{name}"));
+        }
+    }
 }
 
 /// Compiles the C files of CPython's own `module_dir` (`Modules/_sqlite`) from the kit as a
@@ -402,12 +406,14 @@ fn compile_cpython_sources(
             h.update(kit.key.as_bytes());
             hex(&h.finalize()[..8])
         };
-        let stem = format!("cpython-{}", name.trim_end_matches(".c"));
+        // `@` keeps these apart from the extension's own objects (`<stem>-<key>.o`).
+        let stem = format!("cpython@{}", name.trim_end_matches(".c"));
         let obj = format!("{dir}/{stem}-{key}.o");
         if !std::path::Path::new(&obj).is_file() {
             let t = Instant::now();
             compile(&args, &src, &obj, &format!("compiling CPython's `{module_dir}/{name}` (extension `{}`)", ext.manifest.name.value))?;
             log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
+            remove_older_objects(dir, &stem, &obj);
         }
         objects.push(obj);
     }
