@@ -79,7 +79,10 @@ fn cpython_test_sqlite3() -> Result<(), Failed> {
     }
     println!();
     for (name, c) in &files {
-        println!("{name:>20}: run {:>4}, passed {:>4}, failed {:>2}, skipped {:>3}", c.run, c.passed, c.failed, c.skipped);
+        println!(
+            "{name:>20}: run {:>4}, passed {:>4}, failed {:>2}, skipped {:>3}",
+            c.run, c.passed, c.failed, c.skipped
+        );
     }
     for (reason, n) in &skips {
         println!("  skipped {n:>3}× {reason}");
@@ -164,7 +167,10 @@ fn wasmtime_dir_means_the_host_file() -> Result<(), Failed> {
     ensure(out.status == 0 && out.stdout == "ok\n", || out.render())?;
     let host = t::run(
         Command::new("python3")
-            .args(["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select x from t').fetchall())"])
+            .args([
+                "-c",
+                "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('select x from t').fetchall())",
+            ])
             .arg(dir.path().join("w.db")),
     )?;
     ensure(host.status == 0 && host.stdout == "[(42,)]\n", || host.render())?;
@@ -226,7 +232,9 @@ fn wit_copies_agree() -> Result<(), Failed> {
     let root = t::root();
     let cap = std::fs::read(root.join("caps/sqlite/wit/sqlite.wit"))?;
     let ext = std::fs::read(root.join("cpython-ext/_sqlite_cap/wit/deps/sqlite/sqlite.wit"))?;
-    ensure(cap == ext, || "caps/sqlite/wit/sqlite.wit and cpython-ext/_sqlite_cap/wit/deps/sqlite/sqlite.wit differ".into())
+    ensure(cap == ext, || {
+        "caps/sqlite/wit/sqlite.wit and cpython-ext/_sqlite_cap/wit/deps/sqlite/sqlite.wit differ".into()
+    })
 }
 
 fn main() {

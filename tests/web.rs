@@ -41,7 +41,8 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     println!("\n{}", browser.stdout.trim());
 
     let plug_args: Vec<&str> = CAPS.iter().flat_map(|c| ["--plug", c]).collect();
-    let cli = t::run_native(&root, &[&["compose", SOCKET][..], &plug_args, &["-o", "target/web-test/cli.wasm"]].concat())?;
+    let cli =
+        t::run_native(&root, &[&["compose", SOCKET][..], &plug_args, &["-o", "target/web-test/cli.wasm"]].concat())?;
     ensure(cli.status == 0, || cli.render())?;
     ensure(std::fs::read(dir.join("browser.wasm"))? == std::fs::read(dir.join("cli.wasm"))?, || {
         "the page's composition differs from `pyforge compose`".into()
@@ -94,7 +95,8 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     // The page's default snippet, run by the composed Python in Chromium.
     let python = std::fs::read_to_string(dir.join("python.txt"))?;
     ensure(
-        python.starts_with("exit status 0\nwasi 3.13.") && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\n"),
+        python.starts_with("exit status 0\nwasi 3.13.")
+            && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\n"),
         || python.clone(),
     )?;
     Ok(())

@@ -300,7 +300,9 @@ impl Plan {
             std::env::join_paths(self.tools_path.iter().cloned().chain(std::env::split_paths(&old)))?
         };
         // The native build needs these; say how to get one that is missing.
-        for (tool, how) in [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar")] {
+        for (tool, how) in
+            [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar")]
+        {
             Cmd::new(tool).arg("--version").hint(how).output()?;
         }
 

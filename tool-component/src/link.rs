@@ -345,9 +345,7 @@ fn compile_ext(
         }
         objects.push(obj);
     }
-    if let Some(module_dir) = &ext.cpython_sources {
-        objects.extend(compile_cpython_sources(ext, module_dir, kit, kit_dir, &args, ext_hash, &dir, log)?);
-    }
+    objects.extend(compile_cpython_sources(ext, kit, kit_dir, &args, ext_hash, &dir, log)?);
     Ok(objects)
 }
 
@@ -360,12 +358,11 @@ fn remove_older_objects(dir: &str, stem: &str, obj: &str) {
     }
 }
 
-/// Compiles the C files of CPython's own `module_dir` (`Modules/_sqlite`) from the kit as a
-/// built-in module, with the extension's directories first on the include path (so its
+/// Compiles the C files of the CPython module directory the extension names
+/// (`cpython_sources`, e.g. `Modules/_sqlite`) from the kit as a built-in module, with the extension's directories first on the include path (so its
 /// headers — e.g. a `sqlite3.h` over the cap — are the ones CPython's sources see).
 fn compile_cpython_sources(
     ext: &PlannedExt,
-    module_dir: &str,
     kit: &KitInfo,
     kit_dir: &str,
     ext_args: &[String],
@@ -373,6 +370,9 @@ fn compile_cpython_sources(
     dir: &str,
     log: &mut Vec<String>,
 ) -> Result<Vec<String>, Diag> {
+    let Some(module_dir) = &ext.cpython_sources else {
+        return Ok(Vec::new());
+    };
     let file = &ext.manifest.file.name;
     let Some(sources) = &kit.sources else {
         return Err(Diag::new(Some(file), format!("the kit at `{kit_dir}` carries no CPython module sources"))
@@ -382,8 +382,9 @@ fn compile_cpython_sources(
     let mut c_files: Vec<String> = Disk
         .list(&src_dir)
         .map_err(|e| {
+            let carried = Disk.list(&format!("{kit_dir}/{sources}/Modules")).unwrap_or_default();
             Diag::new(Some(file), format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{src_dir}`: {e}"))
-                .help("name a module directory the kit carries (`pyforge kit build` lists them in kit.json)")
+                .help(format!("name a module directory the kit carries: Modules/{}", carried.join(", Modules/")))
         })?
         .into_iter()
         .filter(|n| n.ends_with(".c"))
@@ -411,7 +412,12 @@ fn compile_cpython_sources(
         let obj = format!("{dir}/{stem}-{key}.o");
         if !std::path::Path::new(&obj).is_file() {
             let t = Instant::now();
-            compile(&args, &src, &obj, &format!("compiling CPython's `{module_dir}/{name}` (extension `{}`)", ext.manifest.name.value))?;
+            compile(
+                &args,
+                &src,
+                &obj,
+                &format!("compiling CPython's `{module_dir}/{name}` (extension `{}`)", ext.manifest.name.value),
+            )?;
             log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
             remove_older_objects(dir, &stem, &obj);
         }

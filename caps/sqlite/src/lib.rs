@@ -56,7 +56,13 @@ fn init() {
         }
         let fcntl = pyforge_sqlite_fcntl as unsafe extern "C" fn(c_int, c_int, ...) -> c_int;
         if let Some(set) = (*vfs).xSetSystemCall
-            && set(vfs, c"fcntl".as_ptr(), Some(std::mem::transmute::<_, unsafe extern "C" fn()>(fcntl))) == OK
+            && set(
+                vfs,
+                c"fcntl".as_ptr(),
+                Some(std::mem::transmute::<unsafe extern "C" fn(c_int, c_int, ...) -> c_int, unsafe extern "C" fn()>(
+                    fcntl,
+                )),
+            ) == OK
         {
             ffi::sqlite3_vfs_register(vfs, 1);
         }
@@ -218,12 +224,27 @@ impl wit::GuestConnection for Connection {
         }
     }
 
-    fn blob_open(&self, schema: String, table: String, column: String, row: i64, writable: bool) -> Result<wit::Blob, Error> {
+    fn blob_open(
+        &self,
+        schema: String,
+        table: String,
+        column: String,
+        row: i64,
+        writable: bool,
+    ) -> Result<wit::Blob, Error> {
         let db = self.db()?;
         let (schema, table, column) = (cstr(&schema), cstr(&table), cstr(&column));
         let mut blob = ptr::null_mut();
         let rc = unsafe {
-            ffi::sqlite3_blob_open(db, schema.as_ptr(), table.as_ptr(), column.as_ptr(), row, c_int::from(writable), &mut blob)
+            ffi::sqlite3_blob_open(
+                db,
+                schema.as_ptr(),
+                table.as_ptr(),
+                column.as_ptr(),
+                row,
+                c_int::from(writable),
+                &mut blob,
+            )
         };
         check(db, rc)?;
         Ok(wit::Blob::new(Blob { blob: Cell::new(blob), db }))
@@ -251,7 +272,7 @@ impl wit::GuestConnection for Connection {
             return Err(error(ptr::null_mut(), ffi::SQLITE_NOMEM));
         }
         unsafe { ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len()) };
-        let flags = (ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_RESIZEABLE) as u32;
+        let flags = ffi::SQLITE_DESERIALIZE_FREEONCLOSE | ffi::SQLITE_DESERIALIZE_RESIZEABLE;
         // On failure SQLite frees `buf` itself (FREEONCLOSE).
         let rc = unsafe { ffi::sqlite3_deserialize(db, schema.as_ptr(), buf, size, size, flags) };
         check(db, rc)
@@ -277,10 +298,17 @@ impl wit::GuestStatement for Statement {
                 Value::Null => ffi::sqlite3_bind_null(s, index),
                 Value::Integer(i) => ffi::sqlite3_bind_int64(s, index, i),
                 Value::Real(f) => ffi::sqlite3_bind_double(s, index, f),
-                Value::Text(t) => {
-                    ffi::sqlite3_bind_text64(s, index, t.as_ptr().cast(), t.len() as u64, ffi::SQLITE_TRANSIENT(), ffi::SQLITE_UTF8 as u8)
+                Value::Text(t) => ffi::sqlite3_bind_text64(
+                    s,
+                    index,
+                    t.as_ptr().cast(),
+                    t.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Value::Blob(b) => {
+                    ffi::sqlite3_bind_blob64(s, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT())
                 }
-                Value::Blob(b) => ffi::sqlite3_bind_blob64(s, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT()),
             }
         };
         check(self.db, rc)
@@ -428,7 +456,12 @@ impl Drop for Backup {
 }
 
 impl wit::GuestBackup for Backup {
-    fn start(dest: wit::ConnectionBorrow<'_>, dest_schema: String, source: wit::ConnectionBorrow<'_>, source_schema: String) -> Result<wit::Backup, Error> {
+    fn start(
+        dest: wit::ConnectionBorrow<'_>,
+        dest_schema: String,
+        source: wit::ConnectionBorrow<'_>,
+        source_schema: String,
+    ) -> Result<wit::Backup, Error> {
         let dest = dest.get::<Connection>().db()?;
         let source = source.get::<Connection>().db()?;
         let (ds, ss) = (cstr(&dest_schema), cstr(&source_schema));
@@ -446,7 +479,11 @@ impl wit::GuestBackup for Backup {
         }
         unsafe {
             let code = ffi::sqlite3_backup_step(b, pages);
-            BackupProgress { code, remaining: ffi::sqlite3_backup_remaining(b), page_count: ffi::sqlite3_backup_pagecount(b) }
+            BackupProgress {
+                code,
+                remaining: ffi::sqlite3_backup_remaining(b),
+                page_count: ffi::sqlite3_backup_pagecount(b),
+            }
         }
     }
 
