@@ -201,6 +201,10 @@ try:
 except sqlite3.DatabaseError as e:
     print(type(e).__name__, "|", e, "|", e.sqlite_errorname)
 bad.close()  # SQLite refuses every statement on that file, but closing works
+try:
+    sqlite3.connect(b"undecodable-\xff.db")  # WASI paths are UTF-8: refused, not a trap
+except sqlite3.OperationalError as e:
+    print(type(e).__name__, "|", e)
 print(cx.execute("select count(*) from t").fetchone())
 try:
     cx.create_function("f", 1, lambda x: x)
@@ -220,6 +224,7 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
         ProgrammingError | Incorrect number of bindings supplied. The current statement uses 1, and there are 2 supplied. | None\n\
         (1,) True\n\
         DatabaseError | file is not a database | SQLITE_NOTADB\n\
+        OperationalError | text passed to SQLite is not valid UTF-8 (the sqlite cap takes UTF-8 strings)\n\
         (1,)\n\
         NotSupportedError | a user-defined SQL function is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which cannot call back into Python\n\
         True\n\

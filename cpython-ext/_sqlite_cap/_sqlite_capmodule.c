@@ -81,6 +81,38 @@ static cap_string str(const char *s) {
     return out;
 }
 
+/* Whether `s` is valid UTF-8. WIT strings must be: invalid bytes would trap the call, so they
+ * are refused here with an error instead (CPython's SQL is always UTF-8; a file name from
+ * bytes need not be). */
+static bool utf8(const cap_string *s) {
+    const uint8_t *p = s->ptr, *end = s->ptr + s->len;
+    while (p < end) {
+        uint8_t c = *p++;
+        if (c < 0x80) {
+            continue;
+        }
+        int n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+        if (c < 0xc2 || c > 0xf4 || end - p < n) {
+            return false;
+        }
+        uint8_t lo = 0x80, hi = 0xbf; /* the second byte's range: no overlongs, no surrogates */
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+        if (p[0] < lo || p[0] > hi) {
+            return false;
+        }
+        for (int i = 1; i < n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return false;
+            }
+        }
+        p += n;
+    }
+    return true;
+}
+
 /* A malloc'd NUL-terminated copy of a string from the cap (NULL when out of memory). */
 static char *cstring(const cap_string *s) {
     char *out = malloc(s->len + 1);
@@ -108,6 +140,11 @@ static int failed(sqlite3 *db, cap_error *err) {
 static int ok(sqlite3 *db) {
     set_error(db, SQLITE_OK, NULL);
     return SQLITE_OK;
+}
+
+static int not_utf8(sqlite3 *db, int code) {
+    set_error(db, code, strdup("text passed to SQLite is not valid UTF-8 (the sqlite cap takes UTF-8 strings)"));
+    return code;
 }
 
 /* Like SQLite's zombie connections: statements, blobs and backups may outlive the close. */
@@ -153,7 +190,7 @@ int sqlite3_shutdown(void) { return SQLITE_OK; }
 
 int sqlite3_complete(const char *sql) {
     cap_string s = str(sql);
-    return pyforge_sqlite_sqlite_complete(&s);
+    return utf8(&s) && pyforge_sqlite_sqlite_complete(&s);
 }
 
 /* sqlite3_errstr's texts are static in SQLite; here each one is fetched once and kept. */
@@ -236,6 +273,10 @@ int sqlite3_open_v2(const char *filename, sqlite3 **out, int flags, const char *
     db->refs = 1;
     char *abs = absolute(filename, flags);
     cap_string name = str(abs ? abs : filename);
+    if (!utf8(&name)) {
+        free(abs);
+        return not_utf8(db, SQLITE_CANTOPEN);
+    }
     cap_error err;
     bool opened = pyforge_sqlite_sqlite_static_connection_open(&name, flags, &db->handle, &err);
     free(abs);
@@ -293,6 +334,9 @@ int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char
         return closed(db);
     }
     cap_string s = str(sql);
+    if (!utf8(&s)) {
+        return not_utf8(db, SQLITE_MISUSE);
+    }
     cap_error err;
     if (!pyforge_sqlite_sqlite_method_connection_exec(conn(db), &s, &err)) {
         int rc = failed(db, &err);
@@ -368,7 +412,7 @@ unsigned char *sqlite3_serialize(sqlite3 *db, const char *schema, sqlite3_int64 
     }
     cap_string s = str(schema ? schema : "main");
     sqlite_cap_import_list_u8_t data;
-    if (!pyforge_sqlite_sqlite_method_connection_serialize(conn(db), &s, &data)) {
+    if (!utf8(&s) || !pyforge_sqlite_sqlite_method_connection_serialize(conn(db), &s, &data)) {
         return NULL;
     }
     if (data.ptr == NULL) {
@@ -391,7 +435,8 @@ int sqlite3_deserialize(sqlite3 *db, const char *schema, unsigned char *data, sq
         sqlite_cap_import_list_u8_t bytes = {data, (size_t)size};
         cap_error err;
         /* the cap keeps its own copy (resizeable, freed on close) */
-        rc = pyforge_sqlite_sqlite_method_connection_deserialize(conn(db), &s, &bytes, &err) ? ok(db)
+        rc = !utf8(&s) ? not_utf8(db, SQLITE_MISUSE)
+             : pyforge_sqlite_sqlite_method_connection_deserialize(conn(db), &s, &bytes, &err) ? ok(db)
                                                                                                : failed(db, &err);
     }
     if (flags & SQLITE_DESERIALIZE_FREEONCLOSE) {
@@ -441,6 +486,9 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **o
     }
     size_t len = nbyte < 0 ? strlen(sql) : strnlen(sql, (size_t)nbyte);
     cap_string s = {(uint8_t *)sql, len};
+    if (!utf8(&s)) {
+        return not_utf8(db, SQLITE_MISUSE);
+    }
     pyforge_sqlite_sqlite_prepared_t prepared;
     cap_error err;
     if (!pyforge_sqlite_sqlite_method_connection_prepare(conn(db), &s, &prepared, &err)) {
@@ -765,6 +813,10 @@ int sqlite3_blob_open(sqlite3 *db, const char *schema, const char *table, const 
         return SQLITE_NOMEM;
     }
     cap_string sc = str(schema), t = str(table), c = str(column);
+    if (!utf8(&sc) || !utf8(&t) || !utf8(&c)) {
+        free(b);
+        return not_utf8(db, SQLITE_MISUSE);
+    }
     cap_error err;
     if (!pyforge_sqlite_sqlite_method_connection_blob_open(conn(db), &sc, &t, &c, row, flags != 0, &b->handle, &err)) {
         free(b);
@@ -827,6 +879,11 @@ sqlite3_backup *sqlite3_backup_init(sqlite3 *dest, const char *dest_name, sqlite
         return NULL;
     }
     cap_string dn = str(dest_name), sn = str(source_name);
+    if (!utf8(&dn) || !utf8(&sn)) {
+        not_utf8(dest, SQLITE_MISUSE);
+        free(b);
+        return NULL;
+    }
     cap_error err;
     if (!pyforge_sqlite_sqlite_static_backup_start(conn(dest), &dn, conn(source), &sn, &b->handle, &err)) {
         failed(dest, &err);
