@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process time of `pyforge compose` (the composer running sandboxed in the tool component)
 # against `wac plug` (wac-cli 0.12, native) on the same real inputs: the default forge's
-# python.wasm and the zlib cap. Also checks that both write the same bytes.
+# python.wasm and its two caps (zlib, sqlite). Also checks that both write the same bytes.
 #
 #   benches/compose.sh [RUNS]      (after scripts/build.sh)
 set -euo pipefail
@@ -13,18 +13,19 @@ WAC="$CACHE/bin/wac"
 [ -x "$WAC" ] || { echo "error: run scripts/setup.sh first ($WAC is missing)" >&2; exit 1; }
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
-CAP=target/wasm32-wasip2/release/pyforge_zlib_cap.wasm
+CAPS=(target/wasm32-wasip2/release/pyforge_zlib_cap.wasm target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm)
+PLUGS=(--plug "${CAPS[0]}" --plug "${CAPS[1]}")
 
-"$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-pyforge.wasm >/dev/null
+"$PYFORGE" compose "$SOCKET" "${PLUGS[@]}" -o target/bench-pyforge.wasm >/dev/null
 ours=$(for _ in $(seq "$RUNS"); do
-  t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-pyforge.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
+  t0=$(now); "$PYFORGE" compose "$SOCKET" "${PLUGS[@]}" -o target/bench-pyforge.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
 done | median)
 theirs=$(for _ in $(seq "$RUNS"); do
-  t0=$(now); "$WAC" plug "$SOCKET" --plug "$CAP" -o target/bench-wac.wasm; t1=$(now); ms "$t0" "$t1"
+  t0=$(now); "$WAC" plug "$SOCKET" "${PLUGS[@]}" -o target/bench-wac.wasm; t1=$(now); ms "$t0" "$t1"
 done | median)
 same=$(cmp -s target/bench-pyforge.wasm target/bench-wac.wasm && echo "identical" || echo "DIFFERENT")
 
-echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + $(du -h "$CAP" | cut -f1) zlib cap, whole process, median of $RUNS, $(nproc) cores"
+echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + $(du -h "${CAPS[0]}" | cut -f1) zlib cap + $(du -h "${CAPS[1]}" | cut -f1) sqlite cap, whole process, median of $RUNS, $(nproc) cores"
 echo "  pyforge compose (tool component under wasmtime):  ${ours} ms"
 echo "  wac plug (wac-cli 0.12, native):                   ${theirs} ms"
 echo "  ratio pyforge/wac:                                 $(echo "scale=2; $ours / $theirs" | bc)"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compose time of the same inputs (the default forge's python.wasm + the zlib cap) in the three
+# Compose time of the same inputs (the default forge's python.wasm + its zlib and sqlite caps, in
+# the order the page plugs them) in the three
 # JavaScript/native hosts: the native CLI (whole process), Node through jco (in-process time of
 # the `compose` call, as web/compose.mjs reports it, and whole process), and headless Chromium
 # (in-page time of the `compose` call, as the page reports it).
@@ -12,16 +13,16 @@ RUNS="${1:-5}"
 source benches/common.sh
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
-CAP=target/wasm32-wasip2/release/pyforge_zlib_cap.wasm
+CAPS=(target/wasm32-wasip2/release/pyforge_zlib_cap.wasm target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm)
 
 native=$(for _ in $(seq "$RUNS"); do
-  t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "$CAP" -o target/bench-native.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
+  t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "${CAPS[0]}" --plug "${CAPS[1]}" -o target/bench-native.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
 done | median)
 node_in=$(for _ in $(seq "$RUNS"); do
-  node web/compose.mjs "$SOCKET" "$CAP" -o target/bench-node.wasm | sed -E 's/.* in ([0-9.]+) ms/\1/'
+  node web/compose.mjs "$SOCKET" "${CAPS[@]}" -o target/bench-node.wasm | sed -E 's/.* in ([0-9.]+) ms/\1/'
 done | median)
 node_whole=$(for _ in $(seq "$RUNS"); do
-  t0=$(now); node web/compose.mjs "$SOCKET" "$CAP" -o target/bench-node.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
+  t0=$(now); node web/compose.mjs "$SOCKET" "${CAPS[@]}" -o target/bench-node.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
 done | median)
 mkdir -p target/web-bench
 chromium=$(for _ in $(seq "$RUNS"); do
@@ -30,7 +31,7 @@ chromium=$(for _ in $(seq "$RUNS"); do
 done | median)
 same=$(cmp -s target/bench-native.wasm target/bench-node.wasm && cmp -s target/bench-native.wasm target/web-bench/browser.wasm && echo identical || echo DIFFERENT)
 
-echo "compose python.wasm + zlib cap, median of $RUNS, $(nproc) cores"
+echo "compose python.wasm + zlib and sqlite caps, median of $RUNS, $(nproc) cores"
 echo "  native pyforge compose, whole process:    ${native} ms"
 echo "  Node (jco), the compose call:             ${node_in} ms"
 echo "  Node (jco), whole process:                ${node_whole} ms"
