@@ -17,7 +17,8 @@ step "building the cap components (caps/zlib, caps/sqlite) and the test componen
 # wasi-libc and resource directory as the CPython kit.
 export CC_wasm32_wasip2="$PYFORGE_CC" AR_wasm32_wasip2="llvm-ar-${PYFORGE_CC#clang-}"
 export CFLAGS_wasm32_wasip2="--target=wasm32-wasip2 -resource-dir=$PYFORGE_RESOURCE_DIR --sysroot=$PYFORGE_SYSROOT"
-cargo build --locked -p pyforge-zlib-cap -p pyforge-sqlite-cap -p demo-checksum-cap -p zlib-consumer --target wasm32-wasip2 --release
+cargo build --locked -p pyforge-zlib-cap -p pyforge-sqlite-cap -p demo-checksum-cap -p zlib-consumer -p sqlite-consumer \
+  --target wasm32-wasip2 --release
 step "building the native pyforge CLI and the example plugin host"
 cargo build --locked -p pyforge -p pyforge-plugin-host
 step "composing target/pyforge-cli.wasm"

@@ -11,6 +11,8 @@
 //! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
 //!   exception with SQLite's message, and the connection keeps working;
 //! * callbacks raise `NotSupportedError` saying why;
+//! * a second, non-CPython consumer (`tests/caps/sqlite-consumer`) is composed with the same
+//!   cap bytes and runs under stock wasmtime;
 //! * the cap's WIT and the extension's copy are the same file.
 
 use std::collections::BTreeMap;
@@ -233,6 +235,27 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
     Ok(())
 }
 
+/// The same cap bytes serve a Rust command component importing the same interface, under stock
+/// wasmtime, with a file database in its preopened directory.
+fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    std::fs::copy(t::sqlite_cap_wasm(), dir.path().join("sqlite-cap.wasm"))?;
+    std::fs::copy(t::sqlite_consumer_wasm(), dir.path().join("consumer.wasm"))?;
+    let out =
+        t::run_native(dir.path(), &["compose", "consumer.wasm", "--plug", "sqlite-cap.wasm", "-o", "composed.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    let run = t::run(Command::new(t::wasmtime()).args(["run", "--dir", ".", "composed.wasm"]).current_dir(dir.path()))?;
+    let want = "sqlite 3.50.2 (3050002), threadsafe 0\n\
+        inserted: total changes 1000, last rowid 1000, autocommit true\n\
+        indexed query: 10 rows with k = 42, first \"row 142\"\n\
+        blob 7: 16 bytes, first [6, 6, 6, 6]\n\
+        bad SQL: error 1: near \"selec\": syntax error\n\
+        duplicate: error 2067: UNIQUE constraint failed: u.x\n\
+        reopened: [Value::Integer(1000)]\n";
+    ensure(run.status == 0 && run.stdout == want, || run.render())?;
+    ensure(dir.path().join("consumer.db").is_file(), || "the consumer's database is not in its directory".into())
+}
+
 fn wit_copies_agree() -> Result<(), Failed> {
     let root = t::root();
     let cap = std::fs::read(root.join("caps/sqlite/wit/sqlite.wit"))?;
@@ -249,6 +272,7 @@ fn main() {
         Trial::test("errors_are_exceptions_with_sqlites_message", errors_are_exceptions_with_sqlites_message),
         Trial::test("file_database_persists_across_runs", file_database_persists_across_runs),
         Trial::test("wasmtime_dir_means_the_host_file", wasmtime_dir_means_the_host_file),
+        Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
         Trial::test("cpython_test_sqlite3", cpython_test_sqlite3),
     ];
     libtest_mimic::run(&args, trials).exit();

@@ -118,6 +118,15 @@ pub fn default_python(args: &[&str]) -> Result<Outcome, libtest_mimic::Failed> {
     Ok(run_native(&f.root, &argv)?)
 }
 
+/// The second sqlite consumer (`tests/caps/sqlite-consumer`, built by `scripts/build.sh`).
+pub fn sqlite_consumer_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_SQLITE_CONSUMER_WASM",
+        root().join("target/wasm32-wasip2/release/sqlite-consumer.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
 /// The second zlib consumer (`tests/caps/zlib-consumer`, built by `scripts/build.sh`).
 pub fn zlib_consumer_wasm() -> PathBuf {
     artefact(
