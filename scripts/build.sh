@@ -9,6 +9,7 @@ CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
 # shellcheck disable=SC1091
 source "$CACHE/env.sh"
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+scripts/lockfile.sh
 
 step "building the tool component (wasm32-wasip2, release)"
 cargo build --locked -p pyforge-tool --target wasm32-wasip2 --release

@@ -12,6 +12,7 @@
 #   5. a pinned wasmtime CLI (48.0.8, minimal features) and wac CLI (0.12.0, the reference
 #      composer the tests compare with), installed once into the cache
 #   6. writes `$PYFORGE_CACHE/env.sh`, which later scripts source
+#   7. writes Cargo.lock from Cargo.lock.in with this machine's registry (scripts/lockfile.sh)
 #
 # Everything lives under $PYFORGE_CACHE (default: ~/.cache/pyforge), keyed by its inputs.
 set -euo pipefail
@@ -168,4 +169,7 @@ export PYFORGE_SYSROOT="\${PYFORGE_SYSROOT:-$SYSROOT_LINK}"
 export PYFORGE_RESOURCE_DIR="\${PYFORGE_RESOURCE_DIR:-$RES}"
 ENV
 mv "$CACHE/env.sh.tmp" "$CACHE/env.sh"
+
+# ---------------------------------------------------------------- 7. Cargo.lock
+"$(dirname "$0")/lockfile.sh"
 step "ready: source $CACHE/env.sh"

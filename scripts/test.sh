@@ -7,6 +7,7 @@ scripts/build.sh
 CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
 # shellcheck disable=SC1091
 source "$CACHE/env.sh"
+scripts/lockfile.sh check
 printf '\033[1m==> %s\033[0m\n' "running tests" >&2
 # (the wasm32-wasip2-only crates — the tool, the caps, the test and bench components — are
 # built by scripts/build.sh and exercised through the tests; they have no native tests)
