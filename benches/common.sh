@@ -6,3 +6,22 @@ PYFORGE="$PWD/target/debug/pyforge"
 now() { date +%s%N; }
 ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# For the "static" reference interpreters (benches/zlib.sh, benches/sqlite.sh): the kit's
+# compile and link flags, the wasm C compiler, and a relink of the kit with one more built-in
+# module. Needs KIT (the kit directory) and work (a scratch directory) set, and env.sh sourced.
+kitvar() { python3 -c "import json,sys; print(' '.join(json.load(open('$KIT/kit.json'))['$1']))"; }
+wasm_cc() { clang-19 --target=wasm32-wasip2 "--sysroot=$PYFORGE_SYSROOT" "-resource-dir=$PYFORGE_RESOURCE_DIR" "$@"; }
+# static_python OUT MODULE OBJECT…: python.wasm with MODULE (PyInit_MODULE in the objects)
+# added to the kit's inittab.
+static_python() {
+  local out=$1 module=$2; shift 2
+  sed -e "/ADDMODULE MARKER 1/a extern PyObject* PyInit_$module(void);" \
+      -e "/ADDMODULE MARKER 2/a {\"$module\", PyInit_$module}," "$KIT/config.c.in" >"$work/config.c"
+  # shellcheck disable=SC2046
+  wasm_cc $(kitvar cflags) -DPy_BUILD_CORE -I"$KIT/include" -I"$KIT/include/internal" -c "$work/config.c" -o "$work/config.o"
+  local archives
+  archives=$(python3 -c "import json; print(' '.join('$KIT/'+a for a in json.load(open('$KIT/kit.json'))['archives']))")
+  # shellcheck disable=SC2046,SC2086
+  wasm_cc $(kitvar ldflags) -o "$out" "$KIT/obj/python.o" "$work/config.o" "$@" $archives $(kitvar libs)
+}

@@ -23,8 +23,6 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 amalgamation=$(cargo metadata --locked --format-version 1 2>/dev/null \
   | python3 -c "import json,sys; print(next(p['manifest_path'] for p in json.load(sys.stdin)['packages'] if p['name']=='libsqlite3-sys').rsplit('/',1)[0] + '/sqlite3')")
 [ -f "$amalgamation/sqlite3.c" ] || { echo "error: no SQLite amalgamation at $amalgamation (cargo fetch)" >&2; exit 1; }
-kitvar() { python3 -c "import json,sys; print(' '.join(json.load(open('$KIT/kit.json'))['$1']))"; }
-CC=(clang-19 --target=wasm32-wasip2 "--sysroot=$PYFORGE_SYSROOT" "-resource-dir=$PYFORGE_RESOURCE_DIR")
 # libsqlite3-sys's options for wasm32-wasi (its build.rs), as in the cap
 SQLITE_FLAGS=(-DSQLITE_CORE -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_ENABLE_API_ARMOR -DSQLITE_ENABLE_COLUMN_METADATA
   -DSQLITE_ENABLE_DBSTAT_VTAB -DSQLITE_ENABLE_FTS3 -DSQLITE_ENABLE_FTS3_PARENTHESIS -DSQLITE_ENABLE_FTS5
@@ -33,22 +31,15 @@ SQLITE_FLAGS=(-DSQLITE_CORE -DSQLITE_DEFAULT_FOREIGN_KEYS=1 -DSQLITE_ENABLE_API_
   -DLONGDOUBLE_TYPE=double -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID -D_WASI_EMULATED_SIGNAL
   -D_WASI_EMULATED_PROCESS_CLOCKS)
 echo "compiling SQLite $(sed -n 's/^#define SQLITE_VERSION *"\(.*\)"/\1/p' "$amalgamation/sqlite3.h") for the static interpreter …" >&2
-"${CC[@]}" -O3 "${SQLITE_FLAGS[@]}" -c "$amalgamation/sqlite3.c" -o "$work/sqlite3.o"
+wasm_cc -O3 "${SQLITE_FLAGS[@]}" -c "$amalgamation/sqlite3.c" -o "$work/sqlite3.o"
 objs=("$work/sqlite3.o")
 for c in "$KIT"/src/Modules/_sqlite/*.c; do
   # shellcheck disable=SC2046
-  "${CC[@]}" $(kitvar cflags) -Wno-tautological-constant-out-of-range-compare -DPy_BUILD_CORE_BUILTIN -DPY_SQLITE_HAVE_SERIALIZE -I"$amalgamation" \
+  wasm_cc $(kitvar cflags) -Wno-tautological-constant-out-of-range-compare -DPy_BUILD_CORE_BUILTIN -DPY_SQLITE_HAVE_SERIALIZE -I"$amalgamation" \
     -I"$KIT/include" -I"$KIT/include/internal" -c "$c" -o "$work/$(basename "$c" .c).o"
   objs+=("$work/$(basename "$c" .c).o")
 done
-sed -e '/ADDMODULE MARKER 1/a extern PyObject* PyInit__sqlite3(void);' \
-    -e '/ADDMODULE MARKER 2/a {"_sqlite3", PyInit__sqlite3},' "$KIT/config.c.in" >"$work/config.c"
-# shellcheck disable=SC2046
-"${CC[@]}" $(kitvar cflags) -DPy_BUILD_CORE -I"$KIT/include" -I"$KIT/include/internal" -c "$work/config.c" -o "$work/config.o"
-archives=$(python3 -c "import json; print(' '.join('$KIT/'+a for a in json.load(open('$KIT/kit.json'))['archives']))")
-# shellcheck disable=SC2046,SC2086
-"${CC[@]}" $(kitvar ldflags) -o target/python-static-sqlite.wasm "$KIT/obj/python.o" "$work/config.o" "${objs[@]}" \
-  $archives $(kitvar libs)
+static_python target/python-static-sqlite.wasm _sqlite3 "${objs[@]}"
 
 # 3. the same workload three ways (the first runs compile and cache the components)
 "$PYFORGE" run --wasm target/python-static-sqlite.wasm -c pass >/dev/null 2>&1

@@ -26,19 +26,11 @@ tarball=$(ls "$CACHE"/sources/python3.13_*.orig.tar.xz | tail -1)
 tar -xf "$tarball" -C "$work" --wildcards '*/Modules/zlibmodule.c' '*/Modules/clinic/zlibmodule.c.h'
 mods=$(echo "$work"/Python-*/Modules)
 mkdir -p "$work/zinc" && cp /usr/include/zlib.h /usr/include/zconf.h "$work/zinc/"
-kitvar() { python3 -c "import json,sys; print(' '.join(json.load(open('$KIT/kit.json'))['$1']))"; }
-CC=(clang-19 --target=wasm32-wasip2 "--sysroot=$PYFORGE_SYSROOT" "-resource-dir=$PYFORGE_RESOURCE_DIR")
 # shellcheck disable=SC2046
-"${CC[@]}" $(kitvar cflags) -DPy_BUILD_CORE_BUILTIN -DHAVE_ZLIB_COPY=1 -I"$KIT/include" -I"$KIT/include/internal" \
+wasm_cc $(kitvar cflags) -DPy_BUILD_CORE_BUILTIN -DHAVE_ZLIB_COPY=1 -I"$KIT/include" -I"$KIT/include/internal" \
   -I"$work/zinc" -c "$mods/zlibmodule.c" -o "$work/zlibmodule.o"
-sed -e '/ADDMODULE MARKER 1/a extern PyObject* PyInit_zlib(void);' \
-    -e '/ADDMODULE MARKER 2/a {"zlib", PyInit_zlib},' "$KIT/config.c.in" >"$work/config.c"
-# shellcheck disable=SC2046
-"${CC[@]}" $(kitvar cflags) -DPy_BUILD_CORE -I"$KIT/include" -I"$KIT/include/internal" -c "$work/config.c" -o "$work/config.o"
-archives=$(python3 -c "import json; print(' '.join('$KIT/'+a for a in json.load(open('$KIT/kit.json'))['archives']))")
-# shellcheck disable=SC2046,SC2086
-"${CC[@]}" $(kitvar ldflags) -Wl,--export=cabi_realloc -o target/python-static-zlib.wasm "$KIT/obj/python.o" "$work/config.o" "$work/zlibmodule.o" \
-  target/wasm32-wasip2/release/libzlib_static.a $archives $(kitvar libs)
+static_python target/python-static-zlib.wasm zlib "$work/zlibmodule.o" \
+  target/wasm32-wasip2/release/libzlib_static.a -Wl,--export=cabi_realloc
 
 # 3. run the same workload three ways
 "$PYFORGE" run --wasm target/python-static-zlib.wasm -c pass >/dev/null 2>&1

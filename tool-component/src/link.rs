@@ -307,8 +307,8 @@ fn compile(args: &[String], src: &str, obj: &str, what: &str) -> Result<(), Diag
     std::fs::rename(&tmp, obj).map_err(|e| io_diag(obj, "move the object into place", e))
 }
 
-/// Compiles one extension's C files (unless objects for the same inputs exist); returns the
-/// object paths.
+/// Compiles one extension's C files — its own, and CPython's when it names `cpython_sources` —
+/// unless objects for the same inputs exist; returns the object paths.
 fn compile_ext(
     ext: &PlannedExt,
     kit: &KitInfo,
@@ -318,61 +318,80 @@ fn compile_ext(
     obj_dir: &str,
     log: &mut Vec<String>,
 ) -> Result<Vec<String>, Diag> {
-    let dir = format!("{obj_dir}/{}", ext.module);
-    std::fs::create_dir_all(&dir).map_err(|e| io_diag(&dir, "create", e))?;
+    let objs = ObjectDir { dir: format!("{obj_dir}/{}", ext.module), ext_hash, kit_key: &kit.key };
+    std::fs::create_dir_all(&objs.dir).map_err(|e| io_diag(&objs.dir, "create", e))?;
     let mut args = base.to_vec();
     for inc in &ext.include {
         args.push(format!("-I{inc}"));
     }
     args.push(format!("-I{kit_dir}/{}", kit.include[0]));
+    let name = &ext.manifest.name.value;
     let mut objects = Vec::new();
     for src in &ext.sources {
         let stem = src.rsplit('/').next().unwrap_or(src).trim_end_matches(".c");
-        let key = {
-            let mut h = Sha256::new();
-            h.update(ext_hash.as_bytes());
-            h.update(src.as_bytes());
-            h.update(args.join("\0").as_bytes());
-            h.update(kit.key.as_bytes());
-            hex(&h.finalize()[..8])
-        };
-        let obj = format!("{dir}/{stem}-{key}.o");
-        if !std::path::Path::new(&obj).is_file() {
-            let t = Instant::now();
-            compile(&args, src, &obj, &format!("compiling `{src}` (extension `{}`)", ext.manifest.name.value))?;
-            log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
-            remove_older_objects(&dir, stem, &obj);
-        }
-        objects.push(obj);
+        objects.push(objs.compile(src, stem, &args, &format!("compiling `{src}` (extension `{name}`)"), log)?);
     }
-    objects.extend(compile_cpython_sources(ext, kit, kit_dir, &args, ext_hash, &dir, log)?);
+    if let Some(module_dir) = &ext.cpython_sources {
+        // CPython's own module, built in: its internal headers too, after the extension's.
+        args.push("-DPy_BUILD_CORE_BUILTIN".into());
+        args.extend(kit.include.iter().skip(1).map(|inc| format!("-I{kit_dir}/{inc}")));
+        for (src, file) in cpython_sources(ext, module_dir, kit, kit_dir)? {
+            // `@` keeps these apart from the extension's own objects (`<stem>-<key>.o`).
+            let stem = format!("cpython@{}", file.trim_end_matches(".c"));
+            let what = format!("compiling CPython's `{module_dir}/{file}` (extension `{name}`)");
+            objects.push(objs.compile(&src, &stem, &args, &what, log)?);
+        }
+    }
     Ok(objects)
 }
 
-/// Removes the objects of older inputs of the file that `obj` (`<stem>-<key>.o`) now compiles.
-fn remove_older_objects(dir: &str, stem: &str, obj: &str) {
-    for name in Disk.list(dir).unwrap_or_default() {
-        if name.starts_with(&format!("{stem}-")) && name.ends_with(".o") && !obj.ends_with(&name) {
-            let _ = std::fs::remove_file(format!("{dir}/{name}"));
+/// An extension's object directory: objects are named `<stem>-<key>.o`, the key hashing every
+/// input — the extension's files (its headers may be included by any source), the source
+/// path, the flags and the kit.
+struct ObjectDir<'a> {
+    dir: String,
+    ext_hash: &'a str,
+    kit_key: &'a str,
+}
+
+impl ObjectDir<'_> {
+    /// Compiles `src` unless its object exists, then removes the objects of its older inputs.
+    fn compile(
+        &self,
+        src: &str,
+        stem: &str,
+        args: &[String],
+        what: &str,
+        log: &mut Vec<String>,
+    ) -> Result<String, Diag> {
+        let mut h = Sha256::new();
+        h.update(self.ext_hash.as_bytes());
+        h.update(src.as_bytes());
+        h.update(args.join("\0").as_bytes());
+        h.update(self.kit_key.as_bytes());
+        let obj = format!("{}/{stem}-{}.o", self.dir, hex(&h.finalize()[..8]));
+        if !std::path::Path::new(&obj).is_file() {
+            let t = Instant::now();
+            compile(args, src, &obj, what)?;
+            log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
+            for name in Disk.list(&self.dir).unwrap_or_default() {
+                if name.starts_with(&format!("{stem}-")) && name.ends_with(".o") && !obj.ends_with(&name) {
+                    let _ = std::fs::remove_file(format!("{}/{name}", self.dir));
+                }
+            }
         }
+        Ok(obj)
     }
 }
 
-/// Compiles the C files of the CPython module directory the extension names
-/// (`cpython_sources`, e.g. `Modules/_sqlite`) from the kit as a built-in module, with the extension's directories first on the include path (so its
-/// headers — e.g. a `sqlite3.h` over the cap — are the ones CPython's sources see).
-fn compile_cpython_sources(
+/// The C files of CPython's `module_dir` (`Modules/_sqlite`) as the kit carries them, sorted:
+/// (path, file name).
+fn cpython_sources(
     ext: &PlannedExt,
+    module_dir: &str,
     kit: &KitInfo,
     kit_dir: &str,
-    ext_args: &[String],
-    ext_hash: &str,
-    dir: &str,
-    log: &mut Vec<String>,
-) -> Result<Vec<String>, Diag> {
-    let Some(module_dir) = &ext.cpython_sources else {
-        return Ok(Vec::new());
-    };
+) -> Result<Vec<(String, String)>, Diag> {
     let file = &ext.manifest.file.name;
     let Some(sources) = &kit.sources else {
         return Err(Diag::new(Some(file), format!("the kit at `{kit_dir}` carries no CPython module sources"))
@@ -390,40 +409,7 @@ fn compile_cpython_sources(
         .filter(|n| n.ends_with(".c"))
         .collect();
     c_files.sort();
-    let mut args = ext_args.to_vec();
-    args.push("-DPy_BUILD_CORE_BUILTIN".into());
-    for inc in kit.include.iter().skip(1) {
-        args.push(format!("-I{kit_dir}/{inc}"));
-    }
-    let mut objects = Vec::new();
-    for name in c_files {
-        let src = format!("{src_dir}/{name}");
-        let key = {
-            // The extension's files are inputs too: its headers are on the include path.
-            let mut h = Sha256::new();
-            h.update(ext_hash.as_bytes());
-            h.update(src.as_bytes());
-            h.update(args.join("\0").as_bytes());
-            h.update(kit.key.as_bytes());
-            hex(&h.finalize()[..8])
-        };
-        // `@` keeps these apart from the extension's own objects (`<stem>-<key>.o`).
-        let stem = format!("cpython@{}", name.trim_end_matches(".c"));
-        let obj = format!("{dir}/{stem}-{key}.o");
-        if !std::path::Path::new(&obj).is_file() {
-            let t = Instant::now();
-            compile(
-                &args,
-                &src,
-                &obj,
-                &format!("compiling CPython's `{module_dir}/{name}` (extension `{}`)", ext.manifest.name.value),
-            )?;
-            log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
-            remove_older_objects(dir, &stem, &obj);
-        }
-        objects.push(obj);
-    }
-    Ok(objects)
+    Ok(c_files.into_iter().map(|f| (format!("{src_dir}/{f}"), f)).collect())
 }
 
 /// Copies the forge's `Lib/` overlays into `out_dir/lib`, replacing the old tree.
