@@ -9,8 +9,7 @@
 #      already uses (the system's apt sources are never edited)
 #   3. a private clang resource dir that puts compiler-rt where clang-19 looks for wasm32-wasip*
 #   4. rustup targets wasm32-wasip2 and wasm32-wasip1, `wasm-component-ld` on PATH
-#   5. a pinned wasmtime CLI (48.0.8, minimal features) and wac CLI (0.12.0, the reference
-#      composer the tests compare with), installed once into the cache
+#   5. (nothing the tests alone need: scripts/test-tools.sh installs the wasmtime and wac CLIs)
 #   6. writes `$PYFORGE_CACHE/env.sh`, which later scripts source
 #   7. writes Cargo.lock from Cargo.lock.in with this machine's registry (scripts/lockfile.sh)
 #
@@ -132,32 +131,6 @@ mkdir -p "$CACHE/bin"
 wcl="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | awk '/^host:/ {print $2}')/bin/wasm-component-ld"
 [ -x "$wcl" ] || die "rustup did not ship wasm-component-ld at $wcl"
 ln -sf "$wcl" "$CACHE/bin/wasm-component-ld"
-
-# ---------------------------------------------------------------- 5. wasmtime CLI
-WASMTIME_VERSION=48.0.8
-WASMTIME_FEATURES="run,compile,cranelift,component-model,parallel-compilation,cache"
-key=$(printf '%s %s' "$WASMTIME_VERSION" "$WASMTIME_FEATURES" | sha256sum | cut -c1-12)
-WT="$CACHE/tools/wasmtime-cli-$WASMTIME_VERSION-$key"
-if ! "$WT/bin/wasmtime" --version 2>/dev/null | grep -q "$WASMTIME_VERSION"; then
-  step "installing wasmtime CLI $WASMTIME_VERSION (once; 10-25 min on 2 cores)"
-  rm -rf "$WT.tmp"
-  cargo install wasmtime-cli --version "$WASMTIME_VERSION" --locked --no-default-features \
-    --features "$WASMTIME_FEATURES" --root "$WT.tmp"
-  rm -rf "$WT"; mv "$WT.tmp" "$WT"
-fi
-ln -sf "$WT/bin/wasmtime" "$CACHE/bin/wasmtime"
-
-# ---------------------------------------------------------------- 5b. wac CLI (the reference composer)
-# The tests check that `pyforge compose` gives the same bytes as `wac plug` where wac applies.
-WAC_VERSION=0.12.0
-WAC="$CACHE/tools/wac-cli-$WAC_VERSION"
-if ! "$WAC/bin/wac" --version 2>/dev/null | grep -q "$WAC_VERSION"; then
-  step "installing wac CLI $WAC_VERSION (once; about 5 min on 2 cores)"
-  rm -rf "$WAC.tmp"
-  cargo install wac-cli --version "$WAC_VERSION" --locked --no-default-features --root "$WAC.tmp"
-  rm -rf "$WAC"; mv "$WAC.tmp" "$WAC"
-fi
-ln -sf "$WAC/bin/wac" "$CACHE/bin/wac"
 
 # ---------------------------------------------------------------- 6. env file
 cat >"$CACHE/env.sh.tmp" <<ENV

@@ -106,6 +106,36 @@ fn cap_import_reaches_the_component() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The forge's `output` copy is an output of the build like the composition: deleted, changed
+/// or renamed, the next build writes it again.
+fn output_copy_is_kept_up_to_date() -> Result<(), Failed> {
+    let dir = project()?;
+    let copy = dir.path().join("dist/python.wasm");
+    let composed = dir.path().join("target/pyforge/with-copy/python.composed.wasm");
+    let out = pyforge(dir.path(), &["build", "--forge", "with-copy"])?;
+    ensure(out.status == 0 && copy.is_file(), || out.render())?;
+    ensure(std::fs::read(&copy)? == std::fs::read(&composed)?, || "the copy differs from the composition".into())?;
+
+    std::fs::remove_file(&copy)?;
+    let out = pyforge(dir.path(), &["build", "--forge", "with-copy"])?;
+    ensure(out.status == 0 && copy.is_file(), || format!("a deleted copy was not written again\n{}", out.render()))?;
+
+    std::fs::write(&copy, b"changed")?;
+    let out = pyforge(dir.path(), &["build", "--forge", "with-copy"])?;
+    ensure(out.status == 0 && std::fs::read(&copy)? == std::fs::read(&composed)?, || {
+        format!("a changed copy was not written again\n{}", out.render())
+    })?;
+
+    let toml = dir.path().join("pyforge.toml");
+    let text = std::fs::read_to_string(&toml)?;
+    std::fs::write(&toml, text.replace("output = \"dist/python.wasm\"", "output = \"dist/renamed.wasm\""))?;
+    let out = pyforge(dir.path(), &["build", "--forge", "with-copy"])?;
+    ensure(out.status == 0 && dir.path().join("dist/renamed.wasm").is_file(), || {
+        format!("a renamed output was not written\n{}", out.render())
+    })?;
+    Ok(())
+}
+
 /// The second build is a no-op (lock file); changing one extension recompiles only it;
 /// `python.lock` lists each input with its hash; the same inputs give the same bytes.
 fn rebuild_is_incremental_locked_and_deterministic() -> Result<(), Failed> {
@@ -188,6 +218,7 @@ fn main() {
         Trial::test("stdlib_imports_work", stdlib_imports_work),
         Trial::test("run_passes_status_and_files", run_passes_status_and_files),
         Trial::test("cap_import_reaches_the_component", cap_import_reaches_the_component),
+        Trial::test("output_copy_is_kept_up_to_date", output_copy_is_kept_up_to_date),
         Trial::test("rebuild_is_incremental_locked_and_deterministic", rebuild_is_incremental_locked_and_deterministic),
         Trial::test("broken_c_fails_cleanly", broken_c_fails_cleanly),
         Trial::test("cpython_test_json_passes", cpython_test_json_passes),

@@ -112,6 +112,12 @@ fn cpython_suite(name: &'static str) -> impl FnOnce() -> Result<(), Failed> {
         let unjustified: Vec<&String> =
             c.reasons.keys().filter(|r| !ALLOWED_SKIPS.iter().any(|(allowed, _)| r.contains(allowed))).collect();
         ensure(unjustified.is_empty(), || format!("{name}: skips without a WASI reason: {unjustified:?}"))?;
+        // Every skip in the total must be one whose reason was read: a skip printed some other
+        // way would otherwise escape the list.
+        let with_reason: usize = c.reasons.values().sum();
+        ensure(with_reason == c.skipped, || {
+            format!("{name}: {} skipped but {with_reason} skip reasons read: {:?}", c.skipped, c.reasons)
+        })?;
         Ok(())
     }
 }

@@ -81,7 +81,7 @@ $('plan').addEventListener('click', async () => {
   $('errors').textContent = '';
   try {
     const { socket, plugs, options } = await inputs();
-    $('plan-out').textContent = renderPlan(JSON.parse(compose.plan(socket, plugs, options)));
+    $('plan-out').textContent = renderPlan(JSON.parse(compose.plan(socket, plugs, options).json));
   } catch (e) {
     showErrors(e);
   }
@@ -94,7 +94,7 @@ $('compose').addEventListener('click', async () => {
   try {
     const { socket, plugs, options } = await inputs();
     const started = performance.now();
-    const bytes = compose.compose(socket, plugs, options);
+    const { bytes } = compose.compose(socket, plugs, options);
     const ms = performance.now() - started;
     const link = $('download');
     link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/wasm' }));

@@ -28,16 +28,14 @@ const [socket, ...plugs] = paths.map(part);
 const options = { stubs, stubMessage: undefined };
 try {
   if (planOnly) {
-    console.log(compose.plan(socket, plugs, options));
+    console.log(compose.plan(socket, plugs, options).json);
   } else {
     const started = performance.now();
-    const bytes = compose.compose(socket, plugs, options);
+    const { bytes, notes } = compose.compose(socket, plugs, options);
     writeFileSync(`${output}.tmp`, bytes);
     renameSync(`${output}.tmp`, output);
-    // Notes (e.g. mixed WASI patch versions) come with the wiring, as the CLI prints them.
-    for (const note of JSON.parse(compose.plan(socket, plugs, options)).notes) {
-      console.error(`note: ${note}`);
-    }
+    // Notes (e.g. mixed WASI patch versions) come with the composition, as the CLI prints them.
+    for (const note of notes) process.stderr.write(note.rendered);
     console.log(`wrote ${output} (${bytes.length} bytes) in ${(performance.now() - started).toFixed(1)} ms`);
   }
 } catch (e) {

@@ -459,9 +459,9 @@ static void free_strings(char **v, size_t n) {
 static void drop_row(sqlite3_stmt *s) {
     if (s->has_row) {
         for (size_t i = 0; i < s->row.len; i++) {
-            if (s->converted[i].ptr) {
-                sqlite_cap_import_list_u8_free(&s->converted[i]);
-            }
+            /* our own malloc (as_bytes), freed as such: the generated list-free skips
+             * zero-length lists, which would leak the NUL byte of every empty value */
+            free(s->converted[i].ptr);
         }
         free(s->converted);
         s->converted = NULL;

@@ -29,9 +29,26 @@ fn version() -> &'static str {
     concat!(env!("CARGO_PKG_VERSION"), " (wasmtime 48.0.8, tool component embedded)")
 }
 
+/// The command line from the subcommand on: what follows the host's own options (which come
+/// before the subcommand, each with its value).
+fn from_subcommand(argv: &[String]) -> &[String] {
+    let mut i = 1;
+    while let Some(a) = argv.get(i) {
+        if ["--cc", "--sysroot", "--resource-dir"].contains(&a.as_str()) {
+            i += 2;
+        } else if a.starts_with("--cc=") || a.starts_with("--sysroot=") || a.starts_with("--resource-dir=") {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    &argv[i.min(argv.len())..]
+}
+
 fn main() {
-    let cli = Cli::parse();
-    match commands::exec(cli.command, &cli.global) {
+    let argv: Vec<String> = std::env::args().collect();
+    let cli = Cli::parse_from(&argv);
+    match commands::exec(cli.command, &cli.global, from_subcommand(&argv)) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
             eprintln!("error: {e}");
@@ -49,5 +66,14 @@ mod tests {
     fn verify_cli() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn tool_argv_starts_at_the_subcommand() {
+        let argv = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a = argv(&["pyforge", "--cc", "clang", "--sysroot=/s", "plan", "-f", "x"]);
+        assert_eq!(super::from_subcommand(&a), argv(&["plan", "-f", "x"]));
+        let a = argv(&["pyforge", "check"]);
+        assert_eq!(super::from_subcommand(&a), argv(&["check"]));
     }
 }

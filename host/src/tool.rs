@@ -146,7 +146,8 @@ impl Tool {
         }
     }
 
-    /// Calls the typed `compose` export on bytes; `Err` holds the rendered diagnostics.
+    /// Calls the typed `compose` export on bytes; `Err` holds the rendered diagnostics. Notes
+    /// go to stderr.
     pub fn compose_bytes(
         &self,
         socket_name: &str,
@@ -166,39 +167,18 @@ impl Tool {
             .pyforge_toolchain_compose()
             .call_compose(&mut store, &socket, &plugs, &options)
             .map_err(|e| anyhow!(e))?;
-        Ok(result.map_err(|diags| diags.iter().map(|d| format!("{}\n", d.rendered)).collect()))
+        Ok(result
+            .map(|composed| {
+                for note in &composed.notes {
+                    eprint!("{}", note.rendered);
+                }
+                composed.bytes
+            })
+            .map_err(|diags| diags.iter().map(|d| format!("{}\n", d.rendered)).collect()))
     }
 }
 
 /// The precompiled tool from the cache, compiling and caching it when missing or unreadable.
 fn load_component(engine: &Engine) -> anyhow::Result<Component> {
     crate::precompile::load(engine, crate::precompile::TOOL, TOOL_SHA256_PREFIX, TOOL_WASM, "the tool component")
-}
-
-/// Maps a path argument to the tool's view: the tool sees only the current directory (as
-/// `.`), so a path is given relative to it; an absolute path inside it is made relative, and
-/// one outside it is an error that says so.
-pub fn guest_path(arg: &str) -> anyhow::Result<String> {
-    let path = Path::new(arg);
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let absolute = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
-    // Resolve `..` lexically; the tool itself refuses symlinks that lead out.
-    let mut normal = PathBuf::new();
-    for part in absolute.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                normal.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => normal.push(other),
-        }
-    }
-    let rel = normal.strip_prefix(&cwd).map_err(|_| {
-        anyhow!(
-            "`{arg}` is outside the current directory `{}`; the tool component sees only the current directory: run pyforge from a directory that contains it",
-            cwd.display()
-        )
-    })?;
-    let rel = rel.to_string_lossy().into_owned();
-    Ok(if rel.is_empty() { ".".to_string() } else { rel })
 }

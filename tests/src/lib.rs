@@ -297,3 +297,17 @@ pub fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A component made from WIT alone (a dummy core module with the world's metadata).
+pub fn component_from_wit(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut resolve = wit_parser::Resolve::default();
+    let pkg = resolve.push_file(path)?;
+    let world = resolve.select_world(&[pkg], None)?;
+    let mut module = wit_component::dummy_module(
+        &resolve,
+        world,
+        wit_parser::ManglingAndAbi::Legacy(wit_parser::LiftLowerAbi::Sync),
+    );
+    wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8)?;
+    wit_component::ComponentEncoder::default().module(&module)?.validate(true).encode()
+}

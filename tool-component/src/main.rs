@@ -3,27 +3,14 @@
 //! Built for `wasm32-wasip2`, this one binary is two things at once:
 //!
 //! * a command (`fn main` becomes `wasi:cli/run`), so `wasmtime run pyforge-cli.wasm check …`
-//!   and the native `pyforge` host print the same thing, and
+//!   and the native `pyforge` host print the same thing ([`cli`]), and
 //! * a library: the `pyforge:toolchain` world's interfaces are exported through
 //!   `wit-bindgen`, so other component hosts (a browser through jco, a build service) call the
 //!   pipeline steps on paths or on bytes.
 //!
-//! The modules follow the pipeline: [`manifest`] and [`project`] read the inputs, [`check`]
-//! validates them, [`plan`] decides what a forge is made of, [`gen`] writes C bindings,
-//! [`link`] relinks `python.wasm` against the CPython kit, [`compose`] plugs components together.
-//! This file is only the hub and the WIT boundary.
+//! The pipeline itself is the `pyforge-core` library; this file is only the WIT boundary.
 
-mod check;
 mod cli;
-mod compose;
-mod diag;
-mod r#gen;
-mod link;
-mod manifest;
-mod plan;
-mod project;
-mod source;
-mod wit;
 
 #[expect(unsafe_code, reason = "the canonical-ABI glue wit-bindgen generates")]
 mod bindings {
@@ -37,18 +24,36 @@ mod bindings {
 }
 
 use bindings::exports::pyforge::toolchain as exports;
-use exports::types::{Diagnostic, File, Location};
+use exports::types::{Diagnostic, File, Location, Severity};
+use pyforge_core::link::{Compiler, Completed};
+use pyforge_core::{Diag, check, compose, r#gen, source, wit};
 
 fn main() {
     std::process::exit(cli::main());
 }
 
+/// The `clang` import as the library's [`Compiler`].
+struct ToolchainCompiler;
+
+impl Compiler for ToolchainCompiler {
+    fn run(&self, args: &[String]) -> Result<Completed, String> {
+        let done = bindings::pyforge::toolchain::clang::run(args)?;
+        Ok(Completed { status: done.status, stdout: done.stdout, stderr: done.stderr })
+    }
+}
+
 /// The exported `pyforge:toolchain` interfaces.
 struct Toolchain;
 
-impl From<&diag::Diag> for Diagnostic {
-    fn from(d: &diag::Diag) -> Self {
+impl From<&Diag> for Diagnostic {
+    fn from(d: &Diag) -> Self {
         Diagnostic {
+            code: d.code.clone(),
+            severity: match d.severity {
+                pyforge_core::Severity::Error => Severity::Error,
+                pyforge_core::Severity::Warning => Severity::Warning,
+                pyforge_core::Severity::Note => Severity::Note,
+            },
             message: d.message.clone(),
             location: d.location().map(|(file, line, column)| Location { file, line, column }),
             help: d.help.clone(),
@@ -57,7 +62,7 @@ impl From<&diag::Diag> for Diagnostic {
     }
 }
 
-fn diagnostics(diags: &[diag::Diag]) -> Vec<Diagnostic> {
+fn diagnostics(diags: &[Diag]) -> Vec<Diagnostic> {
     diags.iter().map(Diagnostic::from).collect()
 }
 
@@ -102,26 +107,33 @@ impl exports::bindgen::Guest for Toolchain {
     }
 }
 
+fn inputs(socket: exports::compose::Component, plugs: Vec<exports::compose::Component>) -> Vec<compose::Input> {
+    std::iter::once(socket).chain(plugs).map(|c| compose::Input { name: c.name, bytes: c.bytes }).collect()
+}
+
 impl exports::compose::Guest for Toolchain {
     fn compose(
         socket: exports::compose::Component,
         plugs: Vec<exports::compose::Component>,
         options: exports::compose::Options,
-    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
-        let socket = compose::Input { name: socket.name, bytes: socket.bytes };
-        let plugs = plugs.into_iter().map(|p| compose::Input { name: p.name, bytes: p.bytes }).collect::<Vec<_>>();
-        compose::compose_with(&socket, &plugs, &options.stubs, options.stub_message.as_deref())
-            .map_err(|d| diagnostics(&d))
+    ) -> Result<exports::compose::Composition, Vec<Diagnostic>> {
+        let inputs = inputs(socket, plugs);
+        let message = options.stub_message.as_deref();
+        let (bytes, wiring) =
+            compose::compose_full(&inputs[0], &inputs[1..], &options.stubs, message, &Default::default())
+                .map_err(|d| diagnostics(&d))?;
+        Ok(exports::compose::Composition { bytes, notes: diagnostics(&compose::notes(&wiring)) })
     }
 
     fn plan(
         socket: exports::compose::Component,
         plugs: Vec<exports::compose::Component>,
         options: exports::compose::Options,
-    ) -> Result<String, Vec<Diagnostic>> {
-        let socket = compose::Input { name: socket.name, bytes: socket.bytes };
-        let plugs = plugs.into_iter().map(|p| compose::Input { name: p.name, bytes: p.bytes }).collect::<Vec<_>>();
-        let wiring = compose::plan(&socket, &plugs, &options.stubs).map_err(|d| diagnostics(&d))?;
-        serde_json::to_string_pretty(&wiring).map_err(|e| diagnostics(&[diag::Diag::new(None, e.to_string())]))
+    ) -> Result<exports::compose::Wiring, Vec<Diagnostic>> {
+        let inputs = inputs(socket, plugs);
+        let wiring = compose::plan(&inputs[0], &inputs[1..], &options.stubs).map_err(|d| diagnostics(&d))?;
+        let json = serde_json::to_string_pretty(&wiring)
+            .map_err(|e| diagnostics(&[Diag::new(None, e.to_string()).code("plan::json")]))?;
+        Ok(exports::compose::Wiring { json, notes: diagnostics(&compose::notes(&wiring)) })
     }
 }

@@ -100,11 +100,13 @@ fn main() -> anyhow::Result<()> {
     let options = Options { stubs: Vec::new(), stub_message: None };
     let compose = tool.pyforge_toolchain_compose();
     match compose.call_plan(&mut store, &socket, &plugs, &options).map_err(|e| anyhow!(e))? {
-        Ok(json) => println!("plan: {json}"),
+        Ok(wiring) => println!("plan: {}", wiring.json),
         Err(diags) => diags.iter().for_each(|d| print!("{}", d.rendered)),
     }
     match compose.call_compose(&mut store, &socket, &plugs, &options).map_err(|e| anyhow!(e))? {
-        Ok(bytes) => {
+        Ok(composed) => {
+            composed.notes.iter().for_each(|d| print!("{}", d.rendered));
+            let bytes = composed.bytes;
             std::fs::write(output, &bytes).with_context(|| format!("failed to write `{output}`"))?;
             println!("compose: wrote {output} ({} bytes)", bytes.len());
             Ok(())

@@ -19,11 +19,6 @@ pub struct Args {
     pub kit: KitArgs,
 }
 
-/// The forge's output directory, as the tool sees it (relative to the project root).
-pub fn out_dir(forge: &str) -> String {
-    format!("target/pyforge/{forge}")
-}
-
 /// Builds `forge` against `kit` with the tool; `quiet` prints only problems.
 pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
     let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use crate::clang::{Clang, CompilerArgs};
-use crate::commands::build::{build_forge, out_dir};
+use crate::commands::build::build_forge;
 use crate::kit::{self, KitArgs};
 use crate::python;
 use crate::tool::Tool;
@@ -51,7 +51,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             }
             // The build composes the forge when it names caps or stubs (and removes a stale
             // composition when it names none).
-            let dir = PathBuf::from(out_dir(&args.forge));
+            let dir = PathBuf::from(pyforge_args::forge_dir(&args.forge));
             let lib = dir.join("lib");
             let composed = dir.join("python.composed.wasm");
             let wasm = if composed.is_file() { composed } else { dir.join("python.wasm") };

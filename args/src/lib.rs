@@ -1,0 +1,141 @@
+//! The one definition of pyforge's tool commands (`check`, `gen`, `plan`, `compose`, `cc`).
+//!
+//! The tool component parses them (natively through the `pyforge` host, or under
+//! `wasmtime run pyforge-cli.wasm`); the host flattens the same definitions into its own CLI
+//! for `--help` and validation, and forwards their argv unchanged. So a command and its flags
+//! mean the same in both places.
+
+#![deny(missing_docs)]
+
+/// The directory under the project root where a forge is built.
+pub fn forge_dir(forge: &str) -> String {
+    format!("target/pyforge/{forge}")
+}
+
+/// The tool commands: every one runs inside the tool component.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum ToolCommand {
+    /// Check extension manifests against their files, WIT worlds, each other and the forges.
+    ///
+    /// Each PATH is an extension directory, its `pyforge-pkg.toml`, or a directory of
+    /// extension directories. With no PATH, every `cpython-ext/*/pyforge-pkg.toml` is checked.
+    /// Problems are printed like compiler errors (file, line, column, a fix hint); the exit
+    /// status is 1 if any.
+    Check(CheckArgs),
+    /// Regenerate an extension's C bindings (`gen/`) from its WIT world with wit-bindgen-c.
+    ///
+    /// Writes `<world>.c`, `<world>.h` and `<world>_component_type.o` into the manifest's
+    /// `gen_dir`, each atomically. The output is byte-identical for the same WIT; `pyforge check`
+    /// fails while the committed files differ from it.
+    Gen(GenArgs),
+    /// Show what a forge is made of and which component satisfies which import (the plugs' own
+    /// imports too), which imports stay WASI, and what is missing — before composing.
+    ///
+    /// With no SOCKET: the forge's extensions, overlays and offload entries, then the wiring of
+    /// its built python.wasm with the caps and stubs `pyforge.toml` names. Exits 1 when
+    /// something is missing or a plug is unused.
+    Plan(PlanArgs),
+    /// Plug cap components into a component's imports (like `wac plug`, but strict).
+    ///
+    /// Every import of SOCKET that is not `wasi:*` must be satisfied by a plug or a stub, or the
+    /// composition fails naming each import left and what comes close. The output is written
+    /// atomically and is byte-identical for the same inputs.
+    Compose(ComposeArgs),
+    /// Run the configured wasm C compiler (the tool's `clang` import) with ARGS.
+    ///
+    /// The host runs its compiler only with the arguments the pipeline uses (README: "The C
+    /// compiler"); `pyforge cc -- --version` checks the setup. Example:
+    /// `pyforge cc -- --target=wasm32-wasip2 -c gen/x.c -o x.o`.
+    Cc(CcArgs),
+}
+
+impl ToolCommand {
+    /// The subcommand names, as typed.
+    pub const NAMES: &[&str] = &["check", "gen", "plan", "compose", "cc"];
+}
+
+/// `pyforge check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// Extension directories, manifests, or directories of extensions.
+    pub paths: Vec<String>,
+}
+
+/// `pyforge gen`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenArgs {
+    /// The extension directory (or its manifest).
+    pub capdir: String,
+}
+
+/// `pyforge plan`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PlanArgs {
+    /// The component whose imports get plugged [default: the forge's python.wasm].
+    pub socket: Option<String>,
+    /// A component whose exports satisfy imports (repeatable).
+    #[arg(long = "plug", short = 'p', value_name = "CAP.wasm")]
+    pub plugs: Vec<String>,
+    /// An interface to answer with a generated stub (repeatable).
+    #[arg(long = "stub", value_name = "INTERFACE")]
+    pub stubs: Vec<String>,
+    /// The forge whose composition to show (without SOCKET).
+    #[arg(long, short = 'f', default_value = "default", conflicts_with = "socket")]
+    pub forge: String,
+    /// Print JSON (for tools) instead of a tree.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `pyforge compose`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ComposeArgs {
+    /// The component whose imports get plugged (e.g. python.wasm).
+    pub socket: String,
+    /// A component whose exports satisfy imports of the socket (repeatable).
+    #[arg(long = "plug", short = 'p', value_name = "CAP.wasm")]
+    pub plugs: Vec<String>,
+    /// Answer this interface (`ns:pkg/iface[@version]`) with a generated stub (repeatable).
+    #[arg(long = "stub", value_name = "INTERFACE")]
+    pub stubs: Vec<String>,
+    /// The message stubs return where a function can return an error string.
+    #[arg(long, hide = true)]
+    pub stub_message: Option<String>,
+    /// Where to write the composed component.
+    #[arg(long, short = 'o')]
+    pub output: String,
+}
+
+/// `pyforge cc`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CcArgs {
+    /// Arguments for clang (put them after `--`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// Examples shown by `--help`.
+pub const EXAMPLES: &str = "Examples:
+  pyforge check                          check every cpython-ext/*/pyforge-pkg.toml
+  pyforge check cpython-ext/_zlib_cap    check one extension (a directory or its manifest)
+  pyforge gen cpython-ext/_zlib_cap      regenerate its C bindings in gen/
+  pyforge plan                           what the default forge is made of, and its wiring
+  pyforge compose python.wasm --plug zlib.wasm -o python.composed.wasm";
+
+#[cfg(test)]
+mod tests {
+    /// The tool commands as a CLI of their own.
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: super::ToolCommand,
+    }
+
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
+        assert_eq!(names, super::ToolCommand::NAMES);
+    }
+}

@@ -1,0 +1,83 @@
+//! `build`: one forge, start to finish — plan (which runs check), link, compose.
+
+use crate::compose::{self, Composed};
+use crate::diag::Diag;
+use crate::link::{self, Compiler, Linked};
+use crate::plan::{self, ForgePlan};
+use crate::source::Source;
+
+/// Why a build stopped, by step; each holds the step's diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Check or plan found problems: nothing was compiled.
+    #[error("forge `{forge}` was not built: {} found", plural(.diags.len(), "problem"))]
+    Plan {
+        /// The forge.
+        forge: String,
+        /// What check or plan found.
+        diags: Vec<Diag>,
+    },
+    /// Compiling or linking failed: the previous `python.wasm` is untouched.
+    #[error("forge `{forge}` was not built")]
+    Link {
+        /// The forge.
+        forge: String,
+        /// What failed.
+        diags: Vec<Diag>,
+    },
+    /// `python.wasm` was built but could not be composed with the forge's caps.
+    #[error("forge `{forge}` was built but not composed")]
+    Compose {
+        /// The forge.
+        forge: String,
+        /// What failed.
+        diags: Vec<Diag>,
+    },
+}
+
+impl BuildError {
+    /// The diagnostics of the step that failed.
+    pub fn diagnostics(&self) -> &[Diag] {
+        match self {
+            BuildError::Plan { diags, .. } | BuildError::Link { diags, .. } | BuildError::Compose { diags, .. } => {
+                diags
+            }
+        }
+    }
+}
+
+/// What a build made.
+#[derive(Debug)]
+pub struct Built {
+    /// The forge's plan.
+    pub plan: ForgePlan,
+    /// The relinked `python.wasm`.
+    pub linked: Linked,
+    /// The composition, when the forge names caps or stubs.
+    pub composed: Option<Composed>,
+}
+
+/// `n problem(s)`.
+pub fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Builds `forge` of the project in `src` against the kit at `kit_dir` into `out_dir`,
+/// compiling with `cc`; `progress` receives a line when planning is done (before the slow
+/// steps).
+pub fn build(
+    src: &dyn Source,
+    cc: &dyn Compiler,
+    forge: &str,
+    kit_dir: &str,
+    out_dir: &str,
+    progress: &mut dyn FnMut(&ForgePlan),
+) -> Result<Built, BuildError> {
+    let plan = plan::plan(src, forge).map_err(|diags| BuildError::Plan { forge: forge.to_string(), diags })?;
+    progress(&plan);
+    let linked = link::link(cc, &plan, kit_dir, out_dir)
+        .map_err(|diags| BuildError::Link { forge: forge.to_string(), diags })?;
+    let composed = compose::compose_forge(&plan, &linked.output, out_dir)
+        .map_err(|diags| BuildError::Compose { forge: forge.to_string(), diags })?;
+    Ok(Built { plan, linked, composed })
+}

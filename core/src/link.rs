@@ -1,0 +1,539 @@
+//! Step 4: link — compile each planned extension's C files against the CPython kit, write a
+//! `config.c` whose inittab adds them (and leaves CPython's `_test*` modules out), and relink
+//! `python.wasm` with the host's `clang` import. No CPython rebuild: seconds, not minutes.
+//!
+//! For `wasm32-wasip2` clang links through `wasm-component-ld`, which componentizes the
+//! result: the component-type objects of the generated bindings become the component's
+//! imports (the caps' interfaces), next to WASI.
+//!
+//! Outputs go to the forge's build directory (`target/pyforge/<forge>/`): objects are named by
+//! a hash of their inputs (so an unchanged extension is not recompiled), every file is written
+//! under a temporary name and renamed, and `python.lock` lists every input with its hash.
+//! When the lock file matches the inputs and the output, nothing is rebuilt.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::diag::Diag;
+use crate::plan::{ForgePlan, PlannedExt};
+use crate::source::{self, Disk, Entry, Source};
+
+/// What a finished compiler process reported.
+#[derive(Debug, Clone, Default)]
+pub struct Completed {
+    /// The exit status; 0 is success.
+    pub status: i32,
+    /// What it wrote to stdout.
+    pub stdout: Vec<u8>,
+    /// What it wrote to stderr.
+    pub stderr: Vec<u8>,
+}
+
+/// The C compiler the link step drives: in the tool component, the host's `clang` import.
+pub trait Compiler {
+    /// Runs clang with `args`. `Err` means it could not be started at all (no compiler in this
+    /// host, not found, refused); a compiler that ran and failed is `Ok` with a non-zero status.
+    fn run(&self, args: &[String]) -> Result<Completed, String>;
+}
+
+/// The parts of the kit's `kit.json` the link step reads.
+#[derive(Debug, Deserialize)]
+struct KitInfo {
+    python_version: String,
+    key: String,
+    cflags: Vec<String>,
+    ldflags: Vec<String>,
+    libs: Vec<String>,
+    archives: Vec<String>,
+    python_o: String,
+    config_c: String,
+    include: Vec<String>,
+    /// Where CPython's module sources are (`src`, holding `Modules/<name>/`); absent in kits
+    /// made before it existed.
+    #[serde(default)]
+    sources: Option<String>,
+}
+
+/// `python.lock`: every input of a build and its hash.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Lock {
+    forge: String,
+    output: String,
+    output_sha256: String,
+    kit: LockKit,
+    /// Compile and link flags, as passed to clang.
+    flags: BTreeMap<String, Vec<String>>,
+    /// Extensions in the inittab, in order.
+    modules: Vec<String>,
+    input: Vec<LockInput>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct LockKit {
+    path: String,
+    python_version: String,
+    key: String,
+    kit_json_sha256: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct LockInput {
+    path: String,
+    sha256: String,
+}
+
+/// What [`link`] did.
+#[derive(Debug)]
+pub struct Linked {
+    /// Where `python.wasm` is.
+    pub output: String,
+    /// Its size in bytes.
+    pub size: usize,
+    /// False when the lock file showed the output was already up to date.
+    pub rebuilt: bool,
+    /// One line per step, for the CLI.
+    pub log: Vec<String>,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn io_diag(path: &str, what: &str, e: impl std::fmt::Display) -> Diag {
+    Diag::new(Some(path), format!("failed to {what}: {e}"))
+}
+
+/// Every file under `dir`, recursively, sorted (symlinks were vetted by `check`).
+fn files_under(src: &dyn Source, dir: &str, out: &mut Vec<String>) -> Result<(), Diag> {
+    for name in src.list(dir).map_err(|e| io_diag(dir, "list", e))? {
+        let path = source::join(dir, &name);
+        match src.entry(&path) {
+            Entry::Dir => files_under(src, &path, out)?,
+            Entry::File | Entry::Symlink(_) => out.push(path),
+            Entry::Missing => {}
+        }
+    }
+    Ok(())
+}
+
+/// Runs clang; a failure carries the command line and clang's output.
+fn run_clang(cc: &dyn Compiler, args: Vec<String>, what: &str, file: &str) -> Result<(), Diag> {
+    let done = cc.run(&args).map_err(|e| Diag::new(Some(file), format!("{what}: {e}")))?;
+    if done.status != 0 {
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        let stdout = String::from_utf8_lossy(&done.stdout);
+        return Err(Diag::new(Some(file), format!("{what} failed (clang exited with status {})", done.status))
+            .detail(format!("command: clang {}\n{}{}", args.join(" "), stdout, stderr))
+            .help("fix the error above; nothing was written to the output"));
+    }
+    Ok(())
+}
+
+/// The kit's `config.c` with `modules` added to the inittab and CPython's `_test*` modules
+/// removed.
+pub fn config_c(template: &str, modules: &[String]) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 256);
+    let (mut m1, mut m2) = (false, false);
+    for line in template.lines() {
+        let t = line.trim();
+        if t.starts_with("extern PyObject* PyInit__test") || t.starts_with("{\"_test") {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if t.contains("ADDMODULE MARKER 1") {
+            m1 = true;
+            for m in modules {
+                out.push_str(&format!("extern PyObject* PyInit_{m}(void);\n"));
+            }
+        } else if t.contains("ADDMODULE MARKER 2") {
+            m2 = true;
+            for m in modules {
+                out.push_str(&format!("    {{\"{m}\", PyInit_{m}}},\n"));
+            }
+        }
+    }
+    if !(m1 && m2) {
+        return Err("the kit's config.c has no ADDMODULE MARKER lines".into());
+    }
+    Ok(out)
+}
+
+/// Links the planned forge against the kit at `kit_dir` into `out_dir/python.wasm`, compiling
+/// with `cc`.
+pub fn link(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, Vec<Diag>> {
+    link_inner(cc, plan, kit_dir, out_dir).map_err(|d| vec![d])
+}
+
+/// One link of one forge: the compiler, the kit, the flags and where things go.
+struct Link<'a> {
+    cc: &'a dyn Compiler,
+    plan: &'a ForgePlan,
+    kit: KitInfo,
+    kit_dir: &'a str,
+    out_dir: &'a str,
+    obj_dir: String,
+    output: String,
+    cflags: Vec<String>,
+    ldflags: Vec<String>,
+}
+
+fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, Diag> {
+    let (kit, kit_json) = read_kit(kit_dir)?;
+    let obj_dir = format!("{out_dir}/obj");
+    std::fs::create_dir_all(&obj_dir).map_err(|e| io_diag(&obj_dir, "create the build directory", e))?;
+    let target = "--target=wasm32-wasip2".to_string();
+    let cflags = std::iter::once(target.clone()).chain(kit.cflags.iter().cloned()).collect();
+    let ldflags = std::iter::once(target).chain(kit.ldflags.iter().cloned()).collect();
+    let output = format!("{out_dir}/python.wasm");
+    let link = Link { cc, plan, kit, kit_dir, out_dir, obj_dir, output, cflags, ldflags };
+    let mut log = Vec::new();
+    let (mut lock, ext_hash) = link.lock(&kit_json)?;
+    if let Some(size) = link.up_to_date(&mut lock) {
+        return Ok(Linked { output: link.output, size, rebuilt: false, log });
+    }
+    // Compile the extensions (objects named by their inputs, so unchanged ones are reused).
+    let mut objects = Vec::new();
+    for ext in &plan.extensions {
+        objects.extend(link.compile_ext(ext, &ext_hash[&ext.module], &mut log)?);
+        objects.extend(ext.objects.iter().cloned());
+    }
+    let config_obj = link.config_object(&lock.modules, &mut log)?;
+    let bytes = link.link_output(&config_obj, objects, lock.modules.len(), &mut log)?;
+    lock.output_sha256 = sha256(&bytes);
+    write_overlays(plan, out_dir, &mut log)?;
+    link.write_lock(&lock)?;
+    Ok(Linked { output: link.output, size: bytes.len(), rebuilt: true, log })
+}
+
+/// Reads and parses the kit's `kit.json`; returns it and its bytes.
+fn read_kit(kit_dir: &str) -> Result<(KitInfo, Vec<u8>), Diag> {
+    let path = format!("{kit_dir}/kit.json");
+    let bytes = std::fs::read(&path)
+        .map_err(|e| io_diag(&path, "read the kit", e).help("build the kit with `pyforge kit build`"))?;
+    let kit: KitInfo =
+        serde_json::from_slice(&bytes).map_err(|e| Diag::new(Some(&path), format!("not a pyforge kit.json: {e}")))?;
+    if kit.include.is_empty() {
+        return Err(Diag::new(Some(&path), "the kit names no include directory")
+            .help("rebuild the kit with `pyforge kit build --rebuild`"));
+    }
+    Ok((kit, bytes))
+}
+
+impl Link<'_> {
+    fn kit_path(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.kit_dir)
+    }
+
+    /// The lock for this build (every input hashed; the output's hash still empty) and each
+    /// extension's hash of its files.
+    fn lock(&self, kit_json: &[u8]) -> Result<(Lock, BTreeMap<String, String>), Diag> {
+        let mut inputs = Vec::new();
+        let mut ext_hash = BTreeMap::new();
+        for ext in &self.plan.extensions {
+            let mut files = Vec::new();
+            files_under(&Disk, &ext.manifest.dir, &mut files)?;
+            let mut h = Sha256::new();
+            for f in &files {
+                let bytes = Disk.read(f).map_err(|e| io_diag(f, "read", e))?;
+                let digest = sha256(&bytes);
+                h.update(f.as_bytes());
+                h.update(digest.as_bytes());
+                inputs.push(LockInput { path: f.clone(), sha256: digest });
+            }
+            ext_hash.insert(ext.module.clone(), hex(&h.finalize()));
+        }
+        // Overlays may come from another package of the project (a shared shim directory).
+        for (from, _) in &self.plan.overlays {
+            if !inputs.iter().any(|i| &i.path == from) {
+                let bytes = Disk.read(from).map_err(|e| io_diag(from, "read", e))?;
+                inputs.push(LockInput { path: from.clone(), sha256: sha256(&bytes) });
+            }
+        }
+        let flags = BTreeMap::from([
+            ("cflags".to_string(), self.cflags.clone()),
+            ("ldflags".to_string(), self.ldflags.clone()),
+            ("libs".to_string(), self.kit.libs.clone()),
+        ]);
+        let lock = Lock {
+            forge: self.plan.forge.clone(),
+            output: self.output.clone(),
+            output_sha256: String::new(),
+            kit: LockKit {
+                path: self.kit_dir.to_string(),
+                python_version: self.kit.python_version.clone(),
+                key: self.kit.key.clone(),
+                kit_json_sha256: sha256(kit_json),
+            },
+            flags,
+            modules: self.plan.extensions.iter().map(|e| e.module.clone()).collect(),
+            input: inputs,
+        };
+        Ok((lock, ext_hash))
+    }
+
+    /// The output's size when it is up to date: the same inputs as the lock file, and the
+    /// output as it was written (its size and time unchanged since — else its hash must still
+    /// be the locked one).
+    fn up_to_date(&self, lock: &mut Lock) -> Option<usize> {
+        let stamp_path = format!("{}/.python.wasm.stamp", self.out_dir);
+        let text = std::fs::read_to_string(format!("{}/python.lock", self.out_dir)).ok()?;
+        let old = toml::from_str::<Lock>(&text).ok()?;
+        let meta = std::fs::metadata(&self.output).ok()?;
+        lock.output_sha256 = old.output_sha256.clone();
+        let stamp = source::stamp(&self.output);
+        let stamped = stamp.as_ref().is_some_and(|s| std::fs::read_to_string(&stamp_path).is_ok_and(|t| &t == s));
+        let unchanged = stamped || std::fs::read(&self.output).is_ok_and(|b| sha256(&b) == old.output_sha256);
+        if old != *lock || !unchanged {
+            return None;
+        }
+        if let (false, Some(stamp)) = (stamped, stamp) {
+            // Best effort: without the stamp the next run hashes the output again.
+            let _ = source::write_atomic(std::path::Path::new(&stamp_path), stamp.as_bytes());
+        }
+        Some(meta.len() as usize)
+    }
+
+    /// `config.c` with the new inittab, compiled (once per content, flags and kit).
+    fn config_object(&self, modules: &[String], log: &mut Vec<String>) -> Result<String, Diag> {
+        let template_path = self.kit_path(&self.kit.config_c);
+        let template = std::fs::read_to_string(&template_path)
+            .map_err(|e| io_diag(&template_path, "read the config.c template", e))?;
+        let config = config_c(&template, modules).map_err(|e| Diag::new(Some(&template_path), e))?;
+        let mut args = self.cflags.clone();
+        args.push("-DPy_BUILD_CORE".into());
+        args.extend(self.kit.include.iter().map(|inc| format!("-I{}", self.kit_path(inc))));
+        let mut h = Sha256::new();
+        h.update(config.as_bytes());
+        h.update(args.join("\0").as_bytes());
+        h.update(self.kit.key.as_bytes());
+        let key = hex(&h.finalize()[..8]);
+        let config_src = format!("{}/config-{key}.c", self.obj_dir);
+        let config_obj = format!("{}/config-{key}.o", self.obj_dir);
+        if !std::path::Path::new(&config_obj).is_file() {
+            source::write_atomic(std::path::Path::new(&config_src), config.as_bytes())
+                .map_err(|e| io_diag(&config_src, "write", e))?;
+            compile(self.cc, &args, &config_src, &config_obj, "compiling the inittab (config.c)")?;
+            log.push(format!("compiled {config_src}"));
+        }
+        Ok(config_obj)
+    }
+
+    /// Links `python.wasm` through a temporary file; returns its bytes.
+    fn link_output(
+        &self,
+        config_obj: &str,
+        objects: Vec<String>,
+        modules: usize,
+        log: &mut Vec<String>,
+    ) -> Result<Vec<u8>, Diag> {
+        let t = Instant::now();
+        let output = &self.output;
+        let tmp = format!("{}/.python.wasm.tmp", self.out_dir);
+        let mut args = self.ldflags.clone();
+        args.extend(["-o".to_string(), tmp.clone(), self.kit_path(&self.kit.python_o), config_obj.to_string()]);
+        args.extend(objects);
+        args.extend(self.kit.archives.iter().map(|a| self.kit_path(a)));
+        args.extend(self.kit.libs.iter().cloned());
+        if let Err(d) = run_clang(self.cc, args, &format!("linking `{output}`"), output) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(d);
+        }
+        let bytes = std::fs::read(&tmp).map_err(|e| io_diag(&tmp, "read the linked output", e))?;
+        std::fs::rename(&tmp, output).map_err(|e| io_diag(output, "move the linked output into place", e))?;
+        log.push(format!(
+            "linked {output} ({:.1} MB, {modules} extension{}) in {:.2} s",
+            bytes.len() as f64 / 1e6,
+            if modules == 1 { "" } else { "s" },
+            t.elapsed().as_secs_f64()
+        ));
+        Ok(bytes)
+    }
+
+    /// Writes `python.lock` and the output's stamp.
+    fn write_lock(&self, lock: &Lock) -> Result<(), Diag> {
+        let lock_path = format!("{}/python.lock", self.out_dir);
+        let text = format!(
+            "# Every input of `{}` and its sha256; written by `pyforge build`.\n{}",
+            self.output,
+            toml::to_string(lock)
+                .map_err(|e| Diag::new(Some(&lock_path), format!("failed to encode the lock: {e}")))?
+        );
+        source::write_atomic(std::path::Path::new(&lock_path), text.as_bytes())
+            .map_err(|e| io_diag(&lock_path, "write", e))?;
+        if let Some(stamp) = source::stamp(&self.output) {
+            let stamp_path = format!("{}/.python.wasm.stamp", self.out_dir);
+            source::write_atomic(std::path::Path::new(&stamp_path), stamp.as_bytes())
+                .map_err(|e| io_diag(&stamp_path, "write", e))?;
+        }
+        Ok(())
+    }
+
+    /// Compiles one extension's C files — its own, and CPython's when it names
+    /// `cpython_sources` — unless objects for the same inputs exist; returns the object paths.
+    fn compile_ext(&self, ext: &PlannedExt, ext_hash: &str, log: &mut Vec<String>) -> Result<Vec<String>, Diag> {
+        let objs = ObjectDir {
+            cc: self.cc,
+            dir: format!("{}/{}", self.obj_dir, ext.module),
+            ext_hash,
+            kit_key: &self.kit.key,
+        };
+        std::fs::create_dir_all(&objs.dir).map_err(|e| io_diag(&objs.dir, "create", e))?;
+        let mut args = self.cflags.clone();
+        args.extend(ext.include.iter().map(|inc| format!("-I{inc}")));
+        args.push(format!("-I{}", self.kit_path(&self.kit.include[0])));
+        let name = &ext.manifest.name.value;
+        let mut objects = Vec::new();
+        for src in &ext.sources {
+            let stem = src.rsplit('/').next().unwrap_or(src).trim_end_matches(".c");
+            objects.push(objs.compile(src, stem, &args, &format!("compiling `{src}` (extension `{name}`)"), log)?);
+        }
+        if let Some(module_dir) = &ext.cpython_sources {
+            // CPython's own module, built in: its internal headers too, after the extension's.
+            args.push("-DPy_BUILD_CORE_BUILTIN".into());
+            args.extend(self.kit.include.iter().skip(1).map(|inc| format!("-I{}", self.kit_path(inc))));
+            for (src, file) in cpython_sources(ext, module_dir, &self.kit, self.kit_dir)? {
+                // `@` keeps these apart from the extension's own objects (`<stem>-<key>.o`).
+                let stem = format!("cpython@{}", file.trim_end_matches(".c"));
+                let what = format!("compiling CPython's `{module_dir}/{file}` (extension `{name}`)");
+                objects.push(objs.compile(&src, &stem, &args, &what, log)?);
+            }
+        }
+        Ok(objects)
+    }
+}
+
+/// Compiles `src` to `obj` through a temporary file.
+fn compile(cc: &dyn Compiler, args: &[String], src: &str, obj: &str, what: &str) -> Result<(), Diag> {
+    let tmp = format!("{obj}.tmp");
+    let mut full = args.to_vec();
+    full.extend(["-c".to_string(), src.to_string(), "-o".to_string(), tmp.clone()]);
+    if let Err(d) = run_clang(cc, full, what, src) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(d);
+    }
+    std::fs::rename(&tmp, obj).map_err(|e| io_diag(obj, "move the object into place", e))
+}
+
+/// An extension's object directory: objects are named `<stem>-<key>.o`, the key hashing every
+/// input — the extension's files (its headers may be included by any source), the source
+/// path, the flags and the kit.
+struct ObjectDir<'a> {
+    cc: &'a dyn Compiler,
+    dir: String,
+    ext_hash: &'a str,
+    kit_key: &'a str,
+}
+
+impl ObjectDir<'_> {
+    /// Compiles `src` unless its object exists, then removes the objects of its older inputs.
+    fn compile(
+        &self,
+        src: &str,
+        stem: &str,
+        args: &[String],
+        what: &str,
+        log: &mut Vec<String>,
+    ) -> Result<String, Diag> {
+        let mut h = Sha256::new();
+        h.update(self.ext_hash.as_bytes());
+        h.update(src.as_bytes());
+        h.update(args.join("\0").as_bytes());
+        h.update(self.kit_key.as_bytes());
+        let obj = format!("{}/{stem}-{}.o", self.dir, hex(&h.finalize()[..8]));
+        if !std::path::Path::new(&obj).is_file() {
+            let t = Instant::now();
+            compile(self.cc, args, src, &obj, what)?;
+            log.push(format!("compiled {src} in {:.2} s", t.elapsed().as_secs_f64()));
+            for name in Disk.list(&self.dir).unwrap_or_default() {
+                if name.starts_with(&format!("{stem}-")) && name.ends_with(".o") && !obj.ends_with(&name) {
+                    let _ = std::fs::remove_file(format!("{}/{name}", self.dir));
+                }
+            }
+        }
+        Ok(obj)
+    }
+}
+
+/// The C files of CPython's `module_dir` (`Modules/_sqlite`) as the kit carries them, sorted:
+/// (path, file name).
+fn cpython_sources(
+    ext: &PlannedExt,
+    module_dir: &str,
+    kit: &KitInfo,
+    kit_dir: &str,
+) -> Result<Vec<(String, String)>, Diag> {
+    let file = &ext.manifest.file.name;
+    let Some(sources) = &kit.sources else {
+        return Err(Diag::new(Some(file), format!("the kit at `{kit_dir}` carries no CPython module sources"))
+            .help("rebuild the kit with this pyforge: `pyforge kit build`"));
+    };
+    let src_dir = format!("{kit_dir}/{sources}/{module_dir}");
+    let mut c_files: Vec<String> = Disk
+        .list(&src_dir)
+        .map_err(|e| {
+            let carried = Disk.list(&format!("{kit_dir}/{sources}/Modules")).unwrap_or_default();
+            Diag::new(Some(file), format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{src_dir}`: {e}"))
+                .help(format!("name a module directory the kit carries: Modules/{}", carried.join(", Modules/")))
+        })?
+        .into_iter()
+        .filter(|n| n.ends_with(".c"))
+        .collect();
+    c_files.sort();
+    Ok(c_files.into_iter().map(|f| (format!("{src_dir}/{f}"), f)).collect())
+}
+
+/// Copies the forge's `Lib/` overlays into `out_dir/lib`, replacing the old tree.
+fn write_overlays(plan: &ForgePlan, out_dir: &str, log: &mut Vec<String>) -> Result<(), Diag> {
+    let lib = format!("{out_dir}/lib");
+    let tmp = format!("{out_dir}/.lib.tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| io_diag(&tmp, "create", e))?;
+    for (from, dest) in &plan.overlays {
+        let to = format!("{tmp}/{dest}");
+        if let Some(parent) = std::path::Path::new(&to).parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_diag(&to, "create", e))?;
+        }
+        let bytes = Disk.read(from).map_err(|e| io_diag(from, "read", e))?;
+        std::fs::write(&to, bytes).map_err(|e| io_diag(&to, "write", e))?;
+        log.push(format!("overlay Lib/{dest} <- {from}"));
+    }
+    let _ = std::fs::remove_dir_all(&lib);
+    std::fs::rename(&tmp, &lib).map_err(|e| io_diag(&lib, "move the overlay tree into place", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = "#include \"Python.h\"\n\
+        extern PyObject* PyInit_math(void);\n\
+        extern PyObject* PyInit__testcapi(void);\n\
+        /* -- ADDMODULE MARKER 1 -- */\n\
+        struct _inittab _PyImport_Inittab[] = {\n\
+        {\"math\", PyInit_math},\n\
+        {\"_testcapi\", PyInit__testcapi},\n\
+        /* -- ADDMODULE MARKER 2 -- */\n\
+        {0, 0}\n};\n";
+
+    #[test]
+    fn inittab_adds_modules_and_drops_test_modules() {
+        let out = config_c(TEMPLATE, &["_fixture".to_string()]).unwrap();
+        assert!(out.contains("extern PyObject* PyInit__fixture(void);\n"));
+        assert!(out.contains("{\"_fixture\", PyInit__fixture},"));
+        assert!(out.contains("{\"math\", PyInit_math}"));
+        assert!(!out.contains("_testcapi"));
+    }
+
+    #[test]
+    fn inittab_needs_markers() {
+        assert!(config_c("int x;\n", &[]).is_err());
+    }
+}

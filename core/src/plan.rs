@@ -1,0 +1,143 @@
+//! Step 2: plan a forge — which extensions it takes (gating), the inittab entries they add,
+//! the files each contributes to the link, and the `Lib/` overlays from `[[provides]]`.
+//!
+//! A plan is made only from manifests that pass [`check`](crate::check); a forge with any
+//! problem is not planned.
+
+use crate::check;
+use crate::diag::Diag;
+use crate::r#gen;
+use crate::manifest::{Extension, Located, Manifest, Offload};
+use crate::project::Project;
+use crate::source::{self, Entry, Source};
+
+/// What a forge is made of.
+#[derive(Debug, Clone)]
+pub struct ForgePlan {
+    /// The forge's name.
+    pub forge: String,
+    /// The C extensions linked in, by module name.
+    pub extensions: Vec<PlannedExt>,
+    /// Files laid over the stdlib: `(file in the project, path under Lib/)`, sorted by the
+    /// second.
+    pub overlays: Vec<(String, String)>,
+    /// Cap components to plug into the built `python.wasm`: `(interface, component path)`.
+    pub caps: Vec<(String, Located)>,
+    /// Interfaces answered by generated stubs.
+    pub stubs: Vec<String>,
+    /// Where the composed component goes, when the forge says.
+    pub output: Option<String>,
+    /// The packages taken that have no C (shim-only), by name.
+    pub shim_packages: Vec<String>,
+    /// Offload entries of the provided modules: `(module, entry)`. Carried, not acted on.
+    pub offload: Vec<(String, Offload)>,
+}
+
+/// One extension in a forge.
+#[derive(Debug, Clone)]
+pub struct PlannedExt {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// The module name in the inittab (`PyInit_<module>`).
+    pub module: String,
+    /// C files to compile: the extension's own and the generated bindings.
+    pub sources: Vec<String>,
+    /// Objects to link as they are (the generated component-type object).
+    pub objects: Vec<String>,
+    /// Include directories for its C files.
+    pub include: Vec<String>,
+    /// A CPython module directory of the kit (`Modules/_sqlite`) compiled in as well.
+    pub cpython_sources: Option<String>,
+    /// The WIT interfaces it imports (`ns:pkg/iface@version`).
+    pub imports: Vec<String>,
+}
+
+/// Checks the project and plans `forge`.
+pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
+    let report = check::check(src, &[]);
+    if !report.diagnostics.is_empty() {
+        return Err(report.diagnostics);
+    }
+    let project = Project::load(src).map_err(|d| vec![d])?;
+    let Some(f) = project.forges.iter().find(|f| f.name == forge) else {
+        let file = project.file.as_ref().map(|f| f.name.as_str());
+        return Err(vec![
+            Diag::new(file, format!("no forge named `{forge}`"))
+                .help(format!("the project's forges are: {}", project.forge_names().join(", ")))
+                .code("plan::unknown-forge"),
+        ]);
+    };
+    let mut plan = ForgePlan {
+        forge: forge.to_string(),
+        extensions: Vec::new(),
+        overlays: Vec::new(),
+        caps: f.caps.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        stubs: f.stubs.iter().map(|s| s.value.clone()).collect(),
+        output: f.output.as_ref().map(|o| o.value.clone()),
+        shim_packages: Vec::new(),
+        offload: Vec::new(),
+    };
+    for (summary, m) in report.extensions.iter().zip(&report.manifests) {
+        if !Project::takes(f, m) {
+            continue;
+        }
+        match &m.extension {
+            Some(ext) => plan.extensions.push(planned_ext(m, ext, summary)),
+            None => plan.shim_packages.push(m.name.value.clone()),
+        }
+        for p in &m.provides {
+            if let (Some((_, shim)), Some(dest)) = (&p.shim, &p.dest) {
+                let under_lib = dest.value.strip_prefix("Lib/").unwrap_or(&dest.value).trim_end_matches('/');
+                overlays(src, shim, under_lib, &mut plan.overlays).map_err(|d| vec![d])?;
+            }
+            plan.offload.extend(p.offload.iter().map(|o| (p.module.value.clone(), o.clone())));
+        }
+    }
+    plan.extensions.sort_by(|a, b| a.module.cmp(&b.module));
+    plan.overlays.sort_by(|a, b| a.1.cmp(&b.1));
+    // The same file for the same place from two packages (a shared shim package) is one overlay.
+    plan.overlays.dedup();
+    Ok(plan)
+}
+
+fn planned_ext(m: &Manifest, ext: &Extension, summary: &check::Summary) -> PlannedExt {
+    let mut sources = vec![ext.c_file.1.clone()];
+    let mut objects = Vec::new();
+    let mut include = vec![m.dir.clone()];
+    if ext.wit_dir.is_some() {
+        let gen_dir = source::join(&m.dir, &ext.gen_dir.value);
+        let [c_name, _h, o_name] = r#gen::file_names(&summary.world);
+        sources.push(source::join(&gen_dir, &c_name));
+        objects.push(source::join(&gen_dir, &o_name));
+        include.push(gen_dir);
+    }
+    PlannedExt {
+        manifest: m.clone(),
+        module: ext.module_name.value.clone(),
+        sources,
+        objects,
+        include,
+        cpython_sources: ext.cpython_sources.as_ref().map(|c| c.value.clone()),
+        imports: summary.imports.clone(),
+    }
+}
+
+/// The overlay pairs of one shim: a file goes to `dest`; a directory (the reference format's
+/// `shim = "."`, `dest = "Lib/pkg/"`) lays every Python file under it below `dest`.
+fn overlays(src: &dyn Source, shim: &str, dest: &str, out: &mut Vec<(String, String)>) -> Result<(), Diag> {
+    let listed = src.list(shim);
+    let Ok(names) = listed else {
+        out.push((shim.to_string(), dest.to_string()));
+        return Ok(());
+    };
+    for name in names {
+        let path = source::join(shim, &name);
+        let to = format!("{dest}/{name}");
+        match src.entry(&path) {
+            Entry::Dir if name != "__pycache__" => overlays(src, &path, &to, out)?,
+            Entry::File | Entry::Symlink(_) if name.ends_with(".py") => out.push((path, to)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
