@@ -332,7 +332,8 @@ mod tests {
         assert_eq!(m.entry("ext/b.c"), Entry::Missing);
         assert_eq!(m.list("ext").unwrap(), ["a.c", "wit"]);
         // Names are sorted as names, not as the paths they come from (`a.c` < `a/…` as keys).
-        let names = Memory::new([("a.c".to_string(), vec![]), ("a/x".to_string(), vec![]), ("a/y".to_string(), vec![])]);
+        let names =
+            Memory::new([("a.c".to_string(), vec![]), ("a/x".to_string(), vec![]), ("a/y".to_string(), vec![])]);
         assert_eq!(names.list("").unwrap(), ["a", "a.c"]);
         assert_eq!(resolve_inside(&m, "ext", "wit").unwrap(), ("ext/wit".to_string(), Entry::Dir));
         assert!(matches!(resolve_inside(&m, "ext", "nope.c"), Err(PathError::NotFound(_))));

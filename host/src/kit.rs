@@ -15,15 +15,19 @@
 //! The kit directory is named after a hash of its inputs and appears atomically (built in a
 //! work directory, then renamed), so a kit that exists is complete.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+use self::files::{copy_tree, find_files, sha256_file, sha256_tree};
+use self::source::{debian_source, dir_version, tarball_version};
 use crate::clang::Clang;
 use crate::process::{Cmd, Phases, human};
+
+mod files;
+mod source;
 
 /// Bump when the recipe below changes what a kit contains.
 const RECIPE: &str = "pyforge-kit-2";
@@ -199,7 +203,7 @@ struct Plan {
 
 impl Plan {
     fn new(args: &KitArgs, clang: &Clang) -> anyhow::Result<Plan> {
-        let (program, prefix, tools_path) = clang.parts().map_err(|e| anyhow!(e))?;
+        let (program, prefix, tools_path) = clang.parts().map_err(anyhow::Error::msg)?;
         let program_s = program.display().to_string();
         let compiler_version = Cmd::new(&program_s)
             .arg("--version")
@@ -555,78 +559,6 @@ fn make_vars(cross: &Path, ph: &mut Phases, bar: &indicatif::ProgressBar) -> any
         .collect())
 }
 
-/// The Debian `python3.13` source tarball, downloaded once into the cache with the private
-/// apt configuration `scripts/setup.sh` writes.
-fn debian_source() -> anyhow::Result<PathBuf> {
-    let cache = crate::tool::cache_dir();
-    let dir = cache.join("sources");
-    let existing = |dir: &Path| -> Option<PathBuf> {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
-            .ok()?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let n = p.file_name().unwrap_or_default().to_string_lossy();
-                n.starts_with("python3.13_") && n.ends_with(".orig.tar.xz")
-            })
-            .collect();
-        found.sort();
-        found.pop()
-    };
-    if let Some(p) = existing(&dir) {
-        return Ok(p);
-    }
-    let apt = cache.join("apt-trixie");
-    if !apt.join("sources.list").is_file() {
-        bail!(
-            "no CPython source: the private apt configuration `{}` is missing; run `scripts/setup.sh` (it writes it), or pass `--cpython-src` with a CPython 3.13 tarball or directory",
-            apt.join("sources.list").display()
-        );
-    }
-    std::fs::create_dir_all(&dir)?;
-    let tmp = tempfile::tempdir_in(&dir)?;
-    eprintln!("pyforge: downloading the Debian python3.13 source package into {}", dir.display());
-    let user = Cmd::new("id").arg("-un").output().unwrap_or_else(|_| "root".into());
-    Cmd::new("apt-get")
-        .arg("-q")
-        .arg(format!("-oDir::Etc::sourcelist={}", apt.join("sources.list").display()))
-        .arg("-oDir::Etc::sourceparts=/dev/null")
-        .arg(format!("-oDir::State::Lists={}", apt.join("lists").display()))
-        .arg(format!("-oDir::Cache={}", apt.join("cache").display()))
-        .arg(format!("-oDir::State::status={}", apt.join("status").display()))
-        .arg("-oDebug::NoLocking=1")
-        .arg(format!("-oAPT::Sandbox::User={user}"))
-        .args(["source", "--download-only", "python3.13"])
-        .cwd(tmp.path())
-        .hint("pyforge fetches CPython's source with apt-get (Debian); elsewhere pass `--cpython-src`")
-        .output()
-        .context("failed to download the python3.13 source package (run `scripts/setup.sh` to refresh the private apt lists, or pass `--cpython-src`)")?;
-    let orig = existing(tmp.path()).ok_or_else(|| anyhow!("apt-get source left no python3.13_*.orig.tar.xz"))?;
-    let dest = dir.join(orig.file_name().unwrap_or_default());
-    std::fs::rename(&orig, &dest)?;
-    Ok(dest)
-}
-
-/// `Python-3.13.5.tar.xz` or `python3.13_3.13.5.orig.tar.xz` → `3.13.5`.
-fn tarball_version(name: &str) -> Option<String> {
-    let rest = name.strip_prefix("Python-").or_else(|| name.split_once('_').map(|(_, r)| r))?;
-    let v: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    let v = v.trim_end_matches('.').to_string();
-    (v.split('.').count() == 3).then_some(v)
-}
-
-/// The version in a source tree's `Include/patchlevel.h`.
-fn dir_version(dir: &Path) -> anyhow::Result<String> {
-    let path = dir.join("Include/patchlevel.h");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("`{}` is not a CPython source tree (no Include/patchlevel.h)", dir.display()))?;
-    text.lines()
-        .find_map(|l| {
-            l.strip_prefix("#define PY_VERSION")?.trim().strip_prefix('"')?.split('"').next().map(String::from)
-        })
-        .map(|v| v.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect::<String>())
-        .ok_or_else(|| anyhow!("no PY_VERSION in `{}`", path.display()))
-}
-
 /// The LLVM tool `name` that goes with `clang`: `llvm-ar-19` for `clang-19`, the sibling in
 /// the same directory for a WASI SDK, else the plain name on PATH.
 fn sibling(clang: &Path, name: &str) -> String {
@@ -639,68 +571,6 @@ fn sibling(clang: &Path, name: &str) -> String {
         _ => candidate,
     }
 }
-
-pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("failed to open `{}`", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-/// A hash over every file of a source tree (names and contents; `.git` and build products
-/// left out).
-fn sha256_tree(dir: &Path) -> anyhow::Result<String> {
-    let mut files = Vec::new();
-    find_files(
-        dir,
-        &mut |p| !p.components().any(|c| c.as_os_str() == ".git" || c.as_os_str() == "__pycache__"),
-        &mut files,
-    )?;
-    files.sort();
-    let mut hasher = Sha256::new();
-    for f in files {
-        hasher.update(f.strip_prefix(dir).unwrap_or(&f).to_string_lossy().as_bytes());
-        hasher.update([0]);
-        hasher.update(sha256_file(&f)?.as_bytes());
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-/// Every regular file under `dir` for which `keep` holds.
-fn find_files(dir: &Path, keep: &mut dyn FnMut(&Path) -> bool, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("failed to list `{}`", dir.display()))? {
-        let path = entry?.path();
-        let meta = std::fs::symlink_metadata(&path)?;
-        if meta.is_dir() {
-            find_files(&path, keep, out)?;
-        } else if meta.is_file() && keep(&path) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-/// Copies the files of `from` into `to`, keeping those whose path relative to `from` passes.
-pub fn copy_tree(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> anyhow::Result<()> {
-    let mut files = Vec::new();
-    find_files(from, &mut |p| keep(p.strip_prefix(from).unwrap_or(p)), &mut files)?;
-    for f in files {
-        let dest = to.join(f.strip_prefix(from)?);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(&f, &dest).with_context(|| format!("failed to copy `{}`", f.display()))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -43,7 +43,7 @@ pub fn load(engine: &Engine, kind: Kind, content_key: &str, bytes: &[u8], what: 
     }
     eprintln!("pyforge: compiling {what} once (cached in {})", dir().display());
     let component = Component::from_binary(engine, bytes)
-        .map_err(|e| anyhow!(e))
+        .map_err(anyhow::Error::from)
         .with_context(|| format!("{what} is not a valid component"))?;
     match component.serialize() {
         Ok(out) => match crate::tool::write_atomic(&path, &out) {
@@ -66,7 +66,7 @@ fn prune(kind: Kind, current: &Path) {
         })
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     for (_, old) in found.into_iter().skip(kind.keep.saturating_sub(1)) {
         let _ = std::fs::remove_file(old);
     }

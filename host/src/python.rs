@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
@@ -61,10 +61,10 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     // own WASI runner uses 16 MiB); wasmtime wants the async stack to be at least as large.
     config.max_wasm_stack(16 << 20);
     config.async_stack_size(17 << 20);
-    let engine = Engine::new(&config).map_err(|e| anyhow!(e)).context("failed to create the wasmtime engine")?;
+    let engine = Engine::new(&config).map_err(anyhow::Error::from).context("failed to create the wasmtime engine")?;
     let component = load(&engine, r.component)?;
     let mut linker: Linker<State> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
 
     let info = &r.kit.info;
     let stdlib_guest = format!("{}/lib/python{}", info.prefix, info.python_short);
@@ -76,7 +76,7 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     wasi.inherit_stdio().arg("python").args(r.args);
     let mut preopen = |host: &Path, guest: &str, perms: FsPerms| -> anyhow::Result<()> {
         wasi.preopened_dir(host, guest, perms)
-            .map_err(|e| anyhow!(e))
+            .map_err(anyhow::Error::from)
             .with_context(|| format!("failed to preopen `{}`", host.display()))?;
         Ok(())
     };
@@ -102,20 +102,20 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     wasi.env("PYTHONHOME", &info.prefix);
 
     let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
-    let instance = linker.instantiate(&mut store, &component).map_err(|e| anyhow!(e)).with_context(|| {
+    let instance = linker.instantiate(&mut store, &component).map_err(anyhow::Error::from).with_context(|| {
         format!(
             "failed to instantiate `{}` (a Python with cap imports must be composed with its caps first: `pyforge compose`)",
             r.component.display()
         )
     })?;
-    let command = Command::new(&mut store, &instance).map_err(|e| anyhow!(e))?;
+    let command = Command::new(&mut store, &instance)?;
     let result = command.wasi_cli_run().call_run(&mut store);
     match result {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),
         Err(e) => match e.downcast_ref::<I32Exit>() {
             Some(exit) => Ok(exit.0),
-            None => Err(anyhow!(e)).with_context(|| format!("`{}` trapped", r.component.display())),
+            None => Err(anyhow::Error::from(e)).with_context(|| format!("`{}` trapped", r.component.display())),
         },
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow};
+use anyhow::Context as _;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::p2::bindings::sync::Command;
@@ -96,12 +96,11 @@ impl Tool {
     /// Loads the tool, precompiling it into the cache on first use.
     pub fn load(compiler: &CompilerArgs) -> anyhow::Result<Tool> {
         let engine =
-            Engine::new(&Config::new()).map_err(|e| anyhow!(e)).context("failed to create the wasmtime engine")?;
+            Engine::new(&Config::new()).map_err(anyhow::Error::from).context("failed to create the wasmtime engine")?;
         let component = load_component(&engine)?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
-        Generated::add_to_linker::<State, HasSelf<Clang>>(&mut linker, |s: &mut State| &mut s.clang)
-            .map_err(|e| anyhow!(e))?;
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        Generated::add_to_linker::<State, HasSelf<Clang>>(&mut linker, |s: &mut State| &mut s.clang)?;
         Ok(Tool { engine, component, linker, clang: Clang::configure(compiler) })
     }
 
@@ -122,26 +121,26 @@ impl Tool {
         wasi.allow_blocking_current_thread(true);
         wasi.inherit_stdio().arg("pyforge").args(args);
         wasi.preopened_dir(".", ".", perms(access))
-            .map_err(|e| anyhow!(e))
+            .map_err(anyhow::Error::from)
             .context("failed to preopen the current directory")?;
         for p in extra {
             wasi.preopened_dir(&p.host, &p.guest, perms(p.access))
-                .map_err(|e| anyhow!(e))
+                .map_err(anyhow::Error::from)
                 .with_context(|| format!("failed to preopen `{}`", p.host.display()))?;
         }
         let mut store = self.store(wasi.build());
         let instance = self
             .linker
             .instantiate(&mut store, &self.component)
-            .map_err(|e| anyhow!(e))
+            .map_err(anyhow::Error::from)
             .context("failed to instantiate the tool component")?;
-        let command = Command::new(&mut store, &instance).map_err(|e| anyhow!(e))?;
+        let command = Command::new(&mut store, &instance)?;
         match command.wasi_cli_run().call_run(&mut store) {
             Ok(Ok(())) => Ok(0),
             Ok(Err(())) => Ok(1),
             Err(e) => match e.downcast_ref::<I32Exit>() {
                 Some(exit) => Ok(exit.0),
-                None => Err(anyhow!(e)).context("the tool component trapped"),
+                None => Err(anyhow::Error::from(e)).context("the tool component trapped"),
             },
         }
     }
@@ -157,16 +156,13 @@ impl Tool {
         stub_message: Option<&str>,
     ) -> anyhow::Result<Result<Vec<u8>, String>> {
         let mut store = self.store(WasiCtx::builder().inherit_stderr().build());
-        let tool = Generated::instantiate(&mut store, &self.component, &self.linker).map_err(|e| anyhow!(e))?;
+        let tool = Generated::instantiate(&mut store, &self.component, &self.linker)?;
         let socket = generated_compose::Component { name: socket_name.to_string(), bytes: socket.to_vec() };
         let plugs: Vec<_> =
             plugs.iter().map(|(n, b)| generated_compose::Component { name: n.clone(), bytes: b.clone() }).collect();
         let options =
             generated_compose::Options { stubs: stubs.to_vec(), stub_message: stub_message.map(str::to_string) };
-        let result = tool
-            .pyforge_toolchain_compose()
-            .call_compose(&mut store, &socket, &plugs, &options)
-            .map_err(|e| anyhow!(e))?;
+        let result = tool.pyforge_toolchain_compose().call_compose(&mut store, &socket, &plugs, &options)?;
         Ok(result
             .map(|composed| {
                 for note in &composed.notes {

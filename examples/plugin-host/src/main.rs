@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{Context as _, bail};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -74,19 +74,20 @@ fn main() -> anyhow::Result<()> {
         bail!("usage: pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm");
     };
 
-    let engine = Engine::new(&Config::new()).map_err(|e| anyhow!(e))?;
-    let component = Component::from_file(&engine, tool).map_err(|e| anyhow!(e)).context("failed to load the tool")?;
+    let engine = Engine::new(&Config::new())?;
+    let component =
+        Component::from_file(&engine, tool).map_err(anyhow::Error::from).context("failed to load the tool")?;
     let mut linker: Linker<State> = Linker::new(&engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
-    Toolchain::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s).map_err(|e| anyhow!(e))?;
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    Toolchain::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
     let state = State { wasi: WasiCtx::builder().inherit_stderr().build(), table: ResourceTable::new() };
     let mut store = Store::new(&engine, state);
-    let tool = Toolchain::instantiate(&mut store, &component, &linker).map_err(|e| anyhow!(e))?;
+    let tool = Toolchain::instantiate(&mut store, &component, &linker)?;
 
     // check, on files passed by value
     let mut project_files = Vec::new();
     files(Path::new(project), Path::new(project), &mut project_files)?;
-    let report = tool.pyforge_toolchain_check().call_check_files(&mut store, &project_files).map_err(|e| anyhow!(e))?;
+    let report = tool.pyforge_toolchain_check().call_check_files(&mut store, &project_files)?;
     for e in &report.extensions {
         println!("check: ok: {} ({}) imports {}", e.manifest, e.name, e.imports.join(", "));
     }
@@ -99,11 +100,11 @@ fn main() -> anyhow::Result<()> {
     let plugs: Vec<Part> = plugs.iter().map(|p| part(p)).collect::<anyhow::Result<_>>()?;
     let options = Options { stubs: Vec::new(), stub_message: None };
     let compose = tool.pyforge_toolchain_compose();
-    match compose.call_plan(&mut store, &socket, &plugs, &options).map_err(|e| anyhow!(e))? {
+    match compose.call_plan(&mut store, &socket, &plugs, &options)? {
         Ok(wiring) => println!("plan: {}", wiring.json),
         Err(diags) => diags.iter().for_each(|d| print!("{}", d.rendered)),
     }
-    match compose.call_compose(&mut store, &socket, &plugs, &options).map_err(|e| anyhow!(e))? {
+    match compose.call_compose(&mut store, &socket, &plugs, &options)? {
         Ok(composed) => {
             composed.notes.iter().for_each(|d| print!("{}", d.rendered));
             let bytes = composed.bytes;
