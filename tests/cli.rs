@@ -5,7 +5,8 @@
 //! Each invocation runs in a fresh copy of the example project (`tests/check/_template`) with
 //! the components of `tests/compose/transitive-plug` (made from their WIT) beside it, so a
 //! command that writes (gen, compose) starts from the same files in both hosts; the files it
-//! writes are compared too. `cc` is left out on purpose: natively it runs the host's compiler,
+//! writes are compared too. (The one difference allowed: a usage error exits with 2 natively
+//! and 1 under wasmtime, whose WASI 0.2 `exit` carries only success or failure.) `cc` is left out on purpose: natively it runs the host's compiler,
 //! under plain wasmtime the stub answers that there is none (`tests/gen.rs` checks both).
 
 use std::path::Path;
@@ -73,8 +74,10 @@ fn snapshot(dir: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
 
 fn same_in_both_hosts(args: &'static [&'static str]) -> Result<(), Failed> {
     let (a, b) = (project()?, project()?);
-    let native = t::run_native(a.path(), args)?;
+    let mut native = t::run_native(a.path(), args)?;
     let wasm = t::run_wasmtime(b.path(), args)?;
+    // WASI 0.2's `exit` carries success or failure only: clap's usage status 2 is 1 there.
+    native.status = native.status.min(1);
     ensure(native == wasm, || {
         format!("`{}` differs:\n--- native\n{}\n--- wasmtime\n{}", args.join(" "), native.render(), wasm.render())
     })?;
@@ -91,10 +94,32 @@ fn same_in_both_hosts(args: &'static [&'static str]) -> Result<(), Failed> {
     Ok(())
 }
 
+/// `plan` shows what a forge is made of — a shim-only package, file and directory overlays
+/// and `offload` entries (carried, not acted on) — the same in both hosts.
+fn plan_shows_shim_only_packages_and_offload() -> Result<(), Failed> {
+    let dir = project()?;
+    for case in ["offload", "shim-only-package"] {
+        t::copy_tree(&t::root().join("tests/check").join(case).join("files"), dir.path())?;
+    }
+    let native = t::run_native(dir.path(), &["plan"])?;
+    for line in [
+        "  shim-only package shared-shims\n",
+        "  overlay Lib/helpers/sub/mod.py <- cpython-ext/_shared/helpers/sub/mod.py\n",
+        "  overlay Lib/threading.py <- cpython-ext/_shared/threading.py\n",
+        "  offload demo.crc32 (codecs: msgpack, json; carried, not acted on): CRC-32 of bytes.\n",
+    ] {
+        ensure(native.stdout.contains(line), || format!("`pyforge plan` lacks {line:?}:\n{}", native.render()))?;
+    }
+    let wasm = t::run_wasmtime(dir.path(), &["plan"])?;
+    ensure(native == wasm, || format!("native:\n{}\nwasmtime:\n{}", native.render(), wasm.render()))
+}
+
 fn main() {
     let args = Arguments::from_args();
     // Precompile once before the cases run in parallel.
     t::precompiled_cli().expect("precompile pyforge-cli.wasm");
-    let trials = CASES.iter().map(|case| Trial::test(case.join(" "), move || same_in_both_hosts(case))).collect();
+    let mut trials: Vec<Trial> =
+        CASES.iter().map(|case| Trial::test(case.join(" "), move || same_in_both_hosts(case))).collect();
+    trials.push(Trial::test("plan_shows_shim_only_packages_and_offload", plan_shows_shim_only_packages_and_offload));
     libtest_mimic::run(&args, trials).exit();
 }

@@ -196,15 +196,17 @@ fn wasmtime_dir_means_the_host_file() -> Result<(), Failed> {
 /// a leak of even its one byte is 16 bytes of heap, 96 MB here, and runs out).
 fn empty_values_do_not_leak() -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
-    let code = "import sqlite3\n\
-        cx = sqlite3.connect(':memory:')\n\
-        sql = \"with recursive c(n) as (select 1 union all select n + 1 from c where n < 1000000) \
-               select x'', x'', x'', x'', x'', x'' from c\"\n\
-        rows = 0\n\
-        for row in cx.execute(sql):\n\
-            assert row == (b'',) * 6, row\n\
-            rows += 1\n\
-        print('rows', rows)";
+    let code = r#"
+import sqlite3
+cx = sqlite3.connect(':memory:')
+sql = """with recursive c(n) as (select 1 union all select n + 1 from c where n < 1000000)
+         select x'', x'', x'', x'', x'', x'' from c"""
+rows = 0
+for row in cx.execute(sql):
+    assert row == (b'',) * 6, row
+    rows += 1
+print('rows', rows)
+"#;
     let out = stock_wasmtime_python(dir.path(), &["-W", "max-memory-size=67108864"], code)?;
     ensure(out.status == 0 && out.stdout == "rows 1000000\n", || out.render())?;
     Ok(())

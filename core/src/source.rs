@@ -202,6 +202,16 @@ pub enum PathError {
         /// Where it points.
         target: String,
     },
+    /// A symlink on the way points outside the project.
+    #[error("`{path}` goes through symlink `{link}` -> `{target}`, which points outside the project")]
+    SymlinkLeavesProject {
+        /// The path as written.
+        path: String,
+        /// The symlink on the way.
+        link: String,
+        /// Where it points.
+        target: String,
+    },
     /// Too many symlinks on the way.
     #[error("`{0}` goes through too many symlinks")]
     SymlinkLoop(String),
@@ -305,7 +315,12 @@ pub fn resolve_in_project(src: &dyn Source, dir: &str, rel: &str) -> Result<(Str
     if parts.is_empty() || parts.contains(&"..") {
         return Err(PathError::LeavesProject(rel.to_string()));
     }
-    resolve_inside(src, "", &parts.join("/"))
+    resolve_inside(src, "", &parts.join("/")).map_err(|e| match e {
+        PathError::SymlinkEscapes { path: _, link, target } => {
+            PathError::SymlinkLeavesProject { path: rel.to_string(), link, target }
+        }
+        other => other,
+    })
 }
 
 #[cfg(test)]

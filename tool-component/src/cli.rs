@@ -16,7 +16,7 @@ use pyforge_core::{Diag, Severity, check, r#gen};
 /// pyforge: build CPython into WebAssembly components whose native modules come from
 /// swappable capability components.
 #[derive(Debug, Parser)]
-#[command(name = "pyforge", version, disable_help_subcommand = true, after_help = pyforge_args::EXAMPLES)]
+#[command(name = "pyforge", bin_name = "pyforge", version, disable_help_subcommand = true, after_help = pyforge_args::EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

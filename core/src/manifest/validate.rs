@@ -370,7 +370,7 @@ impl<'a> Validator<'a> {
             );
         }
         let resolved = source::resolve_in_project(self.src, self.dir, shim.get_ref());
-        let path = self.checked_path(shim, "shim", None, resolved, "the project")?;
+        let path = self.checked_path(shim, "shim", None, resolved, self.dir)?;
         Some((shim.into(), path))
     }
 
@@ -431,6 +431,9 @@ fn path_diag(f: &SourceFile, span: std::ops::Range<usize>, what: &str, dir: &str
             "symlink leaves the extension directory",
             format!("replace the symlink with the file itself, inside `{dir}`"),
         ),
+        PathError::SymlinkLeavesProject { .. } => {
+            ("symlink leaves the project", "replace the symlink with the file itself, inside the project".to_string())
+        }
         PathError::SymlinkLoop(_) => ("symlink loop", "remove the symlink loop".to_string()),
     };
     Diag::at(f, span, format!("{what}: {e}"), label).help(help).code("manifest::path")

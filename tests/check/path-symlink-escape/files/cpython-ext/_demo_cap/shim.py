@@ -1,1 +1,1 @@
-../../pyforge.toml
+../../../outside.py
