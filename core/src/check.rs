@@ -389,6 +389,13 @@ fn check_forges(
     whole_project: bool,
     diags: &mut Vec<Diag>,
 ) {
+    check_gating(project, manifests, diags);
+    check_forge_lists(src, project, manifests, whole_project, diags);
+    check_duplicate_provides(project, manifests, diags);
+}
+
+/// `[gating]` names only forges the project defines.
+fn check_gating(project: &Project, manifests: &[Manifest], diags: &mut Vec<Diag>) {
     let forges = project.forge_names();
     for m in manifests {
         for name in m.include_forges.iter().chain(&m.exclude_forges) {
@@ -410,6 +417,17 @@ fn check_forges(
             }
         }
     }
+}
+
+/// A forge's `extensions` list names only packages the project has (all of them, even when
+/// only some were checked).
+fn check_forge_lists(
+    src: &dyn Source,
+    project: &Project,
+    manifests: &[Manifest],
+    whole_project: bool,
+    diags: &mut Vec<Diag>,
+) {
     if let Some(file) = &project.file {
         // Forge extension lists are checked against every extension the project has.
         let mut known: BTreeSet<String> = manifests.iter().map(|m| m.name.value.clone()).collect();
@@ -435,6 +453,11 @@ fn check_forges(
             }
         }
     }
+}
+
+/// Within a forge, no two packages provide the same module (unless they name the same shim
+/// file for the same place).
+fn check_duplicate_provides(project: &Project, manifests: &[Manifest], diags: &mut Vec<Diag>) {
     for forge in &project.forges {
         let mut provided: BTreeMap<&str, &Manifest> = BTreeMap::new();
         for m in manifests.iter().filter(|m| Project::takes(forge, m)) {

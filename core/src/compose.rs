@@ -3,8 +3,11 @@
 //! `wasi:*` must end up satisfied, or the composition fails naming each one and what comes
 //! close. Interfaces nobody provides can be answered by generated [`stub`] components.
 
+mod forge;
 pub mod stub;
 mod wire;
+
+pub use self::forge::{Composed, compose_forge};
 
 use indexmap::IndexMap;
 use wac_graph::EncodeOptions;
@@ -275,120 +278,4 @@ pub fn component_exports(bytes: &[u8]) -> Result<Vec<String>, String> {
         }
     }
     Ok(names)
-}
-
-/// What [`compose_forge`] did.
-#[derive(Debug)]
-pub struct Composed {
-    /// Where the composition is.
-    pub output: String,
-    /// Its size in bytes.
-    pub size: usize,
-    /// False when the inputs were the same as last time and the output was kept.
-    pub rebuilt: bool,
-    /// Notes from the wiring (e.g. mixed WASI patch versions).
-    pub notes: Vec<Diag>,
-}
-
-/// Composes a forge's built `socket` with the caps and stubs its project entry names into
-/// `out_dir/python.composed.wasm` (and a copy at the forge's `output`, when it names one).
-/// `None` when the forge names no caps and no stubs (and any old composed output is removed,
-/// so it cannot be run by mistake).
-pub fn compose_forge(
-    plan: &crate::plan::ForgePlan,
-    socket: &str,
-    out_dir: &str,
-) -> Result<Option<Composed>, Vec<Diag>> {
-    use sha2::{Digest as _, Sha256};
-    let output = format!("{out_dir}/python.composed.wasm");
-    let key_path = format!("{out_dir}/.composed.key");
-    if plan.caps.is_empty() && plan.stubs.is_empty() {
-        let _ = std::fs::remove_file(&output);
-        let _ = std::fs::remove_file(&key_path);
-        return Ok(None);
-    }
-    let project = crate::project::PROJECT;
-    let read = |name: &str| -> Result<Input, Diag> {
-        std::fs::read(name)
-            .map(|bytes| Input { name: name.to_string(), bytes })
-            .map_err(|e| Diag::new(Some(name), format!("failed to read component: {e}")))
-    };
-    let mut diags = Vec::new();
-    for (iface, path) in &plan.caps {
-        if let Err(e) = crate::source::check_relative(&path.value) {
-            diags.push(
-                Diag::new(Some(project), format!("cap for `{iface}` in forge `{}`: {e}", plan.forge))
-                    .help("give the cap component's path relative to the project root"),
-            );
-        }
-    }
-    if let Some(copy) = &plan.output
-        && let Err(e) = crate::source::check_relative(copy)
-    {
-        diags.push(
-            Diag::new(Some(project), format!("`output` of forge `{}`: {e}", plan.forge))
-                .help("give `output` a path relative to the project root, inside it"),
-        );
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    let paths: Vec<&str> = std::iter::once(socket).chain(plan.caps.iter().map(|(_, p)| p.value.as_str())).collect();
-    // Unchanged inputs (names, sizes, times) and stubs: keep the composition, reading nothing.
-    let mut h = Sha256::new();
-    for path in &paths {
-        h.update(path.as_bytes());
-        h.update(crate::source::stamp(path).unwrap_or_default().as_bytes());
-    }
-    h.update(plan.stubs.join("\n").as_bytes());
-    // The forge's `output` copy is an output too: a changed name, or a copy changed or deleted
-    // since, means writing it again.
-    h.update(plan.output.as_deref().unwrap_or_default().as_bytes());
-    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let outputs_stamp = || -> Option<String> {
-        let mut stamps = vec![crate::source::stamp(&output)?];
-        if let Some(copy) = &plan.output {
-            stamps.push(crate::source::stamp(copy)?);
-        }
-        Some(stamps.join("\n"))
-    };
-    if let Ok(recorded) = std::fs::read_to_string(&key_path)
-        && let Some((recorded_key, recorded_stamps)) = recorded.split_once('\n')
-        && recorded_key == key
-        && outputs_stamp().is_some_and(|s| s == recorded_stamps)
-        && let Ok(meta) = std::fs::metadata(&output)
-    {
-        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
-    }
-    let socket = read(socket).map_err(|d| vec![d])?;
-    let mut plugs = Vec::new();
-    for path in &paths[1..] {
-        match read(path) {
-            Ok(p) => plugs.push(p),
-            Err(d) => diags.push(d.help(format!(
-                "build the cap component, or fix its path under `[forge.{}] caps` in `{project}`",
-                plan.forge
-            ))),
-        }
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
-    let mut requirers: IndexMap<String, Vec<String>> = IndexMap::new();
-    for ext in &plan.extensions {
-        for import in &ext.imports {
-            requirers.entry(split_version(import).0.to_string()).or_default().push(ext.manifest.name.value.clone());
-        }
-    }
-    let (bytes, wiring) = compose_full(&socket, &plugs, &plan.stubs, None, &requirers)?;
-    crate::source::write_atomic(std::path::Path::new(&output), &bytes)
-        .map_err(|e| vec![Diag::new(Some(&output), format!("failed to write: {e}"))])?;
-    if let Some(copy) = &plan.output {
-        crate::source::write_atomic(std::path::Path::new(copy), &bytes)
-            .map_err(|e| vec![Diag::new(Some(copy), format!("failed to write: {e}"))])?;
-    }
-    let record = format!("{key}\n{}", outputs_stamp().unwrap_or_default());
-    crate::source::write_atomic(std::path::Path::new(&key_path), record.as_bytes())
-        .map_err(|e| vec![Diag::new(Some(&key_path), format!("failed to write: {e}"))])?;
-    Ok(Some(Composed { output, size: bytes.len(), rebuilt: true, notes: notes(&wiring) }))
 }

@@ -299,10 +299,6 @@ impl Plan {
 
     fn build_in(&self, work: &Path, phases: &mut Phases) -> anyhow::Result<Kit> {
         let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string();
-        let path_env = {
-            let old = std::env::var_os("PATH").unwrap_or_default();
-            std::env::join_paths(self.tools_path.iter().cloned().chain(std::env::split_paths(&old)))?
-        };
         // The native build needs these; say how to get one that is missing.
         for (tool, how) in
             [("make", "apt-get install make"), ("cc", "apt-get install gcc"), ("tar", "apt-get install tar")]
@@ -331,7 +327,6 @@ impl Plan {
         // 2. build Python
         let native = work.join("build-native");
         std::fs::create_dir_all(&native)?;
-        let build_triple = Cmd::new(src.join("config.guess").display().to_string()).output()?;
         phases.phase("configuring the build Python (native)", |ph, bar| {
             ph.run(&Cmd::new(configure.display().to_string()).cwd(&native), bar)
         })?;
@@ -341,13 +336,49 @@ impl Plan {
         let build_python = native.join("python");
 
         // 3. the cross build
+        let cross = self.cross_build(work, &src, &build_python, &jobs, phases)?;
+
+        // 4. assemble
+        let staging = work.join("kit");
+        let info = phases.phase("assembling the kit (headers, archives, stdlib)", |ph, bar| {
+            self.assemble(&src, &cross, &staging, ph, bar)
+        })?;
+        let info = phases.phase("byte-compiling and zipping the stdlib", |ph, bar| {
+            let mut info = info;
+            compile_stdlib(&build_python, &staging, &info, ph, bar)?;
+            info.build_seconds = (ph.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+            Ok(info)
+        })?;
+        std::fs::write(staging.join("kit.json"), serde_json::to_string_pretty(&info)? + "\n")?;
+        std::fs::rename(&staging, &self.final_dir)
+            .with_context(|| format!("failed to move the kit into `{}`", self.final_dir.display()))?;
+        Kit::open(&self.final_dir)
+    }
+
+    /// Configures and builds CPython for `wasm32-wasip2` in `work/build-wasi` with the kit's
+    /// compiler; returns the build directory.
+    fn cross_build(
+        &self,
+        work: &Path,
+        src: &Path,
+        build_python: &Path,
+        jobs: &str,
+        phases: &mut Phases,
+    ) -> anyhow::Result<PathBuf> {
+        // (config.guess runs without the wasm compiler in its environment: with it, it would
+        // report an x32 build triple.)
+        let build_triple = Cmd::new(src.join("config.guess").display().to_string()).output()?;
+        let path_env = {
+            let old = std::env::var_os("PATH").unwrap_or_default();
+            std::env::join_paths(self.tools_path.iter().cloned().chain(std::env::split_paths(&old)))?
+        };
         let cross = work.join("build-wasi");
         std::fs::create_dir_all(&cross)?;
         let cc = self.cc.join(" ");
         let empty_pc = work.join("no-pkgconfig");
         std::fs::create_dir_all(&empty_pc)?;
         phases.phase("configuring CPython for wasm32-wasip2", |ph, bar| {
-            let cmd = Cmd::new(configure.display().to_string())
+            let cmd = Cmd::new(src.join("configure").display().to_string())
                 .cwd(&cross)
                 .env("CONFIG_SITE", src.join("Tools/wasm/config.site-wasm32-wasi"))
                 .env("CC", &cc)
@@ -365,24 +396,9 @@ impl Plan {
             ph.run(&cmd, bar)
         })?;
         phases.phase("building CPython for wasm32-wasip2", |ph, bar| {
-            ph.run(&Cmd::new("make").args(["-j", &jobs, "all"]).cwd(&cross).env("PATH", &path_env), bar)
+            ph.run(&Cmd::new("make").args(["-j", jobs, "all"]).cwd(&cross).env("PATH", &path_env), bar)
         })?;
-
-        // 4. assemble
-        let staging = work.join("kit");
-        let info = phases.phase("assembling the kit (headers, archives, stdlib)", |ph, bar| {
-            self.assemble(&src, &cross, &staging, ph, bar)
-        })?;
-        let info = phases.phase("byte-compiling and zipping the stdlib", |ph, bar| {
-            let mut info = info;
-            compile_stdlib(&build_python, &staging, &info, ph, bar)?;
-            info.build_seconds = (ph.elapsed().as_secs_f64() * 10.0).round() / 10.0;
-            Ok(info)
-        })?;
-        std::fs::write(staging.join("kit.json"), serde_json::to_string_pretty(&info)? + "\n")?;
-        std::fs::rename(&staging, &self.final_dir)
-            .with_context(|| format!("failed to move the kit into `{}`", self.final_dir.display()))?;
-        Kit::open(&self.final_dir)
+        Ok(cross)
     }
 
     /// Copies what a relink needs out of the build trees into `kit`.
@@ -403,20 +419,7 @@ impl Plan {
         // headers
         copy_tree(&src.join("Include"), &kit.join("include"), &|_| true)?;
         std::fs::copy(cross.join("pyconfig.h"), kit.join("include/pyconfig.h"))?;
-        // archives: libpython first, then every helper archive the build made
-        std::fs::create_dir_all(kit.join("lib"))?;
-        let libpython = format!("libpython{short}.a");
-        let mut archives = vec![format!("lib/{libpython}")];
-        std::fs::copy(cross.join(&libpython), kit.join("lib").join(&libpython))
-            .with_context(|| format!("the cross build made no `{libpython}`"))?;
-        let mut helpers = Vec::new();
-        find_files(&cross.join("Modules"), &mut |p| p.extension().is_some_and(|e| e == "a"), &mut helpers)?;
-        helpers.sort();
-        for h in helpers {
-            let name = h.file_name().unwrap_or_default().to_string_lossy().into_owned();
-            std::fs::copy(&h, kit.join("lib").join(&name))?;
-            archives.push(format!("lib/{name}"));
-        }
+        let archives = copy_archives(cross, kit, &short)?;
         std::fs::create_dir_all(kit.join("obj"))?;
         std::fs::copy(cross.join("Programs/python.o"), kit.join("obj/python.o"))?;
         std::fs::copy(cross.join("Modules/config.c"), kit.join("config.c.in"))?;
@@ -424,25 +427,8 @@ impl Plan {
         if !config_c.contains("MARKER 1") || !config_c.contains("MARKER 2") {
             bail!("`Modules/config.c` of the cross build has no ADDMODULE MARKER lines");
         }
-        // stdlib tree: Lib minus tests/GUI, plus the build's sysconfig data
         let stdlib = format!("stdlib/lib/python{short}");
-        copy_tree(&src.join("Lib"), &kit.join(&stdlib), &|rel| {
-            let top = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
-            !STDLIB_EXCLUDE.contains(&top.as_str()) && !rel.components().any(|c| c.as_os_str() == "__pycache__")
-        })?;
-        let pybuilddir = std::fs::read_to_string(cross.join("pybuilddir.txt"))
-            .context("the cross build left no `pybuilddir.txt`")?;
-        let mut sysconfig = Vec::new();
-        find_files(&cross.join(pybuilddir.trim()), &mut |p| p.is_file(), &mut sysconfig)?;
-        for f in sysconfig {
-            std::fs::copy(&f, kit.join(&stdlib).join(f.file_name().unwrap_or_default()))?;
-        }
-        copy_tree(&src.join("Lib/test"), &kit.join("tests/test"), &|rel| {
-            !rel.components().any(|c| c.as_os_str() == "__pycache__")
-        })?;
-        for m in MODULE_SOURCES {
-            copy_tree(&src.join("Modules").join(m), &kit.join("src/Modules").join(m), &|_| true)?;
-        }
+        copy_sources(src, cross, kit, &stdlib)?;
         let words = |names: &[&str]| -> Vec<String> {
             names.iter().flat_map(|n| var(n).split_whitespace().map(str::to_string).collect::<Vec<_>>()).collect()
         };
@@ -481,6 +467,48 @@ impl Plan {
             build_seconds: 0.0,
         })
     }
+}
+
+/// The archives: libpython first, then every helper archive the cross build made; returns
+/// their paths in the kit.
+fn copy_archives(cross: &Path, kit: &Path, short: &str) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(kit.join("lib"))?;
+    let libpython = format!("libpython{short}.a");
+    let mut archives = vec![format!("lib/{libpython}")];
+    std::fs::copy(cross.join(&libpython), kit.join("lib").join(&libpython))
+        .with_context(|| format!("the cross build made no `{libpython}`"))?;
+    let mut helpers = Vec::new();
+    find_files(&cross.join("Modules"), &mut |p| p.extension().is_some_and(|e| e == "a"), &mut helpers)?;
+    helpers.sort();
+    for h in helpers {
+        let name = h.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        std::fs::copy(&h, kit.join("lib").join(&name))?;
+        archives.push(format!("lib/{name}"));
+    }
+    Ok(archives)
+}
+
+/// The stdlib tree (`Lib` minus tests and GUI, plus the build's sysconfig data) at `stdlib`,
+/// CPython's `Lib/test`, and the module sources the kit carries.
+fn copy_sources(src: &Path, cross: &Path, kit: &Path, stdlib: &str) -> anyhow::Result<()> {
+    copy_tree(&src.join("Lib"), &kit.join(stdlib), &|rel| {
+        let top = rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        !STDLIB_EXCLUDE.contains(&top.as_str()) && !rel.components().any(|c| c.as_os_str() == "__pycache__")
+    })?;
+    let pybuilddir =
+        std::fs::read_to_string(cross.join("pybuilddir.txt")).context("the cross build left no `pybuilddir.txt`")?;
+    let mut sysconfig = Vec::new();
+    find_files(&cross.join(pybuilddir.trim()), &mut |p| p.is_file(), &mut sysconfig)?;
+    for f in sysconfig {
+        std::fs::copy(&f, kit.join(stdlib).join(f.file_name().unwrap_or_default()))?;
+    }
+    copy_tree(&src.join("Lib/test"), &kit.join("tests/test"), &|rel| {
+        !rel.components().any(|c| c.as_os_str() == "__pycache__")
+    })?;
+    for m in MODULE_SOURCES {
+        copy_tree(&src.join("Modules").join(m), &kit.join("src/Modules").join(m), &|_| true)?;
+    }
+    Ok(())
 }
 
 /// Byte-compiles the kit's stdlib tree (unchecked-hash `.pyc`, so no timestamps) and writes

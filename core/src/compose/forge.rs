@@ -1,0 +1,144 @@
+//! Composing a forge: its built `python.wasm` with the caps and stubs `pyforge.toml` names,
+//! kept when nothing changed (the way make decides: names, sizes and times of the inputs and
+//! outputs), written atomically to `python.composed.wasm` and the forge's `output` copy.
+
+use indexmap::IndexMap;
+use sha2::{Digest as _, Sha256};
+
+use super::{Input, compose_full, notes, split_version};
+use crate::diag::Diag;
+use crate::plan::ForgePlan;
+use crate::project::PROJECT;
+use crate::source::{check_relative, stamp, write_atomic};
+
+/// What [`compose_forge`] did.
+#[derive(Debug)]
+pub struct Composed {
+    /// Where the composition is.
+    pub output: String,
+    /// Its size in bytes.
+    pub size: usize,
+    /// False when the inputs were the same as last time and the output was kept.
+    pub rebuilt: bool,
+    /// Notes from the wiring (e.g. mixed WASI patch versions).
+    pub notes: Vec<Diag>,
+}
+
+/// Composes a forge's built `socket` with the caps and stubs its project entry names into
+/// `out_dir/python.composed.wasm` (and a copy at the forge's `output`, when it names one).
+/// `None` when the forge names no caps and no stubs (and any old composed output is removed,
+/// so it cannot be run by mistake).
+pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Option<Composed>, Vec<Diag>> {
+    let output = format!("{out_dir}/python.composed.wasm");
+    let key_path = format!("{out_dir}/.composed.key");
+    if plan.caps.is_empty() && plan.stubs.is_empty() {
+        let _ = std::fs::remove_file(&output);
+        let _ = std::fs::remove_file(&key_path);
+        return Ok(None);
+    }
+    check_paths(plan)?;
+    let paths: Vec<&str> = std::iter::once(socket).chain(plan.caps.iter().map(|(_, p)| p.value.as_str())).collect();
+    let key = inputs_key(plan, &paths);
+    // Unchanged inputs and outputs: keep the composition, reading nothing.
+    if let Ok(recorded) = std::fs::read_to_string(&key_path)
+        && recorded.split_once('\n').is_some_and(|(k, stamps)| {
+            k == key && outputs_stamp(&output, plan.output.as_deref()).is_some_and(|s| s == stamps)
+        })
+        && let Ok(meta) = std::fs::metadata(&output)
+    {
+        return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
+    }
+    let (socket, plugs) = read_inputs(plan, &paths)?;
+    let (bytes, wiring) = compose_full(&socket, &plugs, &plan.stubs, None, &requirers(plan))?;
+    let write = |path: &str, bytes: &[u8]| {
+        write_atomic(std::path::Path::new(path), bytes)
+            .map_err(|e| vec![Diag::new(Some(path), format!("failed to write: {e}")).code("compose::io")])
+    };
+    write(&output, &bytes)?;
+    if let Some(copy) = &plan.output {
+        write(copy, &bytes)?;
+    }
+    let record = format!("{key}\n{}", outputs_stamp(&output, plan.output.as_deref()).unwrap_or_default());
+    write(&key_path, record.as_bytes())?;
+    Ok(Some(Composed { output, size: bytes.len(), rebuilt: true, notes: notes(&wiring) }))
+}
+
+/// Cap paths and the `output` copy stay inside the project.
+fn check_paths(plan: &ForgePlan) -> Result<(), Vec<Diag>> {
+    let mut diags = Vec::new();
+    for (iface, path) in &plan.caps {
+        if let Err(e) = check_relative(&path.value) {
+            diags.push(
+                Diag::new(Some(PROJECT), format!("cap for `{iface}` in forge `{}`: {e}", plan.forge))
+                    .help("give the cap component's path relative to the project root")
+                    .code("project::path"),
+            );
+        }
+    }
+    if let Some(copy) = &plan.output
+        && let Err(e) = check_relative(copy)
+    {
+        diags.push(
+            Diag::new(Some(PROJECT), format!("`output` of forge `{}`: {e}", plan.forge))
+                .help("give `output` a path relative to the project root, inside it")
+                .code("project::path"),
+        );
+    }
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
+}
+
+/// A hash of the inputs (paths, sizes and times), the stubs and the `output` name: a changed
+/// name of the copy means writing it again.
+fn inputs_key(plan: &ForgePlan, paths: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for path in paths {
+        h.update(path.as_bytes());
+        h.update(stamp(path).unwrap_or_default().as_bytes());
+    }
+    h.update(plan.stubs.join("\n").as_bytes());
+    h.update(plan.output.as_deref().unwrap_or_default().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The stamps of the outputs as they were written: a copy changed or deleted since is written
+/// again.
+fn outputs_stamp(output: &str, copy: Option<&str>) -> Option<String> {
+    let mut stamps = vec![stamp(output)?];
+    if let Some(copy) = copy {
+        stamps.push(stamp(copy)?);
+    }
+    Some(stamps.join("\n"))
+}
+
+/// The socket and the cap components, read.
+fn read_inputs(plan: &ForgePlan, paths: &[&str]) -> Result<(Input, Vec<Input>), Vec<Diag>> {
+    let read = |name: &str| -> Result<Input, Diag> {
+        std::fs::read(name)
+            .map(|bytes| Input { name: name.to_string(), bytes })
+            .map_err(|e| Diag::new(Some(name), format!("failed to read component: {e}")).code("compose::io"))
+    };
+    let socket = read(paths[0]).map_err(|d| vec![d])?;
+    let mut plugs = Vec::new();
+    let mut diags = Vec::new();
+    for path in &paths[1..] {
+        match read(path) {
+            Ok(p) => plugs.push(p),
+            Err(d) => diags.push(d.help(format!(
+                "build the cap component, or fix its path under `[forge.{}] caps` in `{PROJECT}`",
+                plan.forge
+            ))),
+        }
+    }
+    if diags.is_empty() { Ok((socket, plugs)) } else { Err(diags) }
+}
+
+/// Which extensions require each interface (for the message when nothing provides it).
+fn requirers(plan: &ForgePlan) -> IndexMap<String, Vec<String>> {
+    let mut requirers: IndexMap<String, Vec<String>> = IndexMap::new();
+    for ext in &plan.extensions {
+        for import in &ext.imports {
+            requirers.entry(split_version(import).0.to_string()).or_default().push(ext.manifest.name.value.clone());
+        }
+    }
+    requirers
+}
