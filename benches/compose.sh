@@ -10,7 +10,7 @@ RUNS="${1:-10}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
 WAC="$CACHE/bin/wac"
-[ -x "$WAC" ] || { echo "error: run scripts/setup.sh first ($WAC is missing)" >&2; exit 1; }
+[ -x "$WAC" ] || { echo "error: run scripts/test-tools.sh first ($WAC is missing)" >&2; exit 1; }
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
 CAPS=(target/wasm32-wasip2/release/pyforge_zlib_cap.wasm target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm)

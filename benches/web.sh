@@ -5,7 +5,7 @@
 # the `compose` call, as web/compose.mjs reports it, and whole process), and headless Chromium
 # (in-page time of the `compose` call, as the page reports it).
 #
-#   benches/web.sh [RUNS]          (after scripts/build.sh)
+#   benches/web.sh [RUNS]          (after scripts/build.sh and scripts/build-tests.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${1:-5}"
