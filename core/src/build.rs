@@ -1,6 +1,6 @@
 //! `build`: one forge, start to finish — plan (which runs check), link, compose.
 
-use crate::compose::{self, Composed};
+use crate::compose::{self, ComposeError, Composed};
 use crate::diag::Diag;
 use crate::link::{self, Compiler, Linked};
 use crate::plan::{self, ForgePlan};
@@ -30,8 +30,9 @@ pub enum BuildError {
     Compose {
         /// The forge.
         forge: String,
-        /// What failed.
-        diags: Vec<Diag>,
+        /// Why.
+        #[source]
+        source: ComposeError,
     },
 }
 
@@ -39,9 +40,8 @@ impl BuildError {
     /// The diagnostics of the step that failed.
     pub fn diagnostics(&self) -> &[Diag] {
         match self {
-            BuildError::Plan { diags, .. } | BuildError::Link { diags, .. } | BuildError::Compose { diags, .. } => {
-                diags
-            }
+            BuildError::Plan { diags, .. } | BuildError::Link { diags, .. } => diags,
+            BuildError::Compose { source, .. } => source.diagnostics(),
         }
     }
 }
@@ -78,6 +78,6 @@ pub fn build(
     let linked = link::link(cc, &plan, kit_dir, out_dir)
         .map_err(|diags| BuildError::Link { forge: forge.to_string(), diags })?;
     let composed = compose::compose_forge(&plan, &linked.output, out_dir)
-        .map_err(|diags| BuildError::Compose { forge: forge.to_string(), diags })?;
+        .map_err(|source| BuildError::Compose { forge: forge.to_string(), source })?;
     Ok(Built { plan, linked, composed })
 }

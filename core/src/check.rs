@@ -212,7 +212,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (St
                 );
             }
         }
-        Err(d) => diags.push(d),
+        Err(e) => diags.extend(e.diagnostics()),
     }
 
     (world_name, imports.iter().map(wit::Import::id).collect())

@@ -16,6 +16,44 @@ use self::wire::{Wired, wire};
 
 use crate::diag::Diag;
 
+/// Why a composition failed, by kind; each holds the diagnostics to show.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// An input is not a component, or an interface to stub is not imported.
+    #[error("invalid input ({})", plural(.0.len(), "problem"))]
+    Input(Vec<Diag>),
+    /// An export does not match the type of the import it would satisfy.
+    #[error("exports do not match imports ({})", plural(.0.len(), "problem"))]
+    Mismatch(Vec<Diag>),
+    /// Imports nothing satisfies, or plugs nothing uses.
+    #[error("the composition is incomplete ({})", plural(.0.len(), "problem"))]
+    Unsatisfied(Vec<Diag>),
+    /// wac-graph could not build or encode the composition, or the result is not valid.
+    #[error("the composition could not be encoded ({})", plural(.0.len(), "problem"))]
+    Encode(Vec<Diag>),
+    /// A forge's composition: component paths, reading inputs, writing outputs.
+    #[error("the forge's files could not be read or written ({})", plural(.0.len(), "problem"))]
+    Io(Vec<Diag>),
+}
+
+impl ComposeError {
+    /// The diagnostics to show.
+    pub fn diagnostics(&self) -> &[Diag] {
+        match self {
+            ComposeError::Input(d)
+            | ComposeError::Mismatch(d)
+            | ComposeError::Unsatisfied(d)
+            | ComposeError::Encode(d)
+            | ComposeError::Io(d) => d,
+        }
+    }
+}
+
+/// `n thing(s)`.
+fn plural(n: usize, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
+}
+
 /// A component passed by value.
 #[derive(Debug, Clone)]
 pub struct Input {
@@ -102,12 +140,12 @@ pub fn compose_with(
     plugs: &[Input],
     stubs: &[String],
     stub_message: Option<&str>,
-) -> Result<Vec<u8>, Vec<Diag>> {
+) -> Result<Vec<u8>, ComposeError> {
     compose_full(socket, plugs, stubs, stub_message, &Default::default()).map(|(bytes, _)| bytes)
 }
 
 /// Wires the composition without encoding it (what `pyforge plan` shows).
-pub fn plan(socket: &Input, plugs: &[Input], stubs: &[String]) -> Result<Wiring, Vec<Diag>> {
+pub fn plan(socket: &Input, plugs: &[Input], stubs: &[String]) -> Result<Wiring, ComposeError> {
     wire(socket, plugs, stubs, None).map(|w| w.wiring)
 }
 
@@ -196,18 +234,20 @@ pub fn compose_full(
     stubs: &[String],
     stub_message: Option<&str>,
     requirers: &IndexMap<String, Vec<String>>,
-) -> Result<(Vec<u8>, Wiring), Vec<Diag>> {
+) -> Result<(Vec<u8>, Wiring), ComposeError> {
     let Wired { mut graph, wiring, socket_id, socket_inst } = wire(socket, plugs, stubs, stub_message)?;
     let problems = wiring_problems(&wiring, plugs, requirers);
     if !problems.is_empty() {
-        return Err(problems);
+        return Err(ComposeError::Unsatisfied(problems));
     }
     let socket_exports: Vec<String> = graph.types()[graph[socket_id].ty()].exports.keys().cloned().collect();
     for name in socket_exports {
         let export = graph
             .alias_instance_export(socket_inst, &name)
-            .map_err(|e| vec![Diag::new(Some(&socket.name), format!("{e:#}"))])?;
-        graph.export(export, &name).map_err(|e| vec![Diag::new(Some(&socket.name), format!("{e:#}"))])?;
+            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&socket.name), format!("{e:#}"))]))?;
+        graph
+            .export(export, &name)
+            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&socket.name), format!("{e:#}"))]))?;
     }
     // wac-graph's own validation checks every function body of the result — the bodies of the
     // inputs, copied verbatim, which composition cannot change (and which the runtime validates
@@ -215,17 +255,19 @@ pub fn compose_full(
     // without it, then validate the structure (types, imports, instances, exports) ourselves.
     let bytes = graph
         .encode(EncodeOptions { define_components: true, validate: false, processor: None })
-        .map_err(|e| vec![Diag::new(None, format!("failed to encode the composition: {e:#}"))])?;
-    let left = validate_structure(&bytes)
-        .map_err(|e| vec![Diag::new(None, format!("the composition is not a valid component: {e}"))])?;
+        .map_err(|e| ComposeError::Encode(vec![Diag::new(None, format!("failed to encode the composition: {e:#}"))]))?;
+    let left = validate_structure(&bytes).map_err(|e| {
+        ComposeError::Encode(vec![Diag::new(None, format!("the composition is not a valid component: {e}"))])
+    })?;
 
     // Belt and braces: refuse any non-WASI import left.
     let left: Vec<_> = left.into_iter().filter(|n| !is_wasi(n)).collect();
     if !left.is_empty() {
-        return Err(vec![
+        return Err(ComposeError::Unsatisfied(vec![
             Diag::new(None, format!("the composition still imports {}", left.join(", ")))
-                .help("plug or stub these interfaces"),
-        ]);
+                .help("plug or stub these interfaces")
+                .code("compose::missing-import"),
+        ]));
     }
     Ok((bytes, wiring))
 }

@@ -10,15 +10,70 @@ use crate::diag::Diag;
 use crate::manifest;
 use crate::source::{self, Disk, Source};
 
+/// Why bindings could not be generated.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// The extension's manifest has problems.
+    #[error("the manifest has {} problem(s)", .0.len())]
+    Manifest(Vec<Diag>),
+    /// The extension has no WIT world (a plain C extension, or a shim-only package).
+    #[error("`{dir}` has no WIT world, so there are no bindings to generate")]
+    NoWorld {
+        /// The extension directory.
+        dir: String,
+        /// Its manifest, for pointing at.
+        manifest: String,
+    },
+    /// The WIT could not be read, parsed or resolved.
+    #[error("{}", .0.message)]
+    Wit(Diag),
+    /// wit-bindgen-c refused the world.
+    #[error("wit-bindgen-c failed for world `{world}`: {message}")]
+    Generate {
+        /// The world's name.
+        world: String,
+        /// wit-bindgen-c's error.
+        message: String,
+    },
+    /// A generated file could not be written.
+    #[error("failed to write bindings into `{dir}`")]
+    Write {
+        /// The `gen` directory.
+        dir: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl GenError {
+    /// The diagnostics to show.
+    pub fn diagnostics(&self) -> Vec<Diag> {
+        match self {
+            GenError::Manifest(d) => d.clone(),
+            GenError::NoWorld { dir, manifest } => vec![
+                Diag::new(Some(manifest), self.to_string())
+                    .help(format!("add `{dir}/wit/world.wit` with the interfaces it imports"))
+                    .code("gen::no-world"),
+            ],
+            GenError::Wit(d) => vec![d.clone()],
+            GenError::Generate { .. } => vec![Diag::new(None, self.to_string()).code("gen::wit-bindgen")],
+            GenError::Write { dir, source } => {
+                vec![Diag::new(Some(dir), format!("failed to write bindings: {source}")).code("gen::io")]
+            }
+        }
+    }
+}
+
 /// Generates the `gen/` files for `world`, as `(file name, bytes)`, sorted by name.
-pub fn generate(mut resolve: Resolve, world: WorldId) -> Result<Vec<(String, Vec<u8>)>, Diag> {
+pub fn generate(mut resolve: Resolve, world: WorldId) -> Result<Vec<(String, Vec<u8>)>, GenError> {
     let opts = wit_bindgen_c::Opts::default();
     let mut generator = opts.build();
     let mut files = Files::default();
     let name = resolve.worlds[world].name.clone();
     generator
         .generate(&mut resolve, world, &mut files)
-        .map_err(|e| Diag::new(None, format!("wit-bindgen-c failed for world `{name}`: {e:#}")))?;
+        .map_err(|e| GenError::Generate { world: name, message: format!("{e:#}") })?;
     let mut out: Vec<(String, Vec<u8>)> = files.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect();
     out.sort();
     Ok(out)
@@ -32,22 +87,20 @@ pub fn file_names(world: &str) -> [String; 3] {
 
 /// Generates the bindings of the extension at `dir` (the directory or its manifest) from its
 /// manifest and WIT, and writes them into its `gen_dir`; returns the paths written.
-pub fn gen_dir(dir: &str) -> Result<Vec<String>, Vec<Diag>> {
+pub fn gen_dir(dir: &str) -> Result<Vec<String>, GenError> {
     let dir = dir.strip_suffix(manifest::MANIFEST).unwrap_or(dir).trim_end_matches('/');
     let dir = if dir.is_empty() { "." } else { dir };
-    let m = manifest::load(&Disk, dir)?;
-    let Some((_, wit_dir)) = m.extension.as_ref().and_then(|e| e.wit_dir.as_ref()) else {
-        return Err(vec![
-            Diag::new(Some(&m.file.name), format!("`{dir}` has no WIT world, so there are no bindings to generate"))
-                .help(format!("add `{dir}/wit/world.wit` with the interfaces it imports")),
-        ]);
+    let m = manifest::load(&Disk, dir).map_err(GenError::Manifest)?;
+    let Some(ext) = m.extension.as_ref() else {
+        return Err(GenError::NoWorld { dir: dir.to_string(), manifest: m.file.name.clone() });
     };
-    let (resolve, world) = crate::wit::load(&Disk, wit_dir, None).map_err(|d| vec![d])?;
-    let files = generate(resolve, world).map_err(|d| vec![d])?;
-    let gen_dir = m.extension.as_ref().map_or("gen", |e| e.gen_dir.value.as_str());
-    let gen_path = source::join(dir, gen_dir);
-    write_files(&gen_path, &files)
-        .map_err(|e| vec![Diag::new(Some(&gen_path), format!("failed to write bindings: {e}"))])
+    let Some((_, wit_dir)) = &ext.wit_dir else {
+        return Err(GenError::NoWorld { dir: dir.to_string(), manifest: m.file.name.clone() });
+    };
+    let (resolve, world) = crate::wit::load(&Disk, wit_dir, None).map_err(GenError::Wit)?;
+    let files = generate(resolve, world)?;
+    let gen_path = source::join(dir, &ext.gen_dir.value);
+    write_files(&gen_path, &files).map_err(|source| GenError::Write { dir: gen_path, source })
 }
 
 /// Writes each file atomically (temporary file, then rename) into `dir`, creating it.

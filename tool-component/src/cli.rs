@@ -118,7 +118,9 @@ fn check(args: CheckArgs) -> i32 {
 }
 
 fn gen_bindings(args: GenArgs) -> i32 {
-    match relative(&args.capdir).map_err(|d| vec![d]).and_then(r#gen::gen_dir) {
+    let written =
+        relative(&args.capdir).map_err(|d| vec![d]).and_then(|dir| r#gen::gen_dir(dir).map_err(|e| e.diagnostics()));
+    match written {
         Ok(files) => {
             for f in files {
                 println!("wrote {f}");
@@ -155,8 +157,9 @@ fn compose(args: ComposeArgs) -> i32 {
         compose::compose_full(&inputs[0], &inputs[1..], &args.stubs, args.stub_message.as_deref(), &Default::default());
     let (bytes, wiring) = match composed {
         Ok(c) => c,
-        Err(d) => {
-            print_diags(&d);
+        Err(e) => {
+            let d = e.diagnostics();
+            print_diags(d);
             eprintln!("error: composition failed with {}", plural(d.len(), "problem"));
             return 1;
         }

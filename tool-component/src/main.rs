@@ -96,13 +96,13 @@ impl exports::check::Guest for Toolchain {
 
 impl exports::bindgen::Guest for Toolchain {
     fn gen_dir(path: String) -> Result<Vec<String>, Vec<Diagnostic>> {
-        r#gen::gen_dir(&path).map_err(|d| diagnostics(&d))
+        r#gen::gen_dir(&path).map_err(|e| diagnostics(&e.diagnostics()))
     }
 
     fn gen_files(wit: Vec<File>, world_name: Option<String>) -> Result<Vec<File>, Vec<Diagnostic>> {
         let mem = source::Memory::new(wit.into_iter().map(|f| (f.path, f.contents)));
         let (resolve, world) = wit::load(&mem, "", world_name.as_deref()).map_err(|d| diagnostics(&[d]))?;
-        let files = r#gen::generate(resolve, world).map_err(|d| diagnostics(&[d]))?;
+        let files = r#gen::generate(resolve, world).map_err(|e| diagnostics(&e.diagnostics()))?;
         Ok(files.into_iter().map(|(path, contents)| File { path, contents }).collect())
     }
 }
@@ -121,7 +121,7 @@ impl exports::compose::Guest for Toolchain {
         let message = options.stub_message.as_deref();
         let (bytes, wiring) =
             compose::compose_full(&inputs[0], &inputs[1..], &options.stubs, message, &Default::default())
-                .map_err(|d| diagnostics(&d))?;
+                .map_err(|e| diagnostics(e.diagnostics()))?;
         Ok(exports::compose::Composition { bytes, notes: diagnostics(&compose::notes(&wiring)) })
     }
 
@@ -131,7 +131,8 @@ impl exports::compose::Guest for Toolchain {
         options: exports::compose::Options,
     ) -> Result<exports::compose::Wiring, Vec<Diagnostic>> {
         let inputs = inputs(socket, plugs);
-        let wiring = compose::plan(&inputs[0], &inputs[1..], &options.stubs).map_err(|d| diagnostics(&d))?;
+        let wiring =
+            compose::plan(&inputs[0], &inputs[1..], &options.stubs).map_err(|e| diagnostics(e.diagnostics()))?;
         let json = serde_json::to_string_pretty(&wiring)
             .map_err(|e| diagnostics(&[Diag::new(None, e.to_string()).code("plan::json")]))?;
         Ok(exports::compose::Wiring { json, notes: diagnostics(&compose::notes(&wiring)) })

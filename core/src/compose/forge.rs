@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 use sha2::{Digest as _, Sha256};
 
-use super::{Input, compose_full, notes, split_version};
+use super::{ComposeError, Input, compose_full, notes, split_version};
 use crate::diag::Diag;
 use crate::plan::ForgePlan;
 use crate::project::PROJECT;
@@ -28,7 +28,7 @@ pub struct Composed {
 /// `out_dir/python.composed.wasm` (and a copy at the forge's `output`, when it names one).
 /// `None` when the forge names no caps and no stubs (and any old composed output is removed,
 /// so it cannot be run by mistake).
-pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Option<Composed>, Vec<Diag>> {
+pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Option<Composed>, ComposeError> {
     let output = format!("{out_dir}/python.composed.wasm");
     let key_path = format!("{out_dir}/.composed.key");
     if plan.caps.is_empty() && plan.stubs.is_empty() {
@@ -51,8 +51,9 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Op
     let (socket, plugs) = read_inputs(plan, &paths)?;
     let (bytes, wiring) = compose_full(&socket, &plugs, &plan.stubs, None, &requirers(plan))?;
     let write = |path: &str, bytes: &[u8]| {
-        write_atomic(std::path::Path::new(path), bytes)
-            .map_err(|e| vec![Diag::new(Some(path), format!("failed to write: {e}")).code("compose::io")])
+        write_atomic(std::path::Path::new(path), bytes).map_err(|e| {
+            ComposeError::Io(vec![Diag::new(Some(path), format!("failed to write: {e}")).code("compose::io")])
+        })
     };
     write(&output, &bytes)?;
     if let Some(copy) = &plan.output {
@@ -64,7 +65,7 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Op
 }
 
 /// Cap paths and the `output` copy stay inside the project.
-fn check_paths(plan: &ForgePlan) -> Result<(), Vec<Diag>> {
+fn check_paths(plan: &ForgePlan) -> Result<(), ComposeError> {
     let mut diags = Vec::new();
     for (iface, path) in &plan.caps {
         if let Err(e) = check_relative(&path.value) {
@@ -84,7 +85,7 @@ fn check_paths(plan: &ForgePlan) -> Result<(), Vec<Diag>> {
                 .code("project::path"),
         );
     }
-    if diags.is_empty() { Ok(()) } else { Err(diags) }
+    if diags.is_empty() { Ok(()) } else { Err(ComposeError::Io(diags)) }
 }
 
 /// A hash of the inputs (paths, sizes and times), the stubs and the `output` name: a changed
@@ -111,13 +112,13 @@ fn outputs_stamp(output: &str, copy: Option<&str>) -> Option<String> {
 }
 
 /// The socket and the cap components, read.
-fn read_inputs(plan: &ForgePlan, paths: &[&str]) -> Result<(Input, Vec<Input>), Vec<Diag>> {
+fn read_inputs(plan: &ForgePlan, paths: &[&str]) -> Result<(Input, Vec<Input>), ComposeError> {
     let read = |name: &str| -> Result<Input, Diag> {
         std::fs::read(name)
             .map(|bytes| Input { name: name.to_string(), bytes })
             .map_err(|e| Diag::new(Some(name), format!("failed to read component: {e}")).code("compose::io"))
     };
-    let socket = read(paths[0]).map_err(|d| vec![d])?;
+    let socket = read(paths[0]).map_err(|d| ComposeError::Io(vec![d]))?;
     let mut plugs = Vec::new();
     let mut diags = Vec::new();
     for path in &paths[1..] {
@@ -129,7 +130,7 @@ fn read_inputs(plan: &ForgePlan, paths: &[&str]) -> Result<(Input, Vec<Input>), 
             ))),
         }
     }
-    if diags.is_empty() { Ok((socket, plugs)) } else { Err(diags) }
+    if diags.is_empty() { Ok((socket, plugs)) } else { Err(ComposeError::Io(diags)) }
 }
 
 /// Which extensions require each interface (for the message when nothing provides it).

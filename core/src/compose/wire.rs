@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use wac_graph::types::{ItemKind, Package, SubtypeChecker};
 use wac_graph::{CompositionGraph, NodeId, PackageId};
 
-use super::{Input, Link, Use, Wiring, compatible, is_wasi, plug_package_name, stub, wasi_patch_notes};
+use super::{ComposeError, Input, Link, Use, Wiring, compatible, is_wasi, plug_package_name, stub, wasi_patch_notes};
 use crate::diag::Diag;
 
 /// A wired graph, ready to encode.
@@ -62,7 +62,7 @@ impl Wirer {
 
     /// Plugs `offer` into `consumer` when the types match; a mismatch is a diagnostic. Returns
     /// whether it was plugged.
-    fn plug(&mut self, consumer: Consumer, offer: Offer) -> Result<bool, Vec<Diag>> {
+    fn plug(&mut self, consumer: Consumer, offer: Offer) -> Result<bool, ComposeError> {
         let Offer { provider, export_name, export_ty, import_name, import_ty } = offer;
         let mut checker = SubtypeChecker::new(&mut self.cache);
         if let Err(e) = checker.is_subtype(export_ty, self.graph.types(), import_ty, self.graph.types()) {
@@ -89,11 +89,11 @@ impl Wirer {
         let export = self
             .graph
             .alias_instance_export(provider_inst, &export_name)
-            .map_err(|e| vec![Diag::new(Some(&self.parts[provider].name), format!("{e:#}"))])?;
+            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&self.parts[provider].name), format!("{e:#}"))]))?;
         let consumer_inst = self.part(consumer).instance.expect("a consumer is instantiated");
         self.graph
             .set_instantiation_argument(consumer_inst, &import_name, export)
-            .map_err(|e| vec![Diag::new(Some(&self.part(consumer).name), format!("{e:#}"))])?;
+            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&self.part(consumer).name), format!("{e:#}"))]))?;
         self.satisfied.insert((consumer, import_name.clone()));
         self.wiring.links.push(Link {
             consumer: self.part(consumer).name.clone(),
@@ -114,7 +114,7 @@ impl Wirer {
 
     /// The plugs' exports into the socket's imports, plug by plug (the order `wac plug` uses):
     /// an exact name first, then a semver-compatible one.
-    fn plug_socket(&mut self) -> Result<(), Vec<Diag>> {
+    fn plug_socket(&mut self) -> Result<(), ComposeError> {
         let socket_imports = self.imports(self.socket.package);
         for i in 0..self.parts.len() {
             for (export_name, export_ty) in self.exports(self.parts[i].package) {
@@ -134,7 +134,7 @@ impl Wirer {
 
     /// Transitive plugs: the non-WASI imports of instantiated plugs, from the other plugs,
     /// until nothing changes.
-    fn plug_parts(&mut self) -> Result<(), Vec<Diag>> {
+    fn plug_parts(&mut self) -> Result<(), ComposeError> {
         let mut changed = true;
         while changed {
             changed = false;
@@ -229,18 +229,19 @@ pub(super) fn wire(
     plugs: &[Input],
     stubs: &[String],
     stub_message: Option<&str>,
-) -> Result<Wired, Vec<Diag>> {
+) -> Result<Wired, ComposeError> {
     let mut inputs = plugs.to_vec();
     for iface in stubs {
-        let bytes = stub::stub_for_import(&socket.bytes, iface, stub_message).map_err(|d| vec![d])?;
+        let bytes =
+            stub::stub_for_import(&socket.bytes, iface, stub_message).map_err(|d| ComposeError::Input(vec![d]))?;
         inputs.push(Input { name: format!("stub of `{iface}`"), bytes });
     }
     let mut graph = CompositionGraph::new();
-    let socket_id = register(&mut graph, "socket", socket).map_err(|d| vec![d])?;
+    let socket_id = register(&mut graph, "socket", socket).map_err(|d| ComposeError::Input(vec![d]))?;
     let socket_inst = graph.instantiate(socket_id);
     let mut parts = Vec::new();
     for (key, input) in package_keys(&inputs, plugs.len()).iter().zip(&inputs) {
-        let package = register(&mut graph, key, input).map_err(|d| vec![d])?;
+        let package = register(&mut graph, key, input).map_err(|d| ComposeError::Input(vec![d]))?;
         parts.push(Part { name: input.name.clone(), package, instance: None });
     }
     let mut w = Wirer {
@@ -256,7 +257,7 @@ pub(super) fn wire(
     w.plug_parts()?;
     w.leftovers();
     if !w.diags.is_empty() {
-        return Err(w.diags);
+        return Err(ComposeError::Mismatch(w.diags));
     }
     Ok(Wired { graph: w.graph, wiring: w.wiring, socket_id, socket_inst })
 }

@@ -56,8 +56,8 @@ pub fn exec(args: PlanArgs) -> i32 {
             }
             i32::from(!w.missing.is_empty() || !w.unused.is_empty())
         }
-        Err(d) => {
-            print_diags(&d);
+        Err(e) => {
+            print_diags(e.diagnostics());
             1
         }
     }
