@@ -35,7 +35,7 @@ pub fn pyforge() -> PathBuf {
 
 /// The example plugin host (`examples/plugin-host`).
 pub fn plugin_host() -> PathBuf {
-    artefact("PYFORGE_PLUGIN_HOST", root().join("target/debug/pyforge-plugin-host"), "run scripts/build.sh")
+    artefact("PYFORGE_PLUGIN_HOST", root().join("target/debug/pyforge-plugin-host"), "run scripts/build-tests.sh")
 }
 
 /// `pyforge-cli.wasm`.
@@ -43,12 +43,12 @@ pub fn pyforge_cli_wasm() -> PathBuf {
     artefact("PYFORGE_CLI_WASM", root().join("target/pyforge-cli.wasm"), "run scripts/build.sh")
 }
 
-/// The fixture cap component (`tests/caps/demo-checksum`, built by `scripts/build.sh`).
+/// The fixture cap component (`tests/caps/demo-checksum`, built by `scripts/build-tests.sh`).
 pub fn demo_cap_wasm() -> PathBuf {
     artefact(
         "PYFORGE_DEMO_CAP_WASM",
         root().join("target/wasm32-wasip2/release/demo_checksum_cap.wasm"),
-        "run scripts/build.sh",
+        "run scripts/build-tests.sh",
     )
 }
 
@@ -118,32 +118,32 @@ pub fn default_python(args: &[&str]) -> Result<Outcome, libtest_mimic::Failed> {
     Ok(run_native(&f.root, &argv)?)
 }
 
-/// The second sqlite consumer (`tests/caps/sqlite-consumer`, built by `scripts/build.sh`).
+/// The second sqlite consumer (`tests/caps/sqlite-consumer`, built by `scripts/build-tests.sh`).
 pub fn sqlite_consumer_wasm() -> PathBuf {
     artefact(
         "PYFORGE_SQLITE_CONSUMER_WASM",
         root().join("target/wasm32-wasip2/release/sqlite-consumer.wasm"),
-        "run scripts/build.sh",
+        "run scripts/build-tests.sh",
     )
 }
 
-/// The second zlib consumer (`tests/caps/zlib-consumer`, built by `scripts/build.sh`).
+/// The second zlib consumer (`tests/caps/zlib-consumer`, built by `scripts/build-tests.sh`).
 pub fn zlib_consumer_wasm() -> PathBuf {
     artefact(
         "PYFORGE_ZLIB_CONSUMER_WASM",
         root().join("target/wasm32-wasip2/release/zlib-consumer.wasm"),
-        "run scripts/build.sh",
+        "run scripts/build-tests.sh",
     )
 }
 
 /// The pinned wasmtime CLI.
 pub fn wasmtime() -> PathBuf {
-    artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/setup.sh")
+    artefact("PYFORGE_WASMTIME", cache().join("bin/wasmtime"), "run scripts/test-tools.sh")
 }
 
 /// The pinned wac CLI (the reference composer).
 pub fn wac() -> PathBuf {
-    artefact("PYFORGE_WAC", cache().join("bin/wac"), "run scripts/setup.sh")
+    artefact("PYFORGE_WAC", cache().join("bin/wac"), "run scripts/test-tools.sh")
 }
 
 /// What a process did.
