@@ -1,7 +1,7 @@
 //! `build`: one forge, start to finish — plan (which runs check), link, compose.
 
 use crate::compose::{self, ComposeError, Composed};
-use crate::diag::Diag;
+use crate::diag::{Diag, plural};
 use crate::link::{self, Compiler, Linked};
 use crate::plan::{self, ForgePlan};
 use crate::source::Source;
@@ -55,11 +55,6 @@ pub struct Built {
     pub linked: Linked,
     /// The composition, when the forge names caps or stubs.
     pub composed: Option<Composed>,
-}
-
-/// `n problem(s)`.
-pub fn plural(n: usize, one: &str) -> String {
-    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Builds `forge` of the project in `src` against the kit at `kit_dir` into `out_dir`,

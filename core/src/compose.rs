@@ -14,7 +14,7 @@ use wac_graph::EncodeOptions;
 
 use self::wire::{Wired, wire};
 
-use crate::diag::Diag;
+use crate::diag::{Diag, plural};
 
 /// Why a composition failed, by kind; each holds the diagnostics to show.
 #[derive(Debug, thiserror::Error)]
@@ -47,11 +47,6 @@ impl ComposeError {
             | ComposeError::Io(d) => d,
         }
     }
-}
-
-/// `n thing(s)`.
-fn plural(n: usize, one: &str) -> String {
-    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A component passed by value.

@@ -88,7 +88,7 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
         for p in &m.provides {
             if let (Some((_, shim)), Some(dest)) = (&p.shim, &p.dest) {
                 let under_lib = dest.value.strip_prefix("Lib/").unwrap_or(&dest.value).trim_end_matches('/');
-                overlays(src, shim, under_lib, &mut plan.overlays).map_err(|d| vec![d])?;
+                overlays(src, shim, under_lib, &mut plan.overlays);
             }
             plan.offload.extend(p.offload.iter().map(|o| (p.module.value.clone(), o.clone())));
         }
@@ -124,20 +124,18 @@ fn planned_ext(m: &Manifest, ext: &Extension, summary: &check::Summary) -> Plann
 
 /// The overlay pairs of one shim: a file goes to `dest`; a directory (the reference format's
 /// `shim = "."`, `dest = "Lib/pkg/"`) lays every Python file under it below `dest`.
-fn overlays(src: &dyn Source, shim: &str, dest: &str, out: &mut Vec<(String, String)>) -> Result<(), Diag> {
-    let listed = src.list(shim);
-    let Ok(names) = listed else {
+fn overlays(src: &dyn Source, shim: &str, dest: &str, out: &mut Vec<(String, String)>) {
+    let Ok(names) = src.list(shim) else {
         out.push((shim.to_string(), dest.to_string()));
-        return Ok(());
+        return;
     };
     for name in names {
         let path = source::join(shim, &name);
         let to = format!("{dest}/{name}");
         match src.entry(&path) {
-            Entry::Dir if name != "__pycache__" => overlays(src, &path, &to, out)?,
+            Entry::Dir if name != "__pycache__" => overlays(src, &path, &to, out),
             Entry::File | Entry::Symlink(_) if name.ends_with(".py") => out.push((path, to)),
             _ => {}
         }
     }
-    Ok(())
 }

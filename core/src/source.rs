@@ -220,8 +220,8 @@ pub enum PathError {
     NotFound(String),
 }
 
-/// Lexically checks a manifest path: relative, `/`-separated, no `..`.
-pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
+/// The form every manifest path must have: not empty, `/`-separated, relative.
+fn check_form(rel: &str) -> Result<(), PathError> {
     if rel.is_empty() {
         return Err(PathError::Empty);
     }
@@ -231,6 +231,12 @@ pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
     if rel.starts_with('/') || rel.as_bytes().get(1) == Some(&b':') {
         return Err(PathError::Absolute(rel.to_string()));
     }
+    Ok(())
+}
+
+/// Lexically checks a manifest path: relative, `/`-separated, no `..`.
+pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
+    check_form(rel)?;
     let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     if parts.contains(&"..") {
         return Err(PathError::ParentDir(rel.to_string()));
@@ -293,15 +299,7 @@ pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String
 /// Resolves `rel`, relative to `dir`, anywhere inside the project (the working directory):
 /// `..` may lead to a sibling package, never above the root, and symlinks must stay inside.
 pub fn resolve_in_project(src: &dyn Source, dir: &str, rel: &str) -> Result<(String, Entry), PathError> {
-    if rel.is_empty() {
-        return Err(PathError::Empty);
-    }
-    if rel.contains('\\') {
-        return Err(PathError::Backslash(rel.to_string()));
-    }
-    if rel.starts_with('/') || rel.as_bytes().get(1) == Some(&b':') {
-        return Err(PathError::Absolute(rel.to_string()));
-    }
+    check_form(rel)?;
     let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     for part in rel.split('/').filter(|p| !p.is_empty() && *p != ".") {
         if part == ".." {

@@ -30,17 +30,19 @@ fn version() -> &'static str {
 }
 
 /// The command line from the subcommand on: what follows the host's own options (which come
-/// before the subcommand, each with its value).
+/// before the subcommand, each with its value: `--cc PATH` or `--cc=PATH`). The options are
+/// read from the CLI definition, so a new one needs no change here.
 fn from_subcommand(argv: &[String]) -> &[String] {
+    use clap::CommandFactory;
+    let options: Vec<String> =
+        Cli::command().get_arguments().filter_map(|a| a.get_long()).map(|l| format!("--{l}")).collect();
     let mut i = 1;
     while let Some(a) = argv.get(i) {
-        if ["--cc", "--sysroot", "--resource-dir"].contains(&a.as_str()) {
-            i += 2;
-        } else if a.starts_with("--cc=") || a.starts_with("--sysroot=") || a.starts_with("--resource-dir=") {
-            i += 1;
-        } else {
+        let (name, glued) = a.split_once('=').map_or((a.as_str(), false), |(n, _)| (n, true));
+        if !options.iter().any(|o| o == name) {
             break;
         }
+        i += if glued { 1 } else { 2 };
     }
     &argv[i.min(argv.len())..]
 }

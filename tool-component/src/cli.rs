@@ -7,8 +7,8 @@ use std::io::Write as _;
 
 use clap::{Parser, Subcommand};
 use pyforge_args::{CcArgs, CheckArgs, ComposeArgs, GenArgs, ToolCommand};
-use pyforge_core::build::plural;
 use pyforge_core::compose::{self, Input};
+use pyforge_core::diag::plural;
 use pyforge_core::link::Compiler as _;
 use pyforge_core::source::{self, Disk};
 use pyforge_core::{Diag, Severity, check, r#gen};

@@ -1,8 +1,8 @@
 //! `pyforge plan`: what a forge is made of, and how its composition is wired.
 
 use pyforge_args::PlanArgs;
-use pyforge_core::build::plural;
 use pyforge_core::compose::{self, Link, Wiring};
+use pyforge_core::diag::plural;
 use pyforge_core::plan::ForgePlan;
 use pyforge_core::source::Disk;
 use pyforge_core::{Diag, plan};
