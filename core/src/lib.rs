@@ -26,6 +26,7 @@ pub mod build;
 pub mod check;
 pub mod compose;
 pub mod diag;
+pub mod embed;
 pub mod r#gen;
 pub mod link;
 pub mod manifest;

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::diag::Diag;
+use crate::embed;
 use crate::plan::{ForgePlan, PlannedExt};
 use crate::source::{self, Disk, Entry, Source};
 
@@ -48,9 +49,14 @@ struct KitInfo {
     ldflags: Vec<String>,
     libs: Vec<String>,
     archives: Vec<String>,
-    python_o: String,
     config_c: String,
     include: Vec<String>,
+    /// Where the stdlib is in the kit (`stdlib/lib/python3.13`).
+    stdlib: String,
+    /// CPython's configured prefix (`/usr/local`): the guest sees the stdlib under it.
+    prefix: String,
+    /// `3.13`.
+    python_short: String,
     /// Where CPython's module sources are (`src`, holding `Modules/<name>/`); absent in kits
     /// made before it existed.
     #[serde(default)]
@@ -94,6 +100,8 @@ pub struct Linked {
     pub size: usize,
     /// False when the lock file showed the output was already up to date.
     pub rebuilt: bool,
+    /// What pre-initialization needs (`python.init.json`), when the forge is self-contained.
+    pub embedded: Option<String>,
     /// One line per step, for the CLI.
     pub log: Vec<String>,
 }
@@ -191,13 +199,24 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
     std::fs::create_dir_all(&obj_dir).map_err(|e| io_diag(&obj_dir, "create the build directory", e))?;
     let target = "--target=wasm32-wasip2".to_string();
     let cflags = std::iter::once(target.clone()).chain(kit.cflags.iter().cloned()).collect();
-    let ldflags = std::iter::once(target).chain(kit.ldflags.iter().cloned()).collect();
+    let runtime_dir = format!("{obj_dir}/runtime");
+    let ldflags = std::iter::once(target)
+        .chain(kit.ldflags.iter().cloned())
+        // The kit's archives carry DWARF (0.6 MB in python.wasm): not shipped; the name
+        // section stays, so traps still name functions.
+        .chain([
+            "-mexec-model=reactor".to_string(),
+            format!("-Wl,--component-type,{runtime_dir}/python.wit"),
+            "-Wl,--strip-debug".to_string(),
+        ])
+        .collect();
     let output = format!("{out_dir}/python.wasm");
     let link = Link { cc, plan, kit, kit_dir, out_dir, obj_dir, output, cflags, ldflags };
     let mut log = Vec::new();
     let (mut lock, ext_hash) = link.lock(&kit_json)?;
     if let Some(size) = link.up_to_date(&mut lock) {
-        return Ok(Linked { output: link.output, size, rebuilt: false, log });
+        let embedded = link.write_embedding(false, &mut log)?;
+        return Ok(Linked { output: link.output, size, rebuilt: false, embedded, log });
     }
     // Compile the extensions (objects named by their inputs, so unchanged ones are reused).
     let mut objects = Vec::new();
@@ -205,12 +224,16 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
         objects.extend(link.compile_ext(ext, &ext_hash[&ext.module], &mut log)?);
         objects.extend(ext.objects.iter().cloned());
     }
-    let config_obj = link.config_object(&lock.modules, &mut log)?;
+    objects.extend(link.compile_runtime(&mut log)?);
+    let mut modules = lock.modules.clone();
+    modules.push(embed::RUNTIME_MODULE.to_string());
+    let config_obj = link.config_object(&modules, &mut log)?;
     let bytes = link.link_output(&config_obj, objects, lock.modules.len(), &mut log)?;
     lock.output_sha256 = sha256(&bytes);
     write_overlays(plan, out_dir, &mut log)?;
+    let embedded = link.write_embedding(true, &mut log)?;
     link.write_lock(&lock)?;
-    Ok(Linked { output: link.output, size: bytes.len(), rebuilt: true, log })
+    Ok(Linked { output: link.output, size: bytes.len(), rebuilt: true, embedded, log })
 }
 
 /// Reads and parses the kit's `kit.json`; returns it and its bytes.
@@ -261,6 +284,14 @@ impl Link<'_> {
             ("cflags".to_string(), self.cflags.clone()),
             ("ldflags".to_string(), self.ldflags.clone()),
             ("libs".to_string(), self.kit.libs.clone()),
+            ("runtime".to_string(), vec![embed::runtime_hash()]),
+            (
+                "embed".to_string(),
+                vec![
+                    format!("self-contained={}", self.plan.self_contained),
+                    format!("bytecode={}", self.plan.bytecode),
+                ],
+            ),
         ]);
         let lock = Lock {
             forge: self.plan.forge.clone(),
@@ -338,7 +369,8 @@ impl Link<'_> {
         let output = &self.output;
         let tmp = format!("{}/.python.wasm.tmp", self.out_dir);
         let mut args = self.ldflags.clone();
-        args.extend(["-o".to_string(), tmp.clone(), self.kit_path(&self.kit.python_o), config_obj.to_string()]);
+        // pyforge's runtime replaces CPython's `Programs/python.o` (the kit's `python_o`).
+        args.extend(["-o".to_string(), tmp.clone(), config_obj.to_string()]);
         args.extend(objects);
         args.extend(self.kit.archives.iter().map(|a| self.kit_path(a)));
         args.extend(self.kit.libs.iter().cloned());
@@ -355,6 +387,74 @@ impl Link<'_> {
             t.elapsed().as_secs_f64()
         ));
         Ok(bytes)
+    }
+
+    /// pyforge's runtime (in place of CPython's `Programs/python.o`), compiled once per content.
+    fn compile_runtime(&self, log: &mut Vec<String>) -> Result<Vec<String>, Diag> {
+        let dir = format!("{}/runtime", self.obj_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io_diag(&dir, "create", e))?;
+        for (name, text) in embed::RUNTIME {
+            let path = format!("{dir}/{name}");
+            if Disk.read(&path).ok().as_deref() != Some(text.as_bytes()) {
+                source::write_atomic(std::path::Path::new(&path), text.as_bytes())
+                    .map_err(|e| io_diag(&path, "write", e))?;
+            }
+        }
+        let runtime_hash = embed::runtime_hash();
+        let objs = ObjectDir { cc: self.cc, dir: dir.clone(), ext_hash: &runtime_hash, kit_key: &self.kit.key };
+        let mut args = self.cflags.clone();
+        args.extend(self.kit.include.iter().take(1).map(|inc| format!("-I{}", self.kit_path(inc))));
+        let mut objects = Vec::new();
+        for stem in ["pyforge_python", "inflate"] {
+            let src = format!("{dir}/{stem}.c");
+            objects.push(objs.compile(&src, stem, &args, &format!("compiling pyforge's runtime `{stem}.c`"), log)?);
+        }
+        Ok(objects)
+    }
+
+    /// For a self-contained forge, the embedded-stdlib archive (`python.stdlib`, made again
+    /// when `python.wasm` was relinked or it is missing) and what pre-initialization needs
+    /// (`python.init.json`); for the mounted shape, neither. Returns the init file's path.
+    fn write_embedding(&self, relinked: bool, log: &mut Vec<String>) -> Result<Option<String>, Diag> {
+        let archive_path = format!("{}/python.stdlib", self.out_dir);
+        let init_path = format!("{}/python.init.json", self.out_dir);
+        if !self.plan.self_contained {
+            let _ = std::fs::remove_file(&archive_path);
+            let _ = std::fs::remove_file(&init_path);
+            return Ok(None);
+        }
+        if relinked || !std::path::Path::new(&archive_path).is_file() {
+            let t = Instant::now();
+            let guest_stdlib = format!("{}/lib/python{}", self.kit.prefix, self.kit.python_short);
+            let overlays: Vec<(String, String)> = self.plan.overlays.clone();
+            let archive = embed::archive(
+                &self.kit_path(&self.kit.stdlib),
+                &guest_stdlib,
+                &overlays,
+                &format!("{}/lib/pyforge", self.kit.prefix),
+                self.plan.bytecode,
+            )?;
+            embed::write(&archive_path, &archive)?;
+            log.push(format!(
+                "embedded the stdlib: {archive_path} ({} files, {:.1} MB, {:.1} MB unpacked) in {:.2} s",
+                archive.members,
+                archive.bytes.len() as f64 / 1e6,
+                archive.raw_size as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            ));
+        }
+        let init = embed::InitSpec {
+            archive: "python.stdlib".into(),
+            home: self.kit.prefix.clone(),
+            warm: self.plan.warm.clone(),
+            hash_seed: embed::hash_seed(&self.plan.forge),
+        };
+        let text = serde_json::to_string_pretty(&init).map_err(|e| io_diag(&init_path, "encode", e))? + "\n";
+        if Disk.read(&init_path).ok().as_deref() != Some(text.as_bytes()) {
+            source::write_atomic(std::path::Path::new(&init_path), text.as_bytes())
+                .map_err(|e| io_diag(&init_path, "write", e))?;
+        }
+        Ok(Some(init_path))
     }
 
     /// Writes `python.lock` and the output's stamp.

@@ -31,6 +31,12 @@ pub struct ForgePlan {
     pub shim_packages: Vec<String>,
     /// Offload entries of the provided modules: `(module, entry)`. Carried, not acted on.
     pub offload: Vec<(String, Offload)>,
+    /// Embed the stdlib and pre-initialize (`self-contained`, the default).
+    pub self_contained: bool,
+    /// Modules imported before the snapshot.
+    pub warm: Vec<String>,
+    /// Embed the kit's bytecode with the sources.
+    pub bytecode: bool,
 }
 
 /// One extension in a forge.
@@ -76,6 +82,9 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
         output: f.output.as_ref().map(|o| o.value.clone()),
         shim_packages: Vec::new(),
         offload: Vec::new(),
+        self_contained: f.self_contained,
+        warm: warm_modules(f, project.file.as_ref())?,
+        bytecode: f.bytecode,
     };
     for (summary, m) in report.extensions.iter().zip(&report.manifests) {
         if !Project::takes(f, m) {
@@ -98,6 +107,37 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
     // The same file for the same place from two packages (a shared shim package) is one overlay.
     plan.overlays.dedup();
     Ok(plan)
+}
+
+/// The forge's warm modules (or the default set), each a dotted Python module name.
+fn warm_modules(f: &crate::project::Forge, file: Option<&crate::diag::SourceFile>) -> Result<Vec<String>, Vec<Diag>> {
+    let Some(list) = &f.warm else {
+        return Ok(crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect());
+    };
+    let is_name = |m: &str| {
+        !m.is_empty()
+            && m.split('.').all(|part| {
+                part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+            })
+    };
+    let bad: Vec<Diag> = list
+        .iter()
+        .filter(|l| !is_name(&l.value))
+        .map(|l| {
+            let what = format!("`{}` is not a module name", l.value);
+            let d = match file {
+                Some(file) => Diag::at(file, l.span.clone(), what, "here"),
+                None => Diag::new(Some(crate::project::PROJECT), what),
+            };
+            d.help(format!(
+                "`warm` of forge `{}` lists modules to import before the snapshot, e.g. \"json\" or \"email.message\"",
+                f.name
+            ))
+            .code("project::warm")
+        })
+        .collect();
+    if bad.is_empty() { Ok(list.iter().map(|l| l.value.clone()).collect()) } else { Err(bad) }
 }
 
 fn planned_ext(m: &Manifest, ext: &Extension, summary: &check::Summary) -> PlannedExt {

@@ -7,7 +7,15 @@
 //! caps = { "pyforge:zlib/deflate" = "caps/zlib" }
 //! stubs = []                          # interfaces answered by generated stubs
 //! output = "python.composed.wasm"
+//! self-contained = true              # default: stdlib embedded, pre-initialized (snapshot)
+//! warm = ["json", "decimal"]         # modules imported before the snapshot (default: a set
+//!                                     # of common ones, `embed::DEFAULT_WARM`)
+//! bytecode = true                     # embed the kit's .pyc next to the sources (default):
+//!                                     # faster first imports, a larger component
 //! ```
+//!
+//! `self-contained = false` builds the old shape: a `python.wasm` that needs the kit's stdlib
+//! mounted (as `pyforge run` does) and starts cold.
 //!
 //! Without a project file there is one forge, `default`, taking every extension.
 
@@ -44,6 +52,12 @@ struct RawForge {
     stubs: Vec<Spanned<String>>,
     #[serde(default)]
     output: Option<Spanned<String>>,
+    #[serde(default, rename = "self-contained")]
+    self_contained: Option<bool>,
+    #[serde(default)]
+    warm: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    bytecode: Option<bool>,
 }
 
 /// One forge.
@@ -59,6 +73,12 @@ pub struct Forge {
     pub stubs: Vec<Located>,
     /// Where a copy of the composition goes.
     pub output: Option<Located>,
+    /// Embed the stdlib and pre-initialize (the default), or build the mounted shape.
+    pub self_contained: bool,
+    /// Modules to import before the snapshot, when the forge names them.
+    pub warm: Option<Vec<Located>>,
+    /// Embed the kit's bytecode with the sources (the default).
+    pub bytecode: bool,
 }
 
 /// The project: its forges, and the project file when there is one.
@@ -82,6 +102,9 @@ impl Project {
                     caps: BTreeMap::new(),
                     stubs: Vec::new(),
                     output: None,
+                    self_contained: true,
+                    warm: None,
+                    bytecode: true,
                 }],
             });
         }
@@ -101,6 +124,9 @@ impl Project {
                     caps: f.caps.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
                     stubs: f.stubs.iter().map(Into::into).collect(),
                     output: f.output.as_ref().map(Into::into),
+                    self_contained: f.self_contained.unwrap_or(true),
+                    warm: f.warm.map(|v| v.iter().map(Into::into).collect()),
+                    bytecode: f.bytecode.unwrap_or(true),
                 }
             })
             .collect::<Vec<_>>();

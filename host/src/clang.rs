@@ -122,7 +122,7 @@ impl Host for Clang {
 ///   flags that load plugins or write files (`plugin`, `pass-plugin`, `profile`, `coverage`,
 ///   `crash-diagnostics`, `time-trace`, `save-optimization-record`, `modules-cache-path`, …);
 /// * linker flags `-z stack-size=<n>`, `-Wl,--stack-first`, `-Wl,--initial-memory=<n>`,
-///   `-Wl,--max-memory=<n>`, `-Wl,-z,stack-size=<n>`, `-Wl,--export=<symbol>`,
+///   `-Wl,--max-memory=<n>`, `-Wl,-z,stack-size=<n>`, `-Wl,--export=<symbol>`, `-Wl,--strip-debug`,
 ///   `-Wl,--component-type,<file.wit|.o>`;
 /// * `-o <path>` (a separate argument): relative, without `..`, and not through a symlink out of
 ///   the current directory;
@@ -161,6 +161,7 @@ pub fn check_args(args: &[String]) -> Result<(), String> {
         }
         if let Some(rest) = a.strip_prefix("-Wl,") {
             let ok = rest == "--stack-first"
+                || rest == "--strip-debug"
                 || number_after(rest, "--initial-memory=")
                 || number_after(rest, "--max-memory=")
                 || number_after(rest, "-z,stack-size=")

@@ -10,6 +10,7 @@ mod kit;
 mod precompile;
 mod process;
 mod python;
+mod snapshot;
 mod tool;
 
 use clap::Parser;

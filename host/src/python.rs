@@ -38,6 +38,8 @@ pub struct Run<'a> {
     pub kit: &'a Kit,
     /// The forge's `lib/` overlay directory, when there is one.
     pub overlay: Option<PathBuf>,
+    /// Mount the kit's stdlib and the overlays (the component does not carry them).
+    pub mount_stdlib: bool,
     pub with_tests: bool,
     /// Arguments after `python`.
     pub args: &'a [String],
@@ -81,11 +83,13 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
         Ok(())
     };
     preopen(Path::new("."), ".", FsPerms::ReadWrite)?;
-    preopen(&r.kit.path(&info.stdlib), &stdlib_guest, FsPerms::ReadOnly)?;
     let mut python_path = Vec::new();
-    if let Some(overlay) = &r.overlay {
-        preopen(overlay, OVERLAY_GUEST, FsPerms::ReadOnly)?;
-        python_path.push(OVERLAY_GUEST);
+    if r.mount_stdlib {
+        preopen(&r.kit.path(&info.stdlib), &stdlib_guest, FsPerms::ReadOnly)?;
+        if let Some(overlay) = &r.overlay {
+            preopen(overlay, OVERLAY_GUEST, FsPerms::ReadOnly)?;
+            python_path.push(OVERLAY_GUEST);
+        }
     }
     if r.with_tests {
         let tests = r.kit.path(&info.tests);
@@ -97,9 +101,11 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
         wasi.env("PYTHONPATH", python_path.join(":"));
     }
     wasi.env("TMPDIR", "/tmp");
-    // The kit has no `lib-dynload` (every module is built in), so tell getpath where home is
-    // instead of letting it warn that it could not find the exec prefix.
-    wasi.env("PYTHONHOME", &info.prefix);
+    if r.mount_stdlib {
+        // The kit has no `lib-dynload` (every module is built in), so tell getpath where home
+        // is instead of letting it warn that it could not find the exec prefix.
+        wasi.env("PYTHONHOME", &info.prefix);
+    }
 
     let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
     let instance = linker.instantiate(&mut store, &component).map_err(anyhow::Error::from).with_context(|| {

@@ -45,6 +45,16 @@ struct BuildArgs {
     /// Print only problems (for `pyforge run`).
     #[arg(long)]
     quiet: bool,
+    /// How far to go: `link` (python.wasm and the embedded stdlib; the host pre-initializes
+    /// next) or `compose` (link when out of date, then compose the caps).
+    #[arg(long, value_enum, default_value = "compose")]
+    step: StepArg,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum StepArg {
+    Link,
+    Compose,
 }
 
 /// Prints diagnostics to stderr, as compilers do (a blank line after each problem).
@@ -195,9 +205,20 @@ fn cc(args: CcArgs) -> i32 {
 }
 
 fn build(args: BuildArgs) -> i32 {
-    let BuildArgs { kit, forge, quiet } = args;
+    let BuildArgs { kit, forge, quiet, step } = args;
+    let step = match step {
+        StepArg::Link => pyforge_core::build::Step::Link,
+        StepArg::Compose => pyforge_core::build::Step::Compose,
+    };
+    // The second step repeats what the first said: only problems and the composition.
+    let quiet_link = quiet || step == pyforge_core::build::Step::Compose;
     let say = |line: String| {
         if !quiet {
+            println!("{line}");
+        }
+    };
+    let say_link = |line: String| {
+        if !quiet_link {
             println!("{line}");
         }
     };
@@ -205,12 +226,13 @@ fn build(args: BuildArgs) -> i32 {
     let mut planned = |plan: &pyforge_core::plan::ForgePlan| {
         let modules: Vec<&str> = plan.extensions.iter().map(|e| e.module.as_str()).collect();
         let list = if modules.is_empty() { "none".to_string() } else { modules.join(", ") };
-        say(format!("forge `{forge}`: {} ({list})", plural(modules.len(), "extension")));
+        say_link(format!("forge `{forge}`: {} ({list})", plural(modules.len(), "extension")));
         for e in plan.extensions.iter().filter(|e| !e.imports.is_empty()) {
-            say(format!("  {} imports {}", e.module, e.imports.join(", ")));
+            say_link(format!("  {} imports {}", e.module, e.imports.join(", ")));
         }
     };
-    let built = pyforge_core::build::build(&Disk, &crate::ToolchainCompiler, &forge, &kit, &out_dir, &mut planned);
+    let built =
+        pyforge_core::build::build(&Disk, &crate::ToolchainCompiler, &forge, &kit, &out_dir, step, &mut planned);
     let built = match built {
         Ok(b) => b,
         Err(e) => {
@@ -220,10 +242,10 @@ fn build(args: BuildArgs) -> i32 {
         }
     };
     for line in &built.linked.log {
-        say(format!("  {line}"));
+        say_link(format!("  {line}"));
     }
     let l = &built.linked;
-    say(if l.rebuilt {
+    say_link(if l.rebuilt {
         format!("built {} ({} bytes)", l.output, l.size)
     } else {
         format!("{} is up to date", l.output)

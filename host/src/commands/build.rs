@@ -2,6 +2,7 @@
 
 use crate::clang::{Clang, CompilerArgs};
 use crate::kit::{self, Kit, KitArgs};
+use crate::snapshot;
 use crate::tool::{Access, Preopen, Tool};
 
 /// Build a forge's `python.wasm`: check and plan the extensions, compile them, and relink
@@ -19,17 +20,41 @@ pub struct Args {
     pub kit: KitArgs,
 }
 
-/// Builds `forge` against `kit` with the tool; `quiet` prints only problems.
+/// Builds `forge` against `kit` with the tool — link, pre-initialize (for a self-contained
+/// forge), compose; `quiet` prints only problems.
 pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
     let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
-    let mut argv = vec!["build".to_string(), "--kit".into(), guest.into(), "--forge".into(), forge.into()];
-    if quiet {
-        argv.push("--quiet".into());
+    let step = |step: &str| {
+        let mut argv = vec!["build".to_string(), "--kit".into(), guest.into(), "--forge".into(), forge.into()];
+        argv.extend(["--step".into(), step.into()]);
+        if quiet {
+            argv.push("--quiet".into());
+        }
+        // The tool sees the kit (read-only) at the same absolute path as the host, so the
+        // paths it gives the `clang` import mean the same thing on both sides.
+        let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
+        tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+    };
+    let status = step("link")?;
+    if status != 0 {
+        return Ok(status);
     }
-    // The tool sees the kit (read-only) at the same absolute path as the host, so the paths it
-    // gives the `clang` import mean the same thing on both sides.
-    let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
-    tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+    let dir = std::path::PathBuf::from(pyforge_args::forge_dir(forge));
+    if !quiet && !dir.join(snapshot::SNAPSHOT).is_file() && dir.join("python.init.json").is_file() {
+        eprintln!("pre-initializing {} (Python's init and the warm imports, then a snapshot) ...", dir.display());
+    }
+    if let Some(s) = snapshot::snapshot(&dir)?
+        && !quiet
+    {
+        println!(
+            "{} {} ({} bytes){}",
+            if s.rebuilt { "pre-initialized" } else { "kept" },
+            s.output.display(),
+            s.size,
+            if s.rebuilt { format!(" in {:.1} s", s.seconds) } else { " (up to date)".into() }
+        );
+    }
+    step("compose")
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {

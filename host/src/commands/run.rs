@@ -10,12 +10,14 @@ use crate::kit::{self, KitArgs};
 use crate::python;
 use crate::tool::Tool;
 
-/// Run Python: the forge's build (rebuilt, and composed with the forge's caps, first when out
-/// of date), or `--wasm`.
+/// Run Python: the forge's build (rebuilt, pre-initialized and composed with the forge's caps
+/// first when out of date), or `--wasm`.
 ///
-/// The guest sees the current directory as `/` (read-write), the kit's stdlib read-only at
-/// `/usr/local/lib/python3.13`, the forge's stdlib overlays first on `PYTHONPATH`, and a
-/// temporary `/tmp`. The exit status is Python's.
+/// The guest sees the current directory as `/` (read-write) and a temporary `/tmp`. A
+/// self-contained forge (the default) carries its stdlib; for the mounted shape
+/// (`self-contained = false`) and for `--wasm`, the kit's stdlib is mounted read-only at
+/// `/usr/local/lib/python3.13` and the forge's overlays go first on `PYTHONPATH`. The exit
+/// status is Python's.
 ///
 /// Everything after the options goes to Python: `pyforge run -c "print(1)"`,
 /// `pyforge run script.py`, `pyforge run --with-tests -m test test_json`.
@@ -42,8 +44,8 @@ pub struct Args {
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
-    let (component, overlay) = match &args.wasm {
-        Some(w) => (w.clone(), args.lib.clone()),
+    let (component, overlay, mount) = match &args.wasm {
+        Some(w) => (w.clone(), args.lib.clone(), true),
         None => {
             let status = build_forge(&Tool::load(compiler)?, &kit, &args.forge, true)?;
             if status != 0 {
@@ -54,14 +56,23 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             let dir = PathBuf::from(pyforge_args::forge_dir(&args.forge));
             let lib = dir.join("lib");
             let composed = dir.join("python.composed.wasm");
-            let wasm = if composed.is_file() { composed } else { dir.join("python.wasm") };
-            (wasm, lib.is_dir().then_some(lib))
+            let snapshot = dir.join(crate::snapshot::SNAPSHOT);
+            let self_contained = snapshot.is_file();
+            let wasm = if composed.is_file() {
+                composed
+            } else if self_contained {
+                snapshot
+            } else {
+                dir.join("python.wasm")
+            };
+            (wasm, lib.is_dir().then_some(lib), !self_contained)
         }
     };
     python::run(&python::Run {
         component: &component,
         kit: &kit,
         overlay,
+        mount_stdlib: mount,
         with_tests: args.with_tests,
         args: &args.args,
     })

@@ -1,0 +1,209 @@
+//! The self-contained interpreter's parts: pyforge's runtime sources (compiled into every
+//! `python.wasm` in place of CPython's `Programs/python.c`) and the embedded-stdlib archive
+//! (the kit's stdlib and the forge's overlays, read into memory when the interpreter is
+//! pre-initialized).
+//!
+//! The archive is a flat, deterministic file: members sorted by path, each stored raw-deflated
+//! (or stored, when that is no smaller), under the paths the files have in the guest when the
+//! stdlib is mounted (`/usr/local/lib/python3.13/json/__init__.py`; overlays under
+//! `/usr/local/lib/pyforge/`), plus the runtime's importer at `/.pyforge/importer.py`. The
+//! layout is described in `runtime/pyforge_python.c`, which reads it.
+
+use sha2::{Digest as _, Sha256};
+
+use crate::diag::Diag;
+use crate::source::{self, Disk, Entry, Source};
+
+/// pyforge's runtime: `(file name, contents)`, compiled or read by the link step.
+pub const RUNTIME: &[(&str, &str)] = &[
+    ("pyforge_python.c", include_str!("../runtime/pyforge_python.c")),
+    ("inflate.c", include_str!("../runtime/inflate.c")),
+    ("inflate.h", include_str!("../runtime/inflate.h")),
+    ("python.wit", include_str!("../runtime/python.wit")),
+];
+
+/// The runtime's import hook, a member of every archive.
+pub const IMPORTER: &str = include_str!("../runtime/importer.py");
+
+/// Where the importer is in the archive.
+pub const IMPORTER_PATH: &str = "/.pyforge/importer.py";
+
+/// The C module the runtime adds to the inittab.
+pub const RUNTIME_MODULE: &str = "_pyforge";
+
+/// The modules a forge imports before its snapshot unless it names its own (`warm = [...]`).
+/// Every warm module makes the component larger (json with what it imports, `re` and `enum`
+/// among them: 0.8 MB) and its first import free; the rest of the stdlib imports from the
+/// embedded bytecode in about a millisecond a module. Python's own startup modules (`site`,
+/// `os`, `encodings`, …) are always in the snapshot.
+pub const DEFAULT_WARM: &[&str] = &["json"];
+
+/// Stdlib files left out of the archive, with the reason (also in the README).
+const LEFT_OUT: &[(&str, &str)] =
+    &[("ensurepip/_bundled/", "pip's wheel (1.8 MB): installing pip needs subprocesses a component has not")];
+
+const MAGIC: &[u8; 8] = b"PYFA\x01\x00\x00\x00";
+
+/// What pre-initialization needs (`python.init.json`, next to `python.wasm`): `pyforge build`
+/// gives these to `wizer-initialize` as the init run's environment.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct InitSpec {
+    /// The archive, relative to the init file.
+    pub archive: String,
+    /// CPython's prefix in the guest.
+    pub home: String,
+    /// Modules imported before the snapshot.
+    pub warm: Vec<String>,
+    /// The snapshot's str hash seed.
+    pub hash_seed: u32,
+}
+
+/// The str hash seed of a forge's snapshot: fixed per forge, so builds are reproducible.
+pub fn hash_seed(forge: &str) -> u32 {
+    let h = Sha256::digest(format!("pyforge hash seed\0{forge}").as_bytes());
+    u32::from_le_bytes([h[0], h[1], h[2], h[3]])
+}
+
+/// What [`archive`] made.
+#[derive(Debug)]
+pub struct Archive {
+    /// The archive's bytes.
+    pub bytes: Vec<u8>,
+    /// How many members it has.
+    pub members: usize,
+    /// Their total size before compression.
+    pub raw_size: usize,
+}
+
+/// The hash of the runtime sources (part of every build's inputs).
+pub fn runtime_hash() -> String {
+    let mut h = Sha256::new();
+    for (name, text) in RUNTIME.iter().chain(std::iter::once(&("importer.py", IMPORTER))) {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Every file under `dir`, as paths relative to it, sorted, minus [`LEFT_OUT`]; the kit's
+/// bytecode (`__pycache__/<name>.cpython-3XX.pyc`, level 0) only with `bytecode`.
+fn stdlib_files(dir: &str, rel: &str, bytecode: bool, out: &mut Vec<String>) -> Result<(), Diag> {
+    let here = if rel.is_empty() { dir.to_string() } else { format!("{dir}/{rel}") };
+    let mut names = Disk.list(&here).map_err(|e| Diag::new(Some(&here), format!("failed to list the stdlib: {e}")))?;
+    names.sort();
+    for name in names {
+        let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+        let entry = Disk.entry(&format!("{dir}/{path}"));
+        if entry == Entry::Dir {
+            let last = path.rsplit('/').next().unwrap_or(&path);
+            let left_out = LEFT_OUT.iter().any(|(p, _)| {
+                let p = p.trim_end_matches('/');
+                p == path || (!p.contains('/') && p == last)
+            });
+            if !left_out && (bytecode || last != "__pycache__") {
+                stdlib_files(dir, &path, bytecode, out)?;
+            }
+        } else {
+            let pyc = path.ends_with(".pyc");
+            let level_0 = !path.ends_with(".opt-1.pyc") && !path.ends_with(".opt-2.pyc");
+            if !pyc || (bytecode && level_0) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The archive of the stdlib at `stdlib_dir` (seen by the guest at `guest_stdlib`), the
+/// forge's `overlays` (`(file in the project, path under the overlay root)`, seen at
+/// `guest_overlay`) and the importer; with `bytecode`, the kit's `.pyc` files too.
+pub fn archive(
+    stdlib_dir: &str,
+    guest_stdlib: &str,
+    overlays: &[(String, String)],
+    guest_overlay: &str,
+    bytecode: bool,
+) -> Result<Archive, Diag> {
+    let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut files = Vec::new();
+    stdlib_files(stdlib_dir, "", bytecode, &mut files)?;
+    let read = |path: &str| Disk.read(path).map_err(|e| Diag::new(Some(path), format!("failed to read: {e}")));
+    for rel in files {
+        members.push((format!("{guest_stdlib}/{rel}"), read(&format!("{stdlib_dir}/{rel}"))?));
+    }
+    for (from, dest) in overlays {
+        members.push((format!("{guest_overlay}/{dest}"), read(from)?));
+    }
+    members.push((IMPORTER_PATH.to_string(), IMPORTER.as_bytes().to_vec()));
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    members.dedup_by(|a, b| a.0 == b.0);
+    Ok(encode(&members))
+}
+
+/// Lays out `members` (sorted, unique paths) as an archive.
+fn encode(members: &[(String, Vec<u8>)]) -> Archive {
+    let mut index = Vec::new();
+    let mut data = Vec::new();
+    let mut raw_size = 0;
+    for (path, bytes) in members {
+        raw_size += bytes.len();
+        let packed = miniz_oxide::deflate::compress_to_vec(bytes, 10);
+        let (method, stored): (u8, &[u8]) = if packed.len() < bytes.len() { (8, &packed) } else { (0, bytes) };
+        index.extend((path.len() as u16).to_le_bytes());
+        index.extend(path.as_bytes());
+        index.push(method);
+        index.extend((data.len() as u32).to_le_bytes());
+        index.extend((stored.len() as u32).to_le_bytes());
+        index.extend((bytes.len() as u32).to_le_bytes());
+        data.extend_from_slice(stored);
+    }
+    let mut bytes = Vec::with_capacity(16 + index.len() + data.len());
+    bytes.extend(MAGIC);
+    bytes.extend((members.len() as u32).to_le_bytes());
+    bytes.extend((index.len() as u32).to_le_bytes());
+    bytes.extend(index);
+    bytes.extend(data);
+    Archive { bytes, members: members.len(), raw_size }
+}
+
+/// Reads an archive back: `(path, bytes)` per member, for tests and `pyforge` tooling.
+pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let u32_at = |p: usize| -> Result<u32, String> {
+        bytes.get(p..p + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).ok_or("truncated".to_string())
+    };
+    if bytes.get(..8) != Some(MAGIC) {
+        return Err("not a pyforge stdlib archive".into());
+    }
+    let count = u32_at(8)? as usize;
+    let data = 16 + u32_at(12)? as usize;
+    let mut pos = 16;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = bytes.get(pos..pos + 2).map(|b| u16::from_le_bytes([b[0], b[1]])).ok_or("truncated")? as usize;
+        let path = std::str::from_utf8(bytes.get(pos + 2..pos + 2 + len).ok_or("truncated")?)
+            .map_err(|e| e.to_string())?
+            .to_string();
+        let p = pos + 2 + len;
+        let method = *bytes.get(p).ok_or("truncated")?;
+        let (offset, stored, raw) = (u32_at(p + 1)? as usize, u32_at(p + 5)? as usize, u32_at(p + 9)? as usize);
+        let chunk = bytes.get(data + offset..data + offset + stored).ok_or("member data out of range")?;
+        let content = match method {
+            0 => chunk.to_vec(),
+            8 => miniz_oxide::inflate::decompress_to_vec(chunk).map_err(|e| format!("{path}: {e:?}"))?,
+            m => return Err(format!("{path}: unknown method {m}")),
+        };
+        if content.len() != raw {
+            return Err(format!("{path}: {} bytes, the index says {raw}", content.len()));
+        }
+        out.push((path, content));
+        pos = p + 13;
+    }
+    Ok(out)
+}
+
+/// Writes `archive` to `path` atomically.
+pub fn write(path: &str, archive: &Archive) -> Result<(), Diag> {
+    source::write_atomic(std::path::Path::new(path), &archive.bytes)
+        .map_err(|e| Diag::new(Some(path), format!("failed to write the stdlib archive: {e}")))
+}

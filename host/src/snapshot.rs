@@ -1,0 +1,277 @@
+//! Pre-initialization: `python.wasm` + `python.stdlib` → `python.snapshot.wasm`, with
+//! `wasmtime-wizer` (the release of the pinned wasmtime).
+//!
+//! The interpreter is instantiated once with a WASI the host controls — no arguments, only
+//! the `PYFORGE_*` variables that configure the init, the forge's build directory read-only at
+//! `/pyforge-init` (for the archive) and nothing else, fixed clocks and fixed random bytes, so
+//! two builds of the same inputs are byte-identical — and its `wizer-initialize` runs: it reads
+//! the archive into memory, initializes Python over it, imports the warm modules and resets
+//! every copy of this WASI state (`runtime/pyforge_python.c`). Wizer then writes memory and
+//! globals into the component's data segments. Imports other than WASI (the caps'
+//! interfaces) trap if called during init: the caps are composed after the snapshot (wizer
+//! cannot snapshot a composed component).
+//!
+//! The output is kept while `python.wasm`, the archive and `python.init.json` are unchanged
+//! (their sizes and times, recorded with the output's in `.snapshot.key`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use serde::Deserialize;
+use wasmtime::component::{Component, Instance, Linker, ResourceTable, WasmList};
+use wasmtime::{Config, Engine, Store};
+use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wizer::{ComponentInstanceState, Wizer};
+
+use crate::tool::write_atomic;
+
+/// The snapshot's file name (core's `build::SNAPSHOT`).
+pub const SNAPSHOT: &str = "python.snapshot.wasm";
+/// Where the init run sees the forge's build directory.
+const INIT_DIR: &str = "/pyforge-init";
+/// Part of the key: a change here makes every snapshot again.
+const RECIPE: &str = "pyforge-snapshot-1 wasmtime-wizer-48.0.8";
+
+/// `python.init.json`, written by the link step.
+#[derive(Debug, Deserialize)]
+struct InitSpec {
+    archive: String,
+    home: String,
+    warm: Vec<String>,
+    hash_seed: u32,
+}
+
+/// What [`snapshot`] did.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub output: PathBuf,
+    pub size: u64,
+    pub rebuilt: bool,
+    pub seconds: f64,
+}
+
+struct State {
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for State {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// The init run's wall clock: always the same instant (2000-01-01).
+struct FixedWallClock;
+
+impl HostWallClock for FixedWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_nanos(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::from_secs(946_684_800)
+    }
+}
+
+/// The init run's monotonic clock: a microsecond further at every reading.
+struct CountingClock(std::sync::atomic::AtomicU64);
+
+impl HostMonotonicClock for CountingClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+    fn now(&self) -> u64 {
+        self.0.fetch_add(1_000, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Pre-initializes the forge built in `dir`, when it is self-contained (has
+/// `python.init.json`); removes a stale snapshot otherwise. `None` for the mounted shape.
+pub fn snapshot(dir: &Path) -> anyhow::Result<Option<Snapshot>> {
+    let init_path = dir.join("python.init.json");
+    let output = dir.join(SNAPSHOT);
+    let key_path = dir.join(".snapshot.key");
+    if !init_path.is_file() {
+        let _ = std::fs::remove_file(&output);
+        let _ = std::fs::remove_file(&key_path);
+        return Ok(None);
+    }
+    let spec: InitSpec = serde_json::from_slice(
+        &std::fs::read(&init_path).with_context(|| format!("failed to read `{}`", init_path.display()))?,
+    )
+    .with_context(|| format!("`{}` is not a pyforge init file", init_path.display()))?;
+    let input = dir.join("python.wasm");
+    let archive = dir.join(&spec.archive);
+    let key = inputs_key(&[&input, &archive, &init_path]);
+    if let Ok(recorded) = std::fs::read_to_string(&key_path)
+        && recorded.split_once('\n').is_some_and(|(k, s)| k == key && stamp(&output).is_some_and(|o| o == s))
+    {
+        let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+        return Ok(Some(Snapshot { output, size, rebuilt: false, seconds: 0.0 }));
+    }
+    let t = Instant::now();
+    let wasm = std::fs::read(&input).with_context(|| format!("failed to read `{}`", input.display()))?;
+    let bytes = wizen(&wasm, dir, &spec).with_context(|| format!("failed to pre-initialize `{}`", input.display()))?;
+    write_atomic(&output, &bytes).with_context(|| format!("failed to write `{}`", output.display()))?;
+    let record = format!("{key}\n{}", stamp(&output).unwrap_or_default());
+    write_atomic(&key_path, record.as_bytes()).with_context(|| format!("failed to write `{}`", key_path.display()))?;
+    Ok(Some(Snapshot { output, size: bytes.len() as u64, rebuilt: true, seconds: t.elapsed().as_secs_f64() }))
+}
+
+/// A file's size and modification time: a cheap "has it changed?" (core's `source::stamp`).
+fn stamp(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {}", meta.len(), modified.as_nanos()))
+}
+
+fn inputs_key(paths: &[&Path]) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    h.update(RECIPE.as_bytes());
+    for p in paths {
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update(stamp(p).unwrap_or_default().as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Instruments `wasm`, runs its `wizer-initialize` and returns the snapshot.
+fn wizen(wasm: &[u8], dir: &Path, spec: &InitSpec) -> anyhow::Result<Vec<u8>> {
+    let mut wizer = Wizer::new();
+    wizer.init_func("wizer-initialize");
+    // With the default (drop the init export), wizer 48 leaves the component's alias to the
+    // removed core export and the output does not validate (upstream FIXME, wasmtime #13186).
+    // pyforge's init does nothing when called again.
+    wizer.keep_init_func(true);
+    let (cx, instrumented) = wizer.instrument_component(wasm).map_err(anyhow::Error::from)?;
+
+    let mut config = Config::new();
+    // One run of the init: compile fast rather than well.
+    config.cranelift_opt_level(wasmtime::OptLevel::None);
+    config.max_wasm_stack(16 << 20);
+    config.async_stack_size(17 << 20);
+    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let component = Component::new(&engine, &instrumented).map_err(anyhow::Error::from)?;
+    let mut linker: Linker<State> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    trap_caps(&mut linker, &engine, &component)?;
+
+    let mut wasi = WasiCtx::builder();
+    wasi.allow_blocking_current_thread(true)
+        .inherit_stderr()
+        .env("PYFORGE_ARCHIVE", format!("{INIT_DIR}/{}", spec.archive))
+        .env("PYFORGE_HOME", &spec.home)
+        .env("PYFORGE_HASH_SEED", spec.hash_seed.to_string())
+        .env("PYFORGE_WARM", spec.warm.join(","))
+        .secure_random(wasmtime_wasi::Deterministic::new(vec![0x5a, 0x17, 0xc3, 0x88]))
+        .insecure_random(wasmtime_wasi::Deterministic::new(vec![0x3c, 0x91, 0x07, 0xe4]))
+        .insecure_random_seed(0x7079_666f_7267_65)
+        .wall_clock(FixedWallClock)
+        .monotonic_clock(CountingClock(std::sync::atomic::AtomicU64::new(0)));
+    wasi.preopened_dir(dir, INIT_DIR, FsPerms::ReadOnly)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("failed to preopen `{}`", dir.display()))?;
+    let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
+    let instance = linker.instantiate(&mut store, &component).map_err(anyhow::Error::from)?;
+    let init = instance
+        .get_typed_func::<(), ()>(&mut store, "wizer-initialize")
+        .map_err(anyhow::Error::from)
+        .context("the interpreter exports no `wizer-initialize` (was it linked by this pyforge?)")?;
+    init.call(&mut store, ())
+        .map_err(anyhow::Error::from)
+        .context("the interpreter's init trapped (its error is above; a warm module that calls a cap during import cannot be warm)")?;
+    let mut state = Instantiated { store: &mut store, instance };
+    Ok(block_on(wizer.snapshot_component(&cx, &mut state)).map_err(anyhow::Error::from)?)
+}
+
+/// The caps' interfaces (every import but WASI's): composed after the snapshot, so calling one
+/// during init traps, naming it.
+///
+/// Not `Linker::define_unknown_imports_as_traps`: in wasmtime 48 it looks names up exactly, so
+/// it also replaces WASI 0.2.6 imports that `add_to_linker_sync` satisfies by semver with traps.
+fn trap_caps(linker: &mut Linker<State>, engine: &Engine, component: &Component) -> anyhow::Result<()> {
+    use wasmtime::component::ResourceType;
+    use wasmtime::component::types::ComponentItem;
+    for (name, item) in component.component_type().imports(engine) {
+        let ComponentItem::ComponentInstance(instance) = item.ty else { continue };
+        if name.starts_with("wasi:") {
+            continue;
+        }
+        let mut li = linker.instance(name)?;
+        for (export, item) in instance.exports(engine) {
+            match item.ty {
+                ComponentItem::ComponentFunc(_) => {
+                    let what = format!("{name}#{export}");
+                    li.func_new(export, move |_, _, _, _| {
+                        Err(wasmtime::format_err!(
+                            "`{what}` was called while pre-initializing: caps are composed after the snapshot, so a warm module cannot call one when it is imported"
+                        ))
+                    })?;
+                }
+                ComponentItem::Resource(_) => li.resource(export, ResourceType::host::<u32>(), |_, _| Ok(()))?,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The instance wizer reads memories and globals from (through the accessors its
+/// instrumentation exported).
+struct Instantiated<'a> {
+    store: &'a mut Store<State>,
+    instance: Instance,
+}
+
+impl Instantiated<'_> {
+    fn call<R: wasmtime::component::Lift + 'static, T>(
+        &mut self,
+        instance: &str,
+        func: &str,
+        use_ret: impl FnOnce(&mut Store<State>, R) -> T,
+    ) -> T {
+        let (_, exported) =
+            self.instance.get_export(&mut *self.store, None, instance).expect("wizer's accessor instance");
+        let (_, f) =
+            self.instance.get_export(&mut *self.store, Some(&exported), func).expect("wizer's accessor function");
+        let f = self.instance.get_typed_func::<(), (R,)>(&mut *self.store, f).expect("wizer's accessor type");
+        let (ret,) = f.call(&mut *self.store, ()).expect("wizer's accessor call");
+        let out = use_ret(&mut *self.store, ret);
+        out
+    }
+}
+
+impl ComponentInstanceState for Instantiated<'_> {
+    async fn call_func_ret_list_u8(&mut self, instance: &str, func: &str, contents: impl FnOnce(&[u8]) + Send) {
+        self.call(instance, func, |store, list: WasmList<u8>| contents(list.as_le_slice(&*store)))
+    }
+
+    async fn call_func_ret_s32(&mut self, instance: &str, func: &str) -> i32 {
+        self.call(instance, func, |_, r| r)
+    }
+
+    async fn call_func_ret_s64(&mut self, instance: &str, func: &str) -> i64 {
+        self.call(instance, func, |_, r| r)
+    }
+
+    async fn call_func_ret_f32(&mut self, instance: &str, func: &str) -> u32 {
+        self.call(instance, func, |_, r: f32| r.to_bits())
+    }
+
+    async fn call_func_ret_f64(&mut self, instance: &str, func: &str) -> u64 {
+        self.call(instance, func, |_, r: f64| r.to_bits())
+    }
+}
+
+/// Runs a future that never waits (wizer's snapshot over synchronous calls).
+fn block_on<F: Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
