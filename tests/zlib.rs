@@ -216,7 +216,8 @@ fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
 /// to `wac plug` of the same files.
 fn real_composition_matches_wac_plug() -> Result<(), Failed> {
     let f = forge()?;
-    let mut args = vec!["plug", "target/pyforge/default/python.wasm"];
+    // The default forge is self-contained: its caps are composed onto the snapshot.
+    let mut args = vec!["plug", "target/pyforge/default/python.snapshot.wasm"];
     // wac plugs in argument order; a forge composes its caps in the order of their interface
     // names (pyforge:sqlite, then pyforge:zlib), which sorting these paths gives too.
     let mut caps = t::DEFAULT_CAPS.to_vec();

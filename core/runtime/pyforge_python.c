@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <wasi/api.h>
 
@@ -97,31 +96,30 @@ static struct member member_at(uint32_t i) {
     return m;
 }
 
-/* Reads and validates the archive at `path`; returns 0 or prints why not and returns -1.
+/* Reads the archive (`size` bytes) from stdin and validates it; returns 0 or prints why not
+ * and returns -1. The init run gets the archive on stdin, not from a file: stat results of a
+ * file or a directory (inode numbers, times) end up in memory — the adapter's and libc's — and
+ * the snapshot would depend on the build machine.
+ *
  * Layout: magic (8), member count (4), index size (4), then per member: path length (2),
  * path, method (1), data offset (4), stored length (4), length (4); then the data. */
-static int load_archive(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "pyforge: cannot open the stdlib archive `%s`: %s\n", path, strerror(errno));
+static int load_archive(size_t size) {
+    archive_len = size;
+    archive = malloc(size ? size : 1);
+    size_t got = 0;
+    while (archive && got < size) {
+        size_t n = fread(archive + got, 1, size - got, stdin);
+        if (n == 0) {
+            break;
+        }
+        got += n;
+    }
+    if (!archive || got != size || size < 16) {
+        fprintf(stderr, "pyforge: cannot read the stdlib archive (%zu of %zu bytes)\n", got, size);
         return -1;
     }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || st.st_size < 16) {
-        fprintf(stderr, "pyforge: `%s` is not a stdlib archive\n", path);
-        fclose(f);
-        return -1;
-    }
-    archive_len = (size_t)st.st_size;
-    archive = malloc(archive_len);
-    if (!archive || fread(archive, 1, archive_len, f) != archive_len) {
-        fprintf(stderr, "pyforge: cannot read the stdlib archive `%s`\n", path);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
     if (memcmp(archive, ARCHIVE_MAGIC, 8) != 0) {
-        fprintf(stderr, "pyforge: `%s` is not a stdlib archive of this pyforge\n", path);
+        fprintf(stderr, "pyforge: the input is not a stdlib archive of this pyforge\n");
         return -1;
     }
     archive_count = get_u32(archive + 8);
@@ -144,7 +142,7 @@ static int load_archive(const char *path) {
     }
     return 0;
 bad:
-    fprintf(stderr, "pyforge: the stdlib archive `%s` is corrupt\n", path);
+    fprintf(stderr, "pyforge: the stdlib archive is corrupt\n");
     return -1;
 }
 
@@ -376,25 +374,40 @@ static int init_python(int argc, char **argv) {
     return PyRun_SimpleString("import _pyforge_importer; _pyforge_importer.place_overlay()") == 0 ? 0 : -1;
 }
 
+/* The init's dead stack (below this function's frame) holds whatever the init's calls left
+ * there — `stat` results with inode numbers and times among it — and the snapshot would keep
+ * it: zero it, last, without calling anything. */
+extern char __stack_low;
+
+__attribute__((noinline)) static void zero_dead_stack(void) {
+    volatile char here[64];
+    here[0] = 0;
+    volatile uint32_t *p = (volatile uint32_t *)(((uintptr_t)&__stack_low + 3) & ~(uintptr_t)3);
+    volatile uint32_t *end = (volatile uint32_t *)(((uintptr_t)here - 1024) & ~(uintptr_t)3);
+    while (p < end) {
+        *p++ = 0;
+    }
+}
+
 /* `wizer-initialize`: everything the snapshot keeps. Configured by the init run's environment
- * (set by `pyforge build`, never seen by Python): PYFORGE_ARCHIVE, PYFORGE_HOME,
- * PYFORGE_HASH_SEED. Called again after the snapshot (wizer keeps the export), it does
- * nothing. */
+ * (set by `pyforge build`): PYFORGE_ARCHIVE_SIZE (the archive comes on stdin), PYFORGE_HOME,
+ * PYFORGE_HASH_SEED, PYFORGE_WARM. Called again after the snapshot (wizer keeps the export),
+ * it does nothing. */
 __attribute__((export_name("wizer-initialize"))) void pyforge_wizer_initialize(void) {
     if (initialized) {
         return;
     }
-    const char *path = getenv("PYFORGE_ARCHIVE");
+    const char *size = getenv("PYFORGE_ARCHIVE_SIZE");
     const char *prefix = getenv("PYFORGE_HOME");
     const char *seed = getenv("PYFORGE_HASH_SEED");
-    if (!path || !prefix || strlen(prefix) >= sizeof home) {
-        fprintf(stderr, "pyforge: wizer-initialize needs PYFORGE_ARCHIVE and PYFORGE_HOME\n");
+    if (!size || !prefix || strlen(prefix) >= sizeof home) {
+        fprintf(stderr, "pyforge: wizer-initialize needs PYFORGE_ARCHIVE_SIZE and PYFORGE_HOME\n");
         abort();
     }
     strcpy(home, prefix);
     hash_seed = seed ? strtoul(seed, NULL, 10) : 0;
     zeroing_allocators(1);
-    if (load_archive(path) != 0 || init_python(0, NULL) != 0) {
+    if (load_archive(strtoul(size, NULL, 10)) != 0 || init_python(0, NULL) != 0) {
         abort();
     }
     /* Warm modules and the rest of the init are Python (importer.py). */
@@ -408,6 +421,7 @@ __attribute__((export_name("wizer-initialize"))) void pyforge_wizer_initialize(v
     __wasilibc_reset_preopens();
     pyforge_reset_adapter_state();
     initialized = 1;
+    zero_dead_stack();
 }
 
 /* --- The run ------------------------------------------------------------------------------- */

@@ -21,15 +21,13 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use wasmtime::component::{Component, Instance, Linker, ResourceTable, WasmList};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::{FsPerms, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
 use crate::tool::write_atomic;
 
 /// The snapshot's file name (core's `build::SNAPSHOT`).
 pub const SNAPSHOT: &str = "python.snapshot.wasm";
-/// Where the init run sees the forge's build directory.
-const INIT_DIR: &str = "/pyforge-init";
 /// Part of the key: a change here makes every snapshot again.
 const RECIPE: &str = "pyforge-snapshot-1 wasmtime-wizer-48.0.8";
 
@@ -112,7 +110,9 @@ pub fn snapshot(dir: &Path) -> anyhow::Result<Option<Snapshot>> {
     }
     let t = Instant::now();
     let wasm = std::fs::read(&input).with_context(|| format!("failed to read `{}`", input.display()))?;
-    let bytes = wizen(&wasm, dir, &spec).with_context(|| format!("failed to pre-initialize `{}`", input.display()))?;
+    let archive = std::fs::read(&archive).with_context(|| format!("failed to read `{}`", archive.display()))?;
+    let bytes =
+        wizen(&wasm, archive, &spec).with_context(|| format!("failed to pre-initialize `{}`", input.display()))?;
     write_atomic(&output, &bytes).with_context(|| format!("failed to write `{}`", output.display()))?;
     let record = format!("{key}\n{}", stamp(&output).unwrap_or_default());
     write_atomic(&key_path, record.as_bytes()).with_context(|| format!("failed to write `{}`", key_path.display()))?;
@@ -138,7 +138,7 @@ fn inputs_key(paths: &[&Path]) -> String {
 }
 
 /// Instruments `wasm`, runs its `wizer-initialize` and returns the snapshot.
-fn wizen(wasm: &[u8], dir: &Path, spec: &InitSpec) -> anyhow::Result<Vec<u8>> {
+fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u8>> {
     let mut wizer = Wizer::new();
     wizer.init_func("wizer-initialize");
     // With the default (drop the init export), wizer 48 leaves the component's alias to the
@@ -158,10 +158,16 @@ fn wizen(wasm: &[u8], dir: &Path, spec: &InitSpec) -> anyhow::Result<Vec<u8>> {
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     trap_caps(&mut linker, &engine, &component)?;
 
+    // Stdio is a pipe, not the host's terminal: what Python records about its streams (their
+    // `stat`) must not depend on the machine. Its output is shown when the init fails.
+    let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
+    let size = archive.len();
     let mut wasi = WasiCtx::builder();
     wasi.allow_blocking_current_thread(true)
-        .inherit_stderr()
-        .env("PYFORGE_ARCHIVE", format!("{INIT_DIR}/{}", spec.archive))
+        .stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(archive))
+        .stdout(stderr.clone())
+        .stderr(stderr.clone())
+        .env("PYFORGE_ARCHIVE_SIZE", size.to_string())
         .env("PYFORGE_HOME", &spec.home)
         .env("PYFORGE_HASH_SEED", spec.hash_seed.to_string())
         .env("PYFORGE_WARM", spec.warm.join(","))
@@ -170,18 +176,19 @@ fn wizen(wasm: &[u8], dir: &Path, spec: &InitSpec) -> anyhow::Result<Vec<u8>> {
         .insecure_random_seed(0x7079_666f_7267_65)
         .wall_clock(FixedWallClock)
         .monotonic_clock(CountingClock(std::sync::atomic::AtomicU64::new(0)));
-    wasi.preopened_dir(dir, INIT_DIR, FsPerms::ReadOnly)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("failed to preopen `{}`", dir.display()))?;
     let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
     let instance = linker.instantiate(&mut store, &component).map_err(anyhow::Error::from)?;
     let init = instance
         .get_typed_func::<(), ()>(&mut store, "wizer-initialize")
         .map_err(anyhow::Error::from)
         .context("the interpreter exports no `wizer-initialize` (was it linked by this pyforge?)")?;
-    init.call(&mut store, ())
-        .map_err(anyhow::Error::from)
-        .context("the interpreter's init trapped (its error is above; a warm module that calls a cap during import cannot be warm)")?;
+    if let Err(e) = init.call(&mut store, ()) {
+        let said = String::from_utf8_lossy(&stderr.contents()).trim_end().to_string();
+        return Err(anyhow::Error::from(e).context(format!(
+            "the interpreter's init failed{}",
+            if said.is_empty() { String::new() } else { format!(":\n{said}") }
+        )));
+    }
     let mut state = Instantiated { store: &mut store, instance };
     Ok(block_on(wizer.snapshot_component(&cx, &mut state)).map_err(anyhow::Error::from)?)
 }

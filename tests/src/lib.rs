@@ -87,15 +87,8 @@ pub fn default_forge() -> Result<&'static DefaultForge, libtest_mimic::Failed> {
     FORGE
         .get_or_init(|| {
             let build = || -> anyhow::Result<DefaultForge> {
-                let dir = tempfile::tempdir()?;
+                let dir = default_project("")?;
                 let root = dir.path().to_path_buf();
-                let repo = self::root();
-                copy_tree(&repo.join("cpython-ext"), &root.join("cpython-ext"))?;
-                std::fs::copy(repo.join("pyforge.toml"), root.join("pyforge.toml"))?;
-                std::fs::create_dir_all(root.join("target/wasm32-wasip2/release"))?;
-                for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm()]) {
-                    std::fs::copy(built, root.join(cap))?;
-                }
                 let out = run_native(&root, &["build"])?;
                 if out.status != 0 || !out.stdout.contains("composed target/pyforge/default/python.composed.wasm") {
                     bail!("pyforge build failed:\n{}", out.render());
@@ -106,6 +99,22 @@ pub fn default_forge() -> Result<&'static DefaultForge, libtest_mimic::Failed> {
         })
         .as_ref()
         .map_err(|e| libtest_mimic::Failed::from(e.as_str()))
+}
+
+/// A copy of the repository's project (`pyforge.toml` with `extra` appended, `cpython-ext/`,
+/// the built caps) in a temporary directory, not built.
+pub fn default_project(extra: &str) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    let repo = self::root();
+    copy_tree(&repo.join("cpython-ext"), &root.join("cpython-ext"))?;
+    let toml = std::fs::read_to_string(repo.join("pyforge.toml"))?;
+    std::fs::write(root.join("pyforge.toml"), format!("{toml}{extra}"))?;
+    std::fs::create_dir_all(root.join("target/wasm32-wasip2/release"))?;
+    for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm()]) {
+        std::fs::copy(built, root.join(cap))?;
+    }
+    Ok(dir)
 }
 
 /// Runs the default forge's composed Python with `args` (no rebuild: a test process shares
