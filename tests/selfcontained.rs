@@ -8,7 +8,8 @@
 //! * command-line options that need a different initialization behave as CPython's;
 //! * tracebacks show stdlib source lines, `importlib.resources` reads stdlib data;
 //! * two builds of the same forge in different directories are byte-identical;
-//! * a cap called while pre-initializing is a build error naming the interface.
+//! * a cap called while pre-initializing is a build error naming the interface;
+//! * `pyforge run` notices a changed input without asking the tool.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -233,6 +234,23 @@ fn a_cap_called_during_init_is_named() -> Result<(), Failed> {
     ensure(out.stderr.contains("pyforge:zlib/deflate") && out.stderr.contains("pre-initializ"), || out.render())
 }
 
+/// `pyforge run` skips the build when nothing changed (a record of sizes and times), and sees
+/// a change to any input: an edited overlay, a new file in an extension's directory.
+fn pyforge_run_sees_changes() -> Result<(), Failed> {
+    let dir = t::default_project("")?;
+    let code = "import zlib; print(getattr(zlib, 'MARKER', 'none'))";
+    let out = t::run_native(dir.path(), &["run", "-c", code])?;
+    ensure(out.status == 0 && out.stdout.trim() == "none", || out.render())?;
+    let shim = dir.path().join("cpython-ext/_zlib_cap/zlib.py");
+    let text = std::fs::read_to_string(&shim)?;
+    std::fs::write(&shim, format!("{text}\nMARKER = 'edited'\n"))?;
+    let out = t::run_native(dir.path(), &["run", "-c", code])?;
+    ensure(out.status == 0 && out.stdout.trim() == "edited", || format!("the edit was not seen:\n{}", out.render()))?;
+    // The record is rewritten after the rebuild: the next run is the fast one, same answer.
+    let out = t::run_native(dir.path(), &["run", "-c", code])?;
+    ensure(out.status == 0 && out.stdout.trim() == "edited", || out.render())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let tests = vec![
@@ -245,6 +263,7 @@ fn main() {
         Trial::test("builds_are_byte_identical", builds_are_byte_identical),
         Trial::test("mounted_shape_still_runs", mounted_shape_still_runs),
         Trial::test("a_cap_called_during_init_is_named", a_cap_called_during_init_is_named),
+        Trial::test("pyforge_run_sees_changes", pyforge_run_sees_changes),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

@@ -6,6 +6,7 @@
 
 mod clang;
 mod commands;
+mod fresh;
 mod kit;
 mod precompile;
 mod process;

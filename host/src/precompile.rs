@@ -28,6 +28,17 @@ fn dir() -> PathBuf {
 /// The compiled `bytes` (whose hash is `content_key`), from the cache when compiled before.
 /// `what` names it in the one-time "compiling" note.
 pub fn load(engine: &Engine, kind: Kind, content_key: &str, bytes: &[u8], what: &str) -> anyhow::Result<Component> {
+    load_with(engine, kind, content_key, what, || Ok(bytes.to_vec()))
+}
+
+/// [`load`], reading the bytes only when they must be compiled.
+pub fn load_with(
+    engine: &Engine,
+    kind: Kind,
+    content_key: &str,
+    what: &str,
+    bytes: impl FnOnce() -> anyhow::Result<Vec<u8>>,
+) -> anyhow::Result<Component> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let path = dir().join(format!("{}-{content_key}-{:016x}.cwasm", kind.prefix, hasher.finish()));
@@ -42,7 +53,8 @@ pub fn load(engine: &Engine, kind: Kind, content_key: &str, bytes: &[u8], what: 
         }
     }
     eprintln!("pyforge: compiling {what} once (cached in {})", dir().display());
-    let component = Component::from_binary(engine, bytes)
+    let bytes = bytes()?;
+    let component = Component::from_binary(engine, &bytes)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("{what} is not a valid component"))?;
     match component.serialize() {

@@ -126,9 +126,18 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     }
 }
 
-/// The compiled component, from the cache when it was compiled before.
+/// The compiled component, from the cache when it was compiled before. The cache key is the
+/// file's path, size and modification time (reading and hashing a 17 MB component would cost
+/// more than starting it); a component rewritten in place gets a new time, so a new key.
 fn load(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
-    let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
-    let key = hex::encode(&Sha256::digest(&bytes)[..10]);
-    crate::precompile::load(engine, crate::precompile::COMPONENT, &key, &bytes, &format!("`{}`", path.display()))
+    let meta = std::fs::metadata(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut h = Sha256::new();
+    h.update(canonical.as_os_str().as_encoded_bytes());
+    h.update(format!(" {} {}", meta.len(), modified.as_nanos()).as_bytes());
+    let key = hex::encode(&h.finalize()[..10]);
+    crate::precompile::load_with(engine, crate::precompile::COMPONENT, &key, &format!("`{}`", path.display()), || {
+        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))
+    })
 }

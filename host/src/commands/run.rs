@@ -6,6 +6,7 @@ use anyhow::bail;
 
 use crate::clang::{Clang, CompilerArgs};
 use crate::commands::build::build_forge;
+use crate::fresh;
 use crate::kit::{self, KitArgs};
 use crate::python;
 use crate::tool::Tool;
@@ -43,17 +44,26 @@ pub struct Args {
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
-    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
-    let (component, overlay, mount) = match &args.wasm {
-        Some(w) => (w.clone(), args.lib.clone(), true),
+    let (component, overlay, mount, kit) = match &args.wasm {
+        Some(w) => (w.clone(), args.lib.clone(), true, kit::ensure(&args.kit, &Clang::configure(compiler))?),
         None => {
-            let status = build_forge(&Tool::load(compiler)?, &kit, &args.forge, true)?;
-            if status != 0 {
-                bail!("forge `{}` did not build (see above)", args.forge);
-            }
+            let dir = PathBuf::from(pyforge_args::forge_dir(&args.forge));
+            // The options that choose the kit and the compiler are part of "unchanged".
+            let options = format!("{:?} {compiler:?}", args.kit);
+            let kit = match fresh::unchanged(&dir, &options) {
+                Some(kit) => kit,
+                None => {
+                    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
+                    let status = build_forge(&Tool::load(compiler)?, &kit, &args.forge, true)?;
+                    if status != 0 {
+                        bail!("forge `{}` did not build (see above)", args.forge);
+                    }
+                    fresh::remember(&dir, &kit, &options);
+                    kit
+                }
+            };
             // The build composes the forge when it names caps or stubs (and removes a stale
             // composition when it names none).
-            let dir = PathBuf::from(pyforge_args::forge_dir(&args.forge));
             let lib = dir.join("lib");
             let composed = dir.join("python.composed.wasm");
             let snapshot = dir.join(crate::snapshot::SNAPSHOT);
@@ -65,7 +75,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             } else {
                 dir.join("python.wasm")
             };
-            (wasm, lib.is_dir().then_some(lib), !self_contained)
+            (wasm, lib.is_dir().then_some(lib), !self_contained, kit)
         }
     };
     python::run(&python::Run {
