@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compose time of the same inputs (the default forge's python.wasm + its zlib and sqlite caps, in
+# Compose time of the same inputs (the default forge's pre-initialized python.snapshot.wasm + its zlib and sqlite caps, in
 # the order the page plugs them) in the three
 # JavaScript/native hosts: the native CLI (whole process), Node through jco (in-process time of
 # the `compose` call, as web/compose.mjs reports it, and whole process), and headless Chromium
@@ -12,7 +12,7 @@ RUNS="${1:-5}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
 "$PYFORGE" build >/dev/null
-SOCKET=target/pyforge/default/python.wasm
+SOCKET=target/pyforge/default/python.snapshot.wasm
 CAPS=(target/wasm32-wasip2/release/pyforge_zlib_cap.wasm target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm)
 
 native=$(for _ in $(seq "$RUNS"); do
@@ -31,7 +31,7 @@ chromium=$(for _ in $(seq "$RUNS"); do
 done | median)
 same=$(cmp -s target/bench-native.wasm target/bench-node.wasm && cmp -s target/bench-native.wasm target/web-bench/browser.wasm && echo identical || echo DIFFERENT)
 
-echo "compose python.wasm + zlib and sqlite caps, median of $RUNS, $(nproc) cores"
+echo "compose python.snapshot.wasm + zlib and sqlite caps, median of $RUNS, $(nproc) cores"
 echo "  native pyforge compose, whole process:    ${native} ms"
 echo "  Node (jco), the compose call:             ${node_in} ms"
 echo "  Node (jco), whole process:                ${node_whole} ms"

@@ -2,15 +2,15 @@
 //! driven by playwright-core) the repository's default forge from its own artefacts, and the
 //! downloaded bytes equal `pyforge compose` of the same files — as do those of stock wasmtime
 //! running pyforge-cli.wasm, of Node (jco) and of the example plugin host; without the caps the page
-//! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled, the
-//! stdlib zip in memory) runs a zlib/gzip/sqlite3 snippet in the page.
+//! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled,
+//! self-contained: no files given to it) runs a zlib/gzip/sqlite3 snippet in the page.
 
 use std::process::Command;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use pyforge_tests::{self as t, ensure};
 
-const SOCKET: &str = "target/pyforge/default/python.wasm";
+const SOCKET: &str = "target/pyforge/default/python.snapshot.wasm";
 const CAPS: &[&str] = t::DEFAULT_CAPS;
 
 fn browser_composes_like_the_cli() -> Result<(), Failed> {
@@ -33,9 +33,11 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ] {
         let _ = std::fs::remove_file(dir.join(f));
     }
-    // …and the page runs the composed Python: transpiled by jco, stdlib zip in memory.
+    // …and the page runs the composed Python: transpiled by jco, self-contained (no stdlib
+    // handed to it: the page gives it no files at all).
     let prepared = t::run(Command::new("node").arg("web/prepare-python.mjs").current_dir(&root))?;
     ensure(prepared.status == 0, || prepared.render())?;
+    ensure(!root.join("web/dist/python313.zip").exists(), || "the page still ships a stdlib zip".into())?;
     let browser = t::run(Command::new("node").arg("web/test/browser.mjs").arg(&dir).current_dir(&root))?;
     ensure(browser.status == 0, || browser.render())?;
     println!("\n{}", browser.stdout.trim());

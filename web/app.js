@@ -6,7 +6,7 @@ import { _setFileData } from '@bytecodealliance/preview2-shim/filesystem';
 import { _setArgs, _setEnv, _setStdout, _setStderr } from '@bytecodealliance/preview2-shim/cli';
 
 /** This repository's own artefacts, offered by default (paths relative to the repo root). */
-const DEFAULT_SOCKET = 'target/pyforge/default/python.wasm';
+const DEFAULT_SOCKET = 'target/pyforge/default/python.snapshot.wasm';
 const DEFAULT_PLUGS = [
   'target/wasm32-wasip2/release/pyforge_zlib_cap.wasm',
   'target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm',
@@ -116,34 +116,16 @@ function collector(sink) {
   };
 }
 
-async function fetchBytes(path) {
-  const response = await fetch(path);
-  if (!response.ok) throw new Error(`could not fetch ${path}: ${response.status} (run: node web/prepare-python.mjs)`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 $('run').addEventListener('click', async () => {
   $('run-status').textContent = 'running…';
   $('run-out').textContent = '';
   const out = { text: '' };
   try {
-    // The guest's filesystem, in memory: the stdlib zip and the forge's overlays (zlib.py,
-    // the sqlite3 package, ...), as listed by web/prepare-python.mjs.
-    const zip = await fetchBytes('./dist/python313.zip');
-    const dir = (entries) => ({ dir: entries });
-    const overlay = {};
-    for (const path of JSON.parse(new TextDecoder().decode(await fetchBytes('./dist/overlay.json')))) {
-      const parts = path.split('/');
-      let node = overlay;
-      for (const part of parts.slice(0, -1)) node = (node[part] ??= dir({})).dir;
-      node[parts.at(-1)] = { source: await fetchBytes(`./dist/overlay/${path}`) };
-    }
-    _setFileData(dir({ usr: dir({ local: dir({ lib: dir({
-      'python313.zip': { source: zip },
-      pyforge: dir(overlay),
-    }) }) }) }));
+    // The component is self-contained (stdlib embedded, pre-initialized): no filesystem,
+    // no PYTHONHOME; only the code to run.
+    _setFileData({ dir: {} });
     _setArgs(['python', '-c', $('code').value]);
-    _setEnv({ PYTHONHOME: '/usr/local', PYTHONPATH: '/usr/local/lib/pyforge' });
+    _setEnv({});
     _setStdout(collector(out));
     _setStderr(collector(out));
     const started = performance.now();
