@@ -1,16 +1,20 @@
-//! `pyforge build`: relink `python.wasm` for a forge against the CPython kit.
+//! `pyforge build`: relink `python.wasm` for a forge against the CPython kit, pre-initialize
+//! it, compose its caps.
 
 use crate::clang::{Clang, CompilerArgs};
 use crate::kit::{self, Kit, KitArgs};
 use crate::snapshot;
 use crate::tool::{Access, Preopen, Tool};
 
-/// Build a forge's `python.wasm`: check and plan the extensions, compile them, and relink
-/// against the CPython kit (seconds; the kit is built first if there is none).
+/// Build a forge: check and plan the extensions, compile them, relink against the CPython kit,
+/// pre-initialize and compose the caps (seconds; the kit is built first if there is none).
 ///
 /// Outputs, in `target/pyforge/<forge>/`: `python.wasm` (a wasm32-wasip2 component importing
 /// WASI and the caps' interfaces), `python.lock` (every input with its hash), `lib/` (the
-/// stdlib overlays the extensions provide). Nothing is rebuilt when the lock file matches.
+/// stdlib overlays the extensions provide); for a self-contained forge (the default)
+/// `python.stdlib` (the embedded stdlib) and `python.snapshot.wasm` (pre-initialized); and
+/// `python.composed.wasm` (with the caps: the one to run or ship). Each step is skipped when
+/// its inputs did not change.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The forge to build (from `pyforge.toml`).
