@@ -221,7 +221,12 @@ static PyObject *pyforge_environ(PyObject *self, PyObject *unused) {
     return d;
 }
 
+static PyObject *pyforge_snapshot(PyObject *self, PyObject *unused) {
+    return PyBool_FromLong(initialized);
+}
+
 static PyMethodDef pyforge_methods[] = {
+    {"snapshot", pyforge_snapshot, METH_NOARGS, "Whether this interpreter runs from a pre-initialized snapshot."},
     {"names", pyforge_names, METH_NOARGS, "The paths of the embedded archive's members, in order."},
     {"read", pyforge_read, METH_O, "The bytes of the archive member with this index."},
     {"environ", pyforge_environ, METH_NOARGS, "The process environment, as bytes to bytes."},
@@ -233,11 +238,7 @@ static struct PyModuleDef pyforge_module = {
 };
 
 PyMODINIT_FUNC PyInit__pyforge(void) {
-    PyObject *m = PyModule_Create(&pyforge_module);
-    if (m && PyModule_AddIntConstant(m, "snapshot", initialized) < 0) {
-        Py_CLEAR(m);
-    }
-    return m;
+    return PyModule_Create(&pyforge_module);
 }
 
 /* --- Initialization ------------------------------------------------------------------------ */

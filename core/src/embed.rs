@@ -207,3 +207,32 @@ pub fn write(path: &str, archive: &Archive) -> Result<(), Diag> {
     source::write_atomic(std::path::Path::new(path), &archive.bytes)
         .map_err(|e| Diag::new(Some(path), format!("failed to write the stdlib archive: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_round_trips_and_stores_what_does_not_shrink() {
+        let text = b"import os\n".repeat(200);
+        let members = vec![
+            ("/a/b.py".to_string(), text.clone()),
+            ("/a/empty".to_string(), Vec::new()),
+            ("/a/noise".to_string(), (0..=255u8).collect()),
+        ];
+        let a = encode(&members);
+        assert_eq!(a.members, 3);
+        assert!(a.bytes.len() < text.len(), "the repetitive member is deflated");
+        assert_eq!(self::members(&a.bytes).unwrap(), members);
+        let mut corrupt = a.bytes.clone();
+        corrupt[0] = b'X';
+        assert!(self::members(&corrupt).is_err());
+        assert!(self::members(&a.bytes[..20]).is_err());
+    }
+
+    #[test]
+    fn same_inputs_same_bytes() {
+        let members = vec![("/x.py".to_string(), b"print(1)\n".repeat(50))];
+        assert_eq!(encode(&members).bytes, encode(&members).bytes);
+    }
+}

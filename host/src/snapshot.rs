@@ -173,7 +173,7 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
         .env("PYFORGE_WARM", spec.warm.join(","))
         .secure_random(wasmtime_wasi::Deterministic::new(vec![0x5a, 0x17, 0xc3, 0x88]))
         .insecure_random(wasmtime_wasi::Deterministic::new(vec![0x3c, 0x91, 0x07, 0xe4]))
-        .insecure_random_seed(0x7079_666f_7267_65)
+        .insecure_random_seed(0x0070_7966_6f72_6765)
         .wall_clock(FixedWallClock)
         .monotonic_clock(CountingClock(std::sync::atomic::AtomicU64::new(0)));
     let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
@@ -190,7 +190,7 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
         )));
     }
     let mut state = Instantiated { store: &mut store, instance };
-    Ok(block_on(wizer.snapshot_component(&cx, &mut state)).map_err(anyhow::Error::from)?)
+    block_on(wizer.snapshot_component(&cx, &mut state)).map_err(anyhow::Error::from)
 }
 
 /// The caps' interfaces (every import but WASI's): composed after the snapshot, so calling one
@@ -245,8 +245,7 @@ impl Instantiated<'_> {
             self.instance.get_export(&mut *self.store, Some(&exported), func).expect("wizer's accessor function");
         let f = self.instance.get_typed_func::<(), (R,)>(&mut *self.store, f).expect("wizer's accessor type");
         let (ret,) = f.call(&mut *self.store, ()).expect("wizer's accessor call");
-        let out = use_ret(&mut *self.store, ret);
-        out
+        use_ret(&mut *self.store, ret)
     }
 }
 
