@@ -114,6 +114,47 @@ pub struct CcArgs {
     pub args: Vec<String>,
 }
 
+/// componentize-py's options for an application (`pyforge componentize`), shared by the host's
+/// command and the tool's.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AppArgs {
+    /// The WIT directory (with its `deps/`), relative to the current directory.
+    #[arg(short = 'd', long = "wit-path", value_name = "WIT_PATH")]
+    pub wit_path: String,
+    /// The world to target [default: the package's only world].
+    #[arg(short = 'w', long, value_name = "WORLD")]
+    pub world: Option<String>,
+    /// A directory holding the app's modules (repeatable) [default: the current directory].
+    #[arg(short = 'p', long = "python-path", value_name = "DIR")]
+    pub python_path: Vec<String>,
+    /// The name of the generated bindings package the app imports.
+    #[arg(long, value_name = "NAME", default_value = "wit_world")]
+    pub world_module: String,
+    /// The app's module (`app` for app.py).
+    #[arg(value_name = "APP_MODULE")]
+    pub app: String,
+}
+
+impl AppArgs {
+    /// The same options as a command line (the host passes them on to the tool).
+    pub fn to_argv(&self) -> Vec<String> {
+        let mut argv = vec!["-d".to_string(), self.wit_path.clone()];
+        if let Some(w) = &self.world {
+            argv.extend(["-w".to_string(), w.clone()]);
+        }
+        for p in &self.python_path {
+            argv.extend(["-p".to_string(), p.clone()]);
+        }
+        argv.extend(["--world-module".to_string(), self.world_module.clone(), self.app.clone()]);
+        argv
+    }
+}
+
+/// Where an application's build goes: `target/pyforge/app-<module>`.
+pub fn app_dir(module: &str) -> String {
+    format!("target/pyforge/app-{module}")
+}
+
 /// Examples shown by `--help`.
 pub const EXAMPLES: &str = "Examples:
   pyforge check                          check every cpython-ext/*/pyforge-pkg.toml

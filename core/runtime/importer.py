@@ -199,14 +199,46 @@ def place_overlay():
     sys.path.insert(at, root)
 
 
+# An application (`pyforge componentize`): its directories in the archive, and its export
+# objects, made before the snapshot.
+APP_ROOTS = []
+APP_EXPORTS = {}
+
+
+def _place_app():
+    for i, root in enumerate(APP_ROOTS):
+        if root not in sys.path:
+            sys.path.insert(i, root)
+
+
+def _load_app(module, exports):
+    """Imports the app and instantiates its export classes, as componentize-py does."""
+    __import__(module)
+    app = sys.modules[module]
+    for name in exports:
+        cls = getattr(app, name, None)
+        if not isinstance(cls, type):
+            raise ImportError(
+                f"the app module `{module}` ({app.__file__}) has no class `{name}`: the world exports "
+                f"it, so define `class {name}(exports.{name})` there (componentize-py's convention)"
+            )
+        APP_EXPORTS[name] = cls()
+
+
 def snapshot_init():
-    """The end of the snapshot's init: import the warm modules, then leave no init state."""
+    """The end of the snapshot's init: import the warm modules and the application, then leave
+    no init state."""
     import gc
     import os
 
     warm = [m for m in os.environ.get("PYFORGE_WARM", "").split(",") if m]
     for name in warm:
         __import__(name)
+    app = os.environ.get("PYFORGE_APP")
+    if app:
+        APP_ROOTS.extend(p for p in os.environ.get("PYFORGE_APP_PATH", "").split(":") if p)
+        _place_app()
+        _load_app(app, [e for e in os.environ.get("PYFORGE_APP_EXPORTS", "").split(",") if e])
     # The run's environment replaces the init's (run_refresh); the init's must not linger.
     os.environ._data.clear()
     sys.path_importer_cache.clear()
@@ -222,6 +254,7 @@ def run_refresh():
     data.clear()
     data.update(_pyforge.environ())
     place_overlay()
+    _place_app()
     random = sys.modules.get("random")
     if random is not None:
         random._inst.seed()

@@ -58,6 +58,7 @@ static uint32_t archive_count;
 static size_t archive_data;       /* offset of the first member's data */
 static char home[256];            /* the prefix the stdlib paths are under (`/usr/local`) */
 static unsigned long hash_seed;   /* the str hash seed of the snapshot */
+static int app_mode;              /* an application's `Run.run()` is the program */
 
 struct member {
     const char *path;
@@ -407,6 +408,7 @@ __attribute__((export_name("wizer-initialize"))) void pyforge_wizer_initialize(v
     }
     strcpy(home, prefix);
     hash_seed = seed ? strtoul(seed, NULL, 10) : 0;
+    app_mode = getenv("PYFORGE_APP") != NULL;
     zeroing_allocators(1);
     if (load_archive(strtoul(size, NULL, 10)) != 0 || init_python(0, NULL) != 0) {
         abort();
@@ -606,7 +608,37 @@ static int finish(int status) {
     return status;
 }
 
-/* Applies the run's command line and environment to the snapshot's interpreter. */
+/* `wasi:cli/run` of an application: its `Run.run()`, made before the snapshot. `Err` fails
+ * the run quietly (componentize-py's `result` in return position); any other exception is
+ * printed with its traceback and fails it too. */
+static int run_app(void) {
+    PyObject *importer = PyImport_ImportModule("_pyforge_importer");
+    PyObject *exports = importer ? PyObject_GetAttrString(importer, "APP_EXPORTS") : NULL;
+    Py_XDECREF(importer);
+    PyObject *app = exports ? PyDict_GetItemString(exports, "Run") : NULL; /* borrowed */
+    PyObject *r = app ? PyObject_CallMethod(app, "run", NULL) : NULL;
+    Py_XDECREF(exports);
+    if (r) {
+        Py_DECREF(r);
+        return 0;
+    }
+    PyObject *raised = PyErr_GetRaisedException();
+    PyObject *types = PyImport_ImportModule("componentize_py_types");
+    PyObject *err = types ? PyObject_GetAttrString(types, "Err") : NULL;
+    Py_XDECREF(types);
+    PyErr_Clear();
+    int is_err = err && PyErr_GivenExceptionMatches(raised, err);
+    Py_XDECREF(err);
+    if (is_err) {
+        Py_DECREF(raised);
+        return 1;
+    }
+    PyErr_SetRaisedException(raised);
+    return print_error();
+}
+
+/* Applies the run's command line and environment to the snapshot's interpreter. For an
+ * application the command line is the app's (`sys.argv`), not Python's options. */
 static int apply_run_config(int argc, char **argv) {
     PyConfig config;
     PyConfig_InitPythonConfig(&config);
@@ -622,7 +654,7 @@ static int apply_run_config(int argc, char **argv) {
         PyConfig_Clear(&config);
         return print_error();
     }
-    config.parse_argv = 1;
+    config.parse_argv = app_mode ? 0 : 1;
     config.use_environment = 1;
     config.module_search_paths_set = 0;
     err = _PyInterpreterState_SetConfig(&config);
@@ -648,6 +680,12 @@ __attribute__((export_name("wasi:cli/run@0.2.6#run"))) int pyforge_run(void) {
     int status;
     if (!initialized) {
         status = Py_BytesMain(argc, argv);
+    } else if (app_mode) {
+        __wasilibc_initialize_environ();
+        status = apply_run_config(argc, argv);
+        if (status == 0) {
+            status = finish(run_app());
+        }
     } else {
         __wasilibc_initialize_environ();
         if (warm_compatible(argc, argv)) {

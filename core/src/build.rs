@@ -86,6 +86,18 @@ pub fn build(
 ) -> Result<Built, BuildError> {
     let plan = plan::plan(src, forge).map_err(|diags| BuildError::Plan { forge: forge.to_string(), diags })?;
     progress(&plan);
+    build_planned(plan, cc, kit_dir, out_dir, step)
+}
+
+/// [`build`] from a plan made already (a forge with an application: `componentize`).
+pub fn build_planned(
+    plan: ForgePlan,
+    cc: &dyn Compiler,
+    kit_dir: &str,
+    out_dir: &str,
+    step: Step,
+) -> Result<Built, BuildError> {
+    let forge = plan.forge.as_str();
     let linked = link::link(cc, &plan, kit_dir, out_dir)
         .map_err(|diags| BuildError::Link { forge: forge.to_string(), diags })?;
     if step == Step::Link {

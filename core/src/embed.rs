@@ -56,6 +56,20 @@ pub struct InitSpec {
     pub warm: Vec<String>,
     /// The snapshot's str hash seed.
     pub hash_seed: u32,
+    /// The application to import before the snapshot (`pyforge componentize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<InitApp>,
+}
+
+/// The application part of [`InitSpec`].
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct InitApp {
+    /// Its module.
+    pub module: String,
+    /// The export classes to instantiate.
+    pub exports: Vec<String>,
+    /// Its directories in the archive, first on `sys.path`.
+    pub roots: Vec<String>,
 }
 
 /// The str hash seed of a forge's snapshot: fixed per forge, so builds are reproducible.
@@ -117,12 +131,14 @@ fn stdlib_files(dir: &str, rel: &str, bytecode: bool, out: &mut Vec<String>) -> 
 
 /// The archive of the stdlib at `stdlib_dir` (seen by the guest at `guest_stdlib`), the
 /// forge's `overlays` (`(file in the project, path under the overlay root)`, seen at
-/// `guest_overlay`) and the importer; with `bytecode`, the kit's `.pyc` files too.
+/// `guest_overlay`), the `extra` members (an application's files) and the importer; with
+/// `bytecode`, the kit's `.pyc` files too.
 pub fn archive(
     stdlib_dir: &str,
     guest_stdlib: &str,
     overlays: &[(String, String)],
     guest_overlay: &str,
+    extra: &[(String, Vec<u8>)],
     bytecode: bool,
 ) -> Result<Archive, Diag> {
     let mut members: Vec<(String, Vec<u8>)> = Vec::new();
@@ -135,6 +151,7 @@ pub fn archive(
     for (from, dest) in overlays {
         members.push((format!("{guest_overlay}/{dest}"), read(from)?));
     }
+    members.extend(extra.iter().cloned());
     members.push((IMPORTER_PATH.to_string(), IMPORTER.as_bytes().to_vec()));
     members.sort_by(|a, b| a.0.cmp(&b.0));
     members.dedup_by(|a, b| a.0 == b.0);

@@ -24,6 +24,7 @@
 
 pub mod build;
 pub mod check;
+pub mod componentize;
 pub mod compose;
 pub mod diag;
 pub mod embed;

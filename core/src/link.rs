@@ -423,18 +423,32 @@ impl Link<'_> {
             let _ = std::fs::remove_file(&init_path);
             return Ok(None);
         }
-        if relinked || !std::path::Path::new(&archive_path).is_file() {
+        // The archive's inputs beyond the link's own (an application's files): made again when
+        // they change, the link's inputs or the output changed, or it is missing.
+        let mut h = Sha256::new();
+        for (path, bytes) in self.plan.app.iter().flat_map(|a| &a.files) {
+            h.update(path.as_bytes());
+            h.update(sha256(bytes).as_bytes());
+        }
+        let key_path = format!("{}/.python.stdlib.key", self.out_dir);
+        let key = hex(&h.finalize());
+        let same = Disk.read(&key_path).ok().is_some_and(|k| k == key.as_bytes());
+        if relinked || !same || !std::path::Path::new(&archive_path).is_file() {
             let t = Instant::now();
             let guest_stdlib = format!("{}/lib/python{}", self.kit.prefix, self.kit.python_short);
             let overlays: Vec<(String, String)> = self.plan.overlays.clone();
+            let extra = self.plan.app.as_ref().map(|a| a.files.clone()).unwrap_or_default();
             let archive = embed::archive(
                 &self.kit_path(&self.kit.stdlib),
                 &guest_stdlib,
                 &overlays,
                 &format!("{}/lib/pyforge", self.kit.prefix),
+                &extra,
                 self.plan.bytecode,
             )?;
             embed::write(&archive_path, &archive)?;
+            source::write_atomic(std::path::Path::new(&key_path), key.as_bytes())
+                .map_err(|e| io_diag(&key_path, "write", e))?;
             log.push(format!(
                 "embedded the stdlib: {archive_path} ({} files, {:.1} MB, {:.1} MB unpacked) in {:.2} s",
                 archive.members,
@@ -448,6 +462,11 @@ impl Link<'_> {
             home: self.kit.prefix.clone(),
             warm: self.plan.warm.clone(),
             hash_seed: embed::hash_seed(&self.plan.forge),
+            app: self.plan.app.as_ref().map(|a| embed::InitApp {
+                module: a.module.clone(),
+                exports: a.exports.clone(),
+                roots: a.roots.clone(),
+            }),
         };
         let text = serde_json::to_string_pretty(&init).map_err(|e| io_diag(&init_path, "encode", e))? + "\n";
         if Disk.read(&init_path).ok().as_deref() != Some(text.as_bytes()) {

@@ -37,6 +37,8 @@ pub struct ForgePlan {
     pub warm: Vec<String>,
     /// Embed the kit's bytecode with the sources.
     pub bytecode: bool,
+    /// The application built on this forge (`pyforge componentize`), if any.
+    pub app: Option<crate::componentize::App>,
 }
 
 /// One extension in a forge.
@@ -85,6 +87,7 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
         self_contained: f.self_contained,
         warm: warm_modules(f, project.file.as_ref())?,
         bytecode: f.bytecode,
+        app: None,
     };
     for (summary, m) in report.extensions.iter().zip(&report.manifests) {
         if !Project::takes(f, m) {

@@ -3,6 +3,7 @@
 
 mod build;
 mod cli_wasm;
+mod componentize;
 mod kit;
 mod run;
 
@@ -16,6 +17,7 @@ pub const EXAMPLES: &str = "Examples:
   pyforge build                          relink the default forge's python.wasm (seconds)
   pyforge run -c 'import sys; print(sys.version)'
   pyforge run --with-tests -m test test_json
+  pyforge componentize -d wit -w hello app -o hello.wasm   a Python app as a component
   pyforge check                          check every cpython-ext/*/pyforge-pkg.toml
   pyforge check cpython-ext/_zlib_cap    check one extension (a directory or its manifest)
   pyforge gen cpython-ext/_zlib_cap      regenerate its C bindings in gen/
@@ -30,6 +32,7 @@ pub enum Command {
     Kit(kit::Args),
     Build(build::Args),
     Run(run::Args),
+    Componentize(componentize::Args),
     CliWasm(cli_wasm::Args),
     #[command(flatten)]
     Tool(ToolCommand),
@@ -42,6 +45,7 @@ pub fn exec(command: Command, compiler: &CompilerArgs, tool_argv: &[String]) -> 
         Command::Kit(args) => kit::exec(args, compiler),
         Command::Build(args) => build::exec(args, compiler),
         Command::Run(args) => run::exec(args, compiler),
+        Command::Componentize(args) => componentize::exec(args, compiler),
         Command::CliWasm(args) => cli_wasm::exec(args, compiler),
         Command::Tool(command) => {
             // Only what writes needs the current directory read-write.

@@ -38,6 +38,16 @@ struct InitSpec {
     home: String,
     warm: Vec<String>,
     hash_seed: u32,
+    #[serde(default)]
+    app: Option<InitApp>,
+}
+
+/// An application to import before the snapshot (`pyforge componentize`).
+#[derive(Debug, Deserialize)]
+struct InitApp {
+    module: String,
+    exports: Vec<String>,
+    roots: Vec<String>,
 }
 
 /// What [`snapshot`] did.
@@ -163,6 +173,11 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
     let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(1 << 20);
     let size = archive.len();
     let mut wasi = WasiCtx::builder();
+    if let Some(app) = &spec.app {
+        wasi.env("PYFORGE_APP", &app.module)
+            .env("PYFORGE_APP_EXPORTS", app.exports.join(","))
+            .env("PYFORGE_APP_PATH", app.roots.join(":"));
+    }
     wasi.allow_blocking_current_thread(true)
         .stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(archive))
         .stdout(stderr.clone())
@@ -184,10 +199,14 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
         .context("the interpreter exports no `wizer-initialize` (was it linked by this pyforge?)")?;
     if let Err(e) = init.call(&mut store, ()) {
         let said = String::from_utf8_lossy(&stderr.contents()).trim_end().to_string();
-        return Err(anyhow::Error::from(e).context(format!(
-            "the interpreter's init failed{}",
-            if said.is_empty() { String::new() } else { format!(":\n{said}") }
-        )));
+        // What Python said is the error; the trap under it (an abort) says nothing more.
+        if said.is_empty() {
+            // The root cause is the trap's reason (e.g. a cap called during init); the wasm
+            // backtrace above it is noise here.
+            let e = anyhow::Error::from(e);
+            anyhow::bail!("the interpreter's init failed: {}", e.root_cause());
+        }
+        anyhow::bail!("the interpreter's init failed:\n{said}");
     }
     let mut state = Instantiated { store: &mut store, instance };
     block_on(wizer.snapshot_component(&cx, &mut state)).map_err(anyhow::Error::from)
@@ -213,7 +232,7 @@ fn trap_caps(linker: &mut Linker<State>, engine: &Engine, component: &Component)
                     let what = format!("{name}#{export}");
                     li.func_new(export, move |_, _, _, _| {
                         Err(wasmtime::format_err!(
-                            "`{what}` was called while pre-initializing: caps are composed after the snapshot, so a warm module cannot call one when it is imported"
+                            "`{what}` was called while pre-initializing, by a warm module or the app being imported: caps are composed after the snapshot, so nothing can call one before it — import the module that uses the cap (e.g. `sqlite3`) inside the function that needs it, or leave it out of `warm`"
                         ))
                     })?;
                 }

@@ -31,6 +31,27 @@ enum Command {
     /// runs this after making sure the kit exists.
     #[command(hide = true)]
     Build(BuildArgs),
+    /// Build a Python application as a component (`pyforge componentize` runs this after
+    /// making sure the kit exists, pre-initializing between the two steps).
+    #[command(hide = true)]
+    Componentize(ComponentizeArgs),
+}
+
+/// The tool's `componentize`.
+#[derive(Debug, clap::Args)]
+struct ComponentizeArgs {
+    #[command(flatten)]
+    app: pyforge_args::AppArgs,
+    /// The CPython kit directory.
+    #[arg(long, value_name = "DIR")]
+    kit: String,
+    /// Build on this forge of `pyforge.toml` (its extensions and caps) [default: the kit's
+    /// interpreter alone].
+    #[arg(long)]
+    forge: Option<String>,
+    /// How far to go (see `build --step`).
+    #[arg(long, value_enum, default_value = "compose")]
+    step: StepArg,
 }
 
 /// The tool's `build`: what the host's `pyforge build` runs once it has the kit.
@@ -82,6 +103,7 @@ pub fn main() -> i32 {
         Command::Tool(ToolCommand::Compose(args)) => compose(args),
         Command::Tool(ToolCommand::Cc(args)) => cc(args),
         Command::Build(args) => build(args),
+        Command::Componentize(args) => componentize(args),
     }
 }
 
@@ -265,4 +287,48 @@ fn build(args: BuildArgs) -> i32 {
         ));
     }
     0
+}
+
+fn componentize(args: ComponentizeArgs) -> i32 {
+    let ComponentizeArgs { app, kit, forge, step } = args;
+    for path in std::iter::once(&app.wit_path).chain(&app.python_path) {
+        if let Err(d) = relative(path) {
+            print_diags(&[d]);
+            return 1;
+        }
+    }
+    let step = match step {
+        StepArg::Link => pyforge_core::build::Step::Link,
+        StepArg::Compose => pyforge_core::build::Step::Compose,
+    };
+    let spec = pyforge_core::componentize::AppSpec {
+        wit: app.wit_path.clone(),
+        world: app.world.clone(),
+        module: app.app.clone(),
+        python_path: app.python_path.clone(),
+        world_module: app.world_module.clone(),
+    };
+    let out_dir = pyforge_args::app_dir(&app.app);
+    let built = pyforge_core::componentize::build_app(
+        &Disk,
+        &crate::ToolchainCompiler,
+        &spec,
+        forge.as_deref(),
+        &kit,
+        &out_dir,
+        step,
+    );
+    match built {
+        Ok(b) => {
+            if let Some(c) = &b.composed {
+                print_diags(&c.notes);
+            }
+            0
+        }
+        Err(e) => {
+            print_diags(e.diagnostics());
+            eprintln!("error: app `{}` was not built: {e}", app.app);
+            1
+        }
+    }
 }

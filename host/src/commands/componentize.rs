@@ -1,0 +1,75 @@
+//! `pyforge componentize`: a Python application as a component for a WIT world, with
+//! componentize-py's options.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, bail};
+
+use crate::clang::{Clang, CompilerArgs};
+use crate::kit::{self, KitArgs};
+use crate::snapshot;
+use crate::tool::{Access, Preopen, Tool};
+
+/// Build a Python application as a component for a WIT world (componentize-py's job, with its
+/// options and its `wit_world` API): the app, its `-p` directories and the whole stdlib inside,
+/// pre-initialized with the app imported and its export classes made.
+///
+/// This version builds worlds that export `wasi:cli/run` (commands: `class Run(exports.Run)`
+/// in the app module; `Run.run()` is the program) and import only WASI. Intermediate files go
+/// to `target/pyforge/app-<APP_MODULE>/`; paths are relative to the current directory.
+///
+///   pyforge componentize -d wit -w hello app -o hello.wasm
+///   wasmtime run hello.wasm
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    app: pyforge_args::AppArgs,
+    /// Where to write the component.
+    #[arg(short = 'o', long, value_name = "OUT.wasm")]
+    output: PathBuf,
+    /// Build on this forge of `pyforge.toml` (its extensions and caps: `import zlib`, `import
+    /// sqlite3`) [default: the kit's interpreter alone].
+    #[arg(long, short = 'f')]
+    forge: Option<String>,
+    /// Answer WASI imports with stubs (not supported yet: refused).
+    #[arg(long)]
+    stub_wasi: bool,
+    #[command(flatten)]
+    kit: KitArgs,
+}
+
+pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
+    if args.stub_wasi {
+        bail!("`--stub-wasi` is not supported yet: the component imports the WASI its interpreter uses");
+    }
+    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
+    let tool = Tool::load(compiler)?;
+    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
+    let step = |step: &str| {
+        let mut argv = vec!["componentize".to_string()];
+        argv.extend(args.app.to_argv());
+        argv.extend(["--kit".into(), guest.into(), "--step".into(), step.into()]);
+        if let Some(f) = &args.forge {
+            argv.extend(["--forge".into(), f.clone()]);
+        }
+        let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
+        tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+    };
+    let status = step("link")?;
+    if status != 0 {
+        return Ok(status);
+    }
+    let dir = PathBuf::from(pyforge_args::app_dir(&args.app.app));
+    let snap = snapshot::snapshot(&dir)?.context("the app's build is not self-contained")?;
+    let status = step("compose")?;
+    if status != 0 {
+        return Ok(status);
+    }
+    let composed = dir.join("python.composed.wasm");
+    let built = if composed.is_file() { composed } else { snap.output };
+    let bytes = std::fs::read(&built).with_context(|| format!("failed to read `{}`", built.display()))?;
+    crate::tool::write_atomic(&args.output, &bytes)
+        .with_context(|| format!("failed to write `{}`", args.output.display()))?;
+    println!("wrote {} ({} bytes)", args.output.display(), bytes.len());
+    Ok(0)
+}

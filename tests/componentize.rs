@@ -1,0 +1,154 @@
+//! `pyforge componentize`: a componentize-py app (unchanged) as a component for a
+//! `wasi:cli/run` world, run by the stock wasmtime CLI with nothing mounted.
+//!
+//! * the app runs with its argv and environment; a module it never imported at build time
+//!   imports from the embedded stdlib; `Err` and other exceptions fail the run (the latter
+//!   with its traceback);
+//! * on a forge with caps (`--forge default`), the app uses zlib and sqlite3 through them;
+//! * two builds are byte-identical;
+//! * bad input — unknown world, missing module, no `Run` class, an exception while importing
+//!   the app, a module named like the bindings, an unsupported export — is a clear error and
+//!   writes nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use pyforge_tests::{self as t, ensure};
+
+/// A copy of `tests/componentize/cli` in a temporary directory.
+fn cli_app() -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    t::copy_tree(&t::root().join("tests/componentize/cli"), dir.path())?;
+    Ok(dir)
+}
+
+fn componentize(dir: &Path, args: &[&str]) -> anyhow::Result<t::Outcome> {
+    t::run_native(dir, &[&["componentize"][..], args].concat())
+}
+
+fn wasmtime(dir: &Path, args: &[&str]) -> anyhow::Result<t::Outcome> {
+    t::run(Command::new(t::wasmtime()).arg("run").args(args).current_dir(dir))
+}
+
+/// The hello app, built once per test process.
+fn hello() -> Result<&'static Path, Failed> {
+    static APP: std::sync::OnceLock<Result<tempfile::TempDir, String>> = std::sync::OnceLock::new();
+    APP.get_or_init(|| {
+        let build = || -> anyhow::Result<tempfile::TempDir> {
+            let dir = cli_app()?;
+            let out = componentize(dir.path(), &["-d", "wit", "-w", "hello", "app", "-o", "hello.wasm"])?;
+            anyhow::ensure!(out.status == 0, "pyforge componentize failed:\n{}", out.render());
+            Ok(dir)
+        };
+        build().map_err(|e| format!("{e:#}"))
+    })
+    .as_ref()
+    .map(|d| d.path())
+    .map_err(|e| Failed::from(e.as_str()))
+}
+
+fn app_runs_with_its_argv_and_environment() -> Result<(), Failed> {
+    let dir = hello()?;
+    let out = wasmtime(dir, &["--env", "GREETING=hi", "hello.wasm", "one", "two"])?;
+    ensure(out.status == 0 && out.stdout.trim() == r#"{"argv": ["one", "two"], "env": "hi"}"#, || out.render())
+}
+
+fn stdlib_outside_the_snapshot_imports() -> Result<(), Failed> {
+    let dir = hello()?;
+    let out = wasmtime(dir, &["hello.wasm", "email"])?;
+    ensure(out.status == 0 && out.stdout.contains("email ok 78"), || out.render())
+}
+
+fn errors_fail_the_run() -> Result<(), Failed> {
+    let dir = hello()?;
+    let err = wasmtime(dir, &["hello.wasm", "fail"])?;
+    ensure(err.status == 1 && !err.stderr.contains("Traceback"), || format!("`raise Err(None)`:\n{}", err.render()))?;
+    let boom = wasmtime(dir, &["hello.wasm", "boom"])?;
+    ensure(
+        boom.status == 1
+            && boom.stderr.contains("File \"/app/app.py\", line 19, in run")
+            && boom.stderr.contains("ValueError: boom"),
+        || format!("an exception:\n{}", boom.render()),
+    )
+}
+
+fn builds_are_byte_identical() -> Result<(), Failed> {
+    let first = hello()?;
+    let again = cli_app()?;
+    let out = componentize(again.path(), &["-d", "wit", "-w", "hello", "app", "-o", "hello.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    ensure(std::fs::read(first.join("hello.wasm"))? == std::fs::read(again.path().join("hello.wasm"))?, || {
+        "two builds of the same app differ".into()
+    })
+}
+
+fn app_on_a_forge_uses_its_caps() -> Result<(), Failed> {
+    let project = t::default_project("")?;
+    let root = project.path();
+    t::copy_tree(&t::root().join("tests/componentize/cli/wit"), &root.join("wit"))?;
+    std::fs::write(
+        root.join("capsapp.py"),
+        "import zlib\nfrom wit_world import exports\n\n\nclass Run(exports.Run):\n    def run(self):\n        \
+         import sqlite3  # its module calls the cap when imported: not at build time\n        \
+         cx = sqlite3.connect(':memory:')\n        (n,) = cx.execute('select 6 * 7').fetchone()\n        \
+         print(zlib.decompress(zlib.compress(b'caps' * 100)) == b'caps' * 100, n)\n",
+    )?;
+    let out = componentize(root, &["-d", "wit", "-w", "hello", "--forge", "default", "capsapp", "-o", "caps.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    let run = wasmtime(root, &["caps.wasm"])?;
+    ensure(run.status == 0 && run.stdout.trim() == "True 42", || run.render())?;
+    // `import sqlite3` at the top of the app calls the cap while the app is imported at build
+    // time: a clear error saying what to do.
+    let text = std::fs::read_to_string(root.join("capsapp.py"))?;
+    std::fs::write(root.join("capsapp.py"), format!("import sqlite3\n{text}"))?;
+    let out = componentize(root, &["-d", "wit", "-w", "hello", "--forge", "default", "capsapp", "-o", "caps2.wasm"])?;
+    ensure(
+        out.status == 1
+            && out.stderr.contains("`pyforge:sqlite/sqlite@0.1.0#version` was called while pre-initializing")
+            && !out.stderr.contains("wasm backtrace"),
+        || out.render(),
+    )
+}
+
+fn bad_input_is_a_clear_error() -> Result<(), Failed> {
+    let dir = cli_app()?;
+    let d = dir.path();
+    std::fs::write(d.join("norun.py"), "x = 1\n")?;
+    std::fs::write(d.join("broken.py"), "import os\nimport no_such_module_here\n")?;
+    t::copy_tree(&t::root().join("tests/componentize/custom/wit"), &d.join("custom"))?;
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["-d", "wit", "-w", "nope", "app"], &["cannot pick the world", "nope"]),
+        (&["-d", "wit", "-w", "hello", "missing"], &["the app module `missing` is in none of the Python paths"]),
+        (&["-d", "wit", "-w", "hello", "norun"], &["has no class `Run`", "norun.py"]),
+        (
+            &["-d", "wit", "-w", "hello", "broken"],
+            &["File \"/app/broken.py\", line 2", "No module named 'no_such_module_here'"],
+        ),
+        (&["-d", "wit", "-w", "hello", "wit_world"], &["has the name of the generated bindings package"]),
+        (&["-d", "custom", "app"], &["exports `greet`: not supported yet"]),
+        (&["-d", "/etc", "app"], &["absolute path"]),
+    ];
+    for (args, wanted) in cases {
+        let out = componentize(d, &[&args[..], &["-o", "out.wasm"]].concat())?;
+        ensure(out.status != 0, || format!("{args:?} succeeded:\n{}", out.render()))?;
+        for w in *wanted {
+            ensure(out.stderr.contains(w), || format!("{args:?}: no `{w}` in\n{}", out.render()))?;
+        }
+        ensure(!d.join("out.wasm").exists(), || format!("{args:?} wrote out.wasm"))?;
+    }
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let tests = vec![
+        Trial::test("app_runs_with_its_argv_and_environment", app_runs_with_its_argv_and_environment),
+        Trial::test("stdlib_outside_the_snapshot_imports", stdlib_outside_the_snapshot_imports),
+        Trial::test("errors_fail_the_run", errors_fail_the_run),
+        Trial::test("builds_are_byte_identical", builds_are_byte_identical),
+        Trial::test("app_on_a_forge_uses_its_caps", app_on_a_forge_uses_its_caps),
+        Trial::test("bad_input_is_a_clear_error", bad_input_is_a_clear_error),
+    ];
+    libtest_mimic::run(&args, tests).exit();
+}
