@@ -131,14 +131,13 @@ fn stdlib_files(dir: &str, rel: &str, bytecode: bool, out: &mut Vec<String>) -> 
 
 /// The archive of the stdlib at `stdlib_dir` (seen by the guest at `guest_stdlib`), the
 /// forge's `overlays` (`(file in the project, path under the overlay root)`, seen at
-/// `guest_overlay`), the `extra` members (an application's files) and the importer; with
-/// `bytecode`, the kit's `.pyc` files too.
+/// `guest_overlay`) and the importer; with `bytecode`, the kit's `.pyc` files too. An
+/// application's files are added with [`with_members`].
 pub fn archive(
     stdlib_dir: &str,
     guest_stdlib: &str,
     overlays: &[(String, String)],
     guest_overlay: &str,
-    extra: &[(String, Vec<u8>)],
     bytecode: bool,
 ) -> Result<Archive, Diag> {
     let mut members: Vec<(String, Vec<u8>)> = Vec::new();
@@ -151,29 +150,44 @@ pub fn archive(
     for (from, dest) in overlays {
         members.push((format!("{guest_overlay}/{dest}"), read(from)?));
     }
-    members.extend(extra.iter().cloned());
     members.push((IMPORTER_PATH.to_string(), IMPORTER.as_bytes().to_vec()));
-    members.sort_by(|a, b| a.0.cmp(&b.0));
-    members.dedup_by(|a, b| a.0 == b.0);
     Ok(encode(&members))
 }
 
-/// Lays out `members` (sorted, unique paths) as an archive.
+/// One member, compressed (or stored).
+struct Packed {
+    path: String,
+    method: u8,
+    stored: Vec<u8>,
+    raw_len: usize,
+}
+
+fn pack(path: &str, bytes: &[u8]) -> Packed {
+    let packed = miniz_oxide::deflate::compress_to_vec(bytes, 10);
+    let (method, stored) = if packed.len() < bytes.len() { (8, packed) } else { (0, bytes.to_vec()) };
+    Packed { path: path.to_string(), method, stored, raw_len: bytes.len() }
+}
+
+/// Lays out `members` as an archive (sorted by path; the first of equal paths wins).
 fn encode(members: &[(String, Vec<u8>)]) -> Archive {
+    layout(members.iter().map(|(path, bytes)| pack(path, bytes)).collect())
+}
+
+fn layout(mut members: Vec<Packed>) -> Archive {
+    members.sort_by(|a, b| a.path.cmp(&b.path));
+    members.dedup_by(|a, b| a.path == b.path);
     let mut index = Vec::new();
     let mut data = Vec::new();
     let mut raw_size = 0;
-    for (path, bytes) in members {
-        raw_size += bytes.len();
-        let packed = miniz_oxide::deflate::compress_to_vec(bytes, 10);
-        let (method, stored): (u8, &[u8]) = if packed.len() < bytes.len() { (8, &packed) } else { (0, bytes) };
-        index.extend((path.len() as u16).to_le_bytes());
-        index.extend(path.as_bytes());
-        index.push(method);
+    for m in &members {
+        raw_size += m.raw_len;
+        index.extend((m.path.len() as u16).to_le_bytes());
+        index.extend(m.path.as_bytes());
+        index.push(m.method);
         index.extend((data.len() as u32).to_le_bytes());
-        index.extend((stored.len() as u32).to_le_bytes());
-        index.extend((bytes.len() as u32).to_le_bytes());
-        data.extend_from_slice(stored);
+        index.extend((m.stored.len() as u32).to_le_bytes());
+        index.extend((m.raw_len as u32).to_le_bytes());
+        data.extend_from_slice(&m.stored);
     }
     let mut bytes = Vec::with_capacity(16 + index.len() + data.len());
     bytes.extend(MAGIC);
@@ -184,16 +198,27 @@ fn encode(members: &[(String, Vec<u8>)]) -> Archive {
     Archive { bytes, members: members.len(), raw_size }
 }
 
-/// Reads an archive back: `(path, bytes)` per member, for tests and `pyforge` tooling.
-pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let u32_at = |p: usize| -> Result<u32, String> {
-        bytes.get(p..p + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).ok_or("truncated".to_string())
+/// `base` (an archive) with `extra` members added, without compressing `base`'s again: an
+/// application's files over a stdlib archive made once.
+pub fn with_members(base: &[u8], extra: &[(String, Vec<u8>)]) -> Result<Archive, String> {
+    let mut members = packed(base)?;
+    members.extend(extra.iter().map(|(path, bytes)| pack(path, bytes)));
+    Ok(layout(members))
+}
+
+/// An archive's members as stored.
+fn packed(bytes: &[u8]) -> Result<Vec<Packed>, String> {
+    let u32_at = |p: usize| -> Result<usize, String> {
+        bytes
+            .get(p..p + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+            .ok_or_else(|| "truncated".to_string())
     };
     if bytes.get(..8) != Some(MAGIC) {
         return Err("not a pyforge stdlib archive".into());
     }
-    let count = u32_at(8)? as usize;
-    let data = 16 + u32_at(12)? as usize;
+    let count = u32_at(8)?;
+    let data = 16 + u32_at(12)?;
     let mut pos = 16;
     let mut out = Vec::with_capacity(count);
     for _ in 0..count {
@@ -203,20 +228,32 @@ pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
             .to_string();
         let p = pos + 2 + len;
         let method = *bytes.get(p).ok_or("truncated")?;
-        let (offset, stored, raw) = (u32_at(p + 1)? as usize, u32_at(p + 5)? as usize, u32_at(p + 9)? as usize);
-        let chunk = bytes.get(data + offset..data + offset + stored).ok_or("member data out of range")?;
-        let content = match method {
-            0 => chunk.to_vec(),
-            8 => miniz_oxide::inflate::decompress_to_vec(chunk).map_err(|e| format!("{path}: {e:?}"))?,
-            m => return Err(format!("{path}: unknown method {m}")),
-        };
-        if content.len() != raw {
-            return Err(format!("{path}: {} bytes, the index says {raw}", content.len()));
+        let (offset, stored, raw_len) = (u32_at(p + 1)?, u32_at(p + 5)?, u32_at(p + 9)?);
+        let stored = bytes.get(data + offset..data + offset + stored).ok_or("member data out of range")?.to_vec();
+        if method != 0 && method != 8 {
+            return Err(format!("{path}: unknown method {method}"));
         }
-        out.push((path, content));
+        out.push(Packed { path, method, stored, raw_len });
         pos = p + 13;
     }
     Ok(out)
+}
+
+/// Reads an archive back: `(path, bytes)` per member, for tests and `pyforge` tooling.
+pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
+    packed(bytes)?
+        .into_iter()
+        .map(|m| {
+            let content = match m.method {
+                8 => miniz_oxide::inflate::decompress_to_vec(&m.stored).map_err(|e| format!("{}: {e:?}", m.path))?,
+                _ => m.stored,
+            };
+            if content.len() != m.raw_len {
+                return Err(format!("{}: {} bytes, the index says {}", m.path, content.len(), m.raw_len));
+            }
+            Ok((m.path, content))
+        })
+        .collect()
 }
 
 /// Writes `archive` to `path` atomically.
@@ -240,7 +277,11 @@ mod tests {
         let a = encode(&members);
         assert_eq!(a.members, 3);
         assert!(a.bytes.len() < text.len(), "the repetitive member is deflated");
-        assert_eq!(self::members(&a.bytes).unwrap(), members);
+        let mut sorted = members.clone();
+        sorted.sort();
+        assert_eq!(self::members(&a.bytes).unwrap(), sorted);
+        let more = with_members(&a.bytes, &[("/a/c.py".to_string(), b"x = 1\n".to_vec())]).unwrap();
+        assert_eq!(self::members(&more.bytes).unwrap().len(), 4);
         let mut corrupt = a.bytes.clone();
         corrupt[0] = b'X';
         assert!(self::members(&corrupt).is_err());

@@ -419,13 +419,37 @@ impl Link<'_> {
         let archive_path = format!("{}/python.stdlib", self.out_dir);
         let init_path = format!("{}/python.init.json", self.out_dir);
         if !self.plan.self_contained {
-            let _ = std::fs::remove_file(&archive_path);
-            let _ = std::fs::remove_file(&init_path);
+            for path in [&archive_path, &init_path] {
+                let _ = std::fs::remove_file(path);
+            }
+            let _ = std::fs::remove_file(format!("{}/.python.stdlib.base", self.out_dir));
             return Ok(None);
         }
-        // The archive's inputs beyond the link's own (an application's files): made again when
-        // they change, the link's inputs or the output changed, or it is missing.
+        // The stdlib and overlays, compressed once per link (`.python.stdlib.base`); the
+        // archive is that plus an application's files, laid out again (not recompressed) when
+        // they change.
+        let base_path = format!("{}/.python.stdlib.base", self.out_dir);
+        if relinked || !std::path::Path::new(&base_path).is_file() {
+            let t = Instant::now();
+            let guest_stdlib = format!("{}/lib/python{}", self.kit.prefix, self.kit.python_short);
+            let base = embed::archive(
+                &self.kit_path(&self.kit.stdlib),
+                &guest_stdlib,
+                &self.plan.overlays,
+                &format!("{}/lib/pyforge", self.kit.prefix),
+                self.plan.bytecode,
+            )?;
+            embed::write(&base_path, &base)?;
+            log.push(format!(
+                "embedded the stdlib: {} files, {:.1} MB ({:.1} MB unpacked) in {:.2} s",
+                base.members,
+                base.bytes.len() as f64 / 1e6,
+                base.raw_size as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            ));
+        }
         let mut h = Sha256::new();
+        h.update(source::stamp(&base_path).unwrap_or_default().as_bytes());
         for (path, bytes) in self.plan.app.iter().flat_map(|a| &a.files) {
             h.update(path.as_bytes());
             h.update(sha256(bytes).as_bytes());
@@ -433,29 +457,16 @@ impl Link<'_> {
         let key_path = format!("{}/.python.stdlib.key", self.out_dir);
         let key = hex(&h.finalize());
         let same = Disk.read(&key_path).ok().is_some_and(|k| k == key.as_bytes());
-        if relinked || !same || !std::path::Path::new(&archive_path).is_file() {
-            let t = Instant::now();
-            let guest_stdlib = format!("{}/lib/python{}", self.kit.prefix, self.kit.python_short);
-            let overlays: Vec<(String, String)> = self.plan.overlays.clone();
-            let extra = self.plan.app.as_ref().map(|a| a.files.clone()).unwrap_or_default();
-            let archive = embed::archive(
-                &self.kit_path(&self.kit.stdlib),
-                &guest_stdlib,
-                &overlays,
-                &format!("{}/lib/pyforge", self.kit.prefix),
-                &extra,
-                self.plan.bytecode,
-            )?;
+        if !same || !std::path::Path::new(&archive_path).is_file() {
+            let base = Disk.read(&base_path).map_err(|e| io_diag(&base_path, "read", e))?;
+            let extra = self.plan.app.as_ref().map(|a| a.files.as_slice()).unwrap_or_default();
+            let archive = embed::with_members(&base, extra).map_err(|e| Diag::new(Some(&base_path), e))?;
             embed::write(&archive_path, &archive)?;
             source::write_atomic(std::path::Path::new(&key_path), key.as_bytes())
                 .map_err(|e| io_diag(&key_path, "write", e))?;
-            log.push(format!(
-                "embedded the stdlib: {archive_path} ({} files, {:.1} MB, {:.1} MB unpacked) in {:.2} s",
-                archive.members,
-                archive.bytes.len() as f64 / 1e6,
-                archive.raw_size as f64 / 1e6,
-                t.elapsed().as_secs_f64()
-            ));
+            if !extra.is_empty() {
+                log.push(format!("embedded the app: {} files in {archive_path}", extra.len()));
+            }
         }
         let init = embed::InitSpec {
             archive: "python.stdlib".into(),

@@ -20,6 +20,9 @@ pub struct Kind {
 
 pub const TOOL: Kind = Kind { prefix: "pyforge-tool", keep: 2 };
 pub const COMPONENT: Kind = Kind { prefix: "component", keep: 8 };
+/// A `python.wasm` instrumented for pre-initialization: the same for every app and forge
+/// built on the same interpreter, so compiling it once serves them all.
+pub const INSTRUMENTED: Kind = Kind { prefix: "instrumented", keep: 4 };
 
 fn dir() -> PathBuf {
     crate::tool::cache_dir().join("precompiled")

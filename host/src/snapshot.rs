@@ -163,7 +163,17 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
     config.max_wasm_stack(16 << 20);
     config.async_stack_size(17 << 20);
     let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
-    let component = Component::new(&engine, &instrumented).map_err(anyhow::Error::from)?;
+    let key = {
+        use sha2::{Digest as _, Sha256};
+        hex::encode(&Sha256::digest(&instrumented)[..10])
+    };
+    let component = crate::precompile::load(
+        &engine,
+        crate::precompile::INSTRUMENTED,
+        &key,
+        &instrumented,
+        "the instrumented interpreter",
+    )?;
     let mut linker: Linker<State> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     trap_caps(&mut linker, &engine, &component)?;
