@@ -48,6 +48,10 @@ const CASES: &[&[&str]] = &[
     &["compose", "missing.wasm", "-o", "out.wasm"],
     &["compose", "socket.wasm", "--plug", "hash.wasm"],
     &["compose", "--help"],
+    &["bindings", "--help"],
+    &["bindings", "-d", "cpython-ext/_demo_cap/wit", "out"],
+    &["bindings", "-d", "nowhere", "out"],
+    &["bindings", "-d", "/etc", "out"],
 ];
 
 /// A fresh project with the compose fixtures.

@@ -5,7 +5,8 @@
 //!   imports from the embedded stdlib; `Err` and other exceptions fail the run (the latter
 //!   with its traceback);
 //! * on a forge with caps (`--forge default`), the app uses zlib and sqlite3 through them;
-//! * two builds are byte-identical;
+//! * two builds are byte-identical; the output transpiles with jco and runs in Node;
+//! * `pyforge bindings` writes the package for an IDE;
 //! * bad input — unknown world, missing module, no `Run` class, an exception while importing
 //!   the app, a module named like the bindings, an unsupported export — is a clear error and
 //!   writes nothing.
@@ -140,6 +141,39 @@ fn bad_input_is_a_clear_error() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The output transpiles with jco (the tool's own, from `scripts/build-tests.sh`) and runs in
+/// Node with its WASI shim: environment in, output out.
+fn transpiles_with_jco_and_runs_in_node() -> Result<(), Failed> {
+    let dir = hello()?;
+    let jco = t::root().join("web/node_modules/.bin/jco");
+    ensure(jco.exists(), || format!("{} is missing: run scripts/build-tests.sh", jco.display()))?;
+    let out = t::run(
+        Command::new(&jco).args(["transpile", "hello.wasm", "-o", "js", "--name", "hello", "--quiet"]).current_dir(dir),
+    )?;
+    ensure(out.status == 0, || out.render())?;
+    std::fs::write(dir.join("js/main.mjs"), "import { run } from './hello.js';\nrun.run();\n")?;
+    // The transpiled module imports jco's WASI shim: Node finds it through `node_modules`.
+    let modules = dir.join("js/node_modules");
+    if !modules.exists() {
+        std::os::unix::fs::symlink(t::root().join("web/node_modules"), &modules)?;
+    }
+    let node = t::run(Command::new("node").arg("js/main.mjs").env("GREETING", "from node").current_dir(dir))?;
+    ensure(node.status == 0 && node.stdout.contains(r#""env": "from node""#), || node.render())
+}
+
+/// `pyforge bindings` writes what `componentize` embeds, importable by a native Python (an IDE).
+fn bindings_for_an_ide() -> Result<(), Failed> {
+    let dir = cli_app()?;
+    let out = t::run_native(dir.path(), &["bindings", "-d", "wit", "-w", "hello", "stubs"])?;
+    ensure(out.status == 0 && out.stdout.trim() == "wrote stubs (4 files)", || out.render())?;
+    let check = t::run(
+        Command::new("python3")
+            .args(["-c", "import sys; sys.path.insert(0, 'stubs'); from wit_world import exports; from componentize_py_types import Err; print(exports.Run.run.__isabstractmethod__, issubclass(Err, Exception))"])
+            .current_dir(dir.path()),
+    )?;
+    ensure(check.status == 0 && check.stdout.trim() == "True True", || check.render())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let tests = vec![
@@ -149,6 +183,8 @@ fn main() {
         Trial::test("builds_are_byte_identical", builds_are_byte_identical),
         Trial::test("app_on_a_forge_uses_its_caps", app_on_a_forge_uses_its_caps),
         Trial::test("bad_input_is_a_clear_error", bad_input_is_a_clear_error),
+        Trial::test("transpiles_with_jco_and_runs_in_node", transpiles_with_jco_and_runs_in_node),
+        Trial::test("bindings_for_an_ide", bindings_for_an_ide),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

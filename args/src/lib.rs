@@ -47,11 +47,33 @@ pub enum ToolCommand {
     /// compiler"); `pyforge cc -- --version` checks the setup. Example:
     /// `pyforge cc -- --target=wasm32-wasip2 -c gen/x.c -o x.o`.
     Cc(CcArgs),
+    /// Write the Python bindings of a WIT world (the `wit_world` package and
+    /// `componentize_py_types`) into OUT_DIR, for an IDE — what `pyforge componentize` embeds.
+    ///
+    /// componentize-py's `bindings` command, with the same options after the subcommand.
+    Bindings(BindingsArgs),
 }
 
 impl ToolCommand {
     /// The subcommand names, as typed.
-    pub const NAMES: &[&str] = &["check", "gen", "plan", "compose", "cc"];
+    pub const NAMES: &[&str] = &["check", "gen", "plan", "compose", "cc", "bindings"];
+}
+
+/// `pyforge bindings`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BindingsArgs {
+    /// The WIT directory (with its `deps/`).
+    #[arg(short = 'd', long = "wit-path", value_name = "WIT_PATH")]
+    pub wit_path: String,
+    /// The world [default: the package's only world].
+    #[arg(short = 'w', long, value_name = "WORLD")]
+    pub world: Option<String>,
+    /// The name of the generated package.
+    #[arg(long, value_name = "NAME", default_value = "wit_world")]
+    pub world_module: String,
+    /// Where to write the package.
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: String,
 }
 
 /// `pyforge check`.

@@ -78,46 +78,7 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-    let (resolve, world) = wit::load(src, &spec.wit, spec.world.as_deref()).map_err(|d| vec![d])?;
-    let world_name = resolve.worlds[world].name.clone();
-    let mut exports = Vec::new();
-    for name in wit::exports(&resolve, world) {
-        if name.starts_with("wasi:cli/run@0.2") {
-            exports.push("Run".to_string());
-        } else {
-            diags.push(
-                Diag::new(Some(&spec.wit), format!("world `{world_name}` exports `{name}`: not supported yet"))
-                    .help("this version of `pyforge componentize` builds worlds that export `wasi:cli/run` (commands)")
-                    .code("componentize::unsupported"),
-            );
-        }
-    }
-    match wit::imports(&resolve, world) {
-        Ok(imports) => {
-            for import in imports.iter().filter(|i| !i.interface.starts_with("wasi:")) {
-                diags.push(
-                    Diag::new(
-                        Some(&spec.wit),
-                        format!("world `{world_name}` imports `{}`: not supported yet", import.id()),
-                    )
-                    .help("this version of `pyforge componentize` builds worlds whose imports are WASI's")
-                    .code("componentize::unsupported"),
-                );
-            }
-        }
-        Err(e) => diags
-            .push(Diag::new(Some(&spec.wit), format!("world `{world_name}`: {e}")).code("componentize::unsupported")),
-    }
-    if exports.is_empty() && diags.is_empty() {
-        diags.push(
-            Diag::new(Some(&spec.wit), format!("world `{world_name}` exports nothing"))
-                .help("a component for it would do nothing: export `wasi:cli/run` (include `wasi:cli/command`)")
-                .code("componentize::unsupported"),
-        );
-    }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
+    let (world_name, exports) = check_world(src, &spec.wit, spec.world.as_deref())?;
 
     let mut files = Vec::new();
     let mut roots = Vec::new();
@@ -159,6 +120,62 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
         files.push((format!("{GENERATED_ROOT}/{rel}"), text.into_bytes()));
     }
     Ok(App { module: spec.module.clone(), exports, roots, files })
+}
+
+/// Loads the world and checks that this version can build it: `(world name, export classes)`.
+fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(String, Vec<String>), Vec<Diag>> {
+    let mut diags = Vec::new();
+    let (resolve, world) = wit::load(src, dir, world).map_err(|d| vec![d])?;
+    let world_name = resolve.worlds[world].name.clone();
+    let mut exports = Vec::new();
+    for name in wit::exports(&resolve, world) {
+        if name.starts_with("wasi:cli/run@0.2") {
+            exports.push("Run".to_string());
+        } else {
+            diags.push(
+                Diag::new(Some(dir), format!("world `{world_name}` exports `{name}`: not supported yet"))
+                    .help("this version of `pyforge componentize` builds worlds that export `wasi:cli/run` (commands)")
+                    .code("componentize::unsupported"),
+            );
+        }
+    }
+    match wit::imports(&resolve, world) {
+        Ok(imports) => {
+            for import in imports.iter().filter(|i| !i.interface.starts_with("wasi:")) {
+                diags.push(
+                    Diag::new(Some(dir), format!("world `{world_name}` imports `{}`: not supported yet", import.id()))
+                        .help("this version of `pyforge componentize` builds worlds whose imports are WASI's")
+                        .code("componentize::unsupported"),
+                );
+            }
+        }
+        Err(e) => {
+            diags.push(Diag::new(Some(dir), format!("world `{world_name}`: {e}")).code("componentize::unsupported"))
+        }
+    }
+    if exports.is_empty() && diags.is_empty() {
+        diags.push(
+            Diag::new(Some(dir), format!("world `{world_name}` exports nothing"))
+                .help("a component for it would do nothing: export `wasi:cli/run` (include `wasi:cli/command`)")
+                .code("componentize::unsupported"),
+        );
+    }
+    if diags.is_empty() { Ok((world_name, exports)) } else { Err(diags) }
+}
+
+/// The Python bindings of `world` in the WIT directory `dir`, named `world_module`:
+/// `(path relative to the output directory, text)`. What `pyforge bindings` writes.
+pub fn world_bindings(
+    src: &dyn Source,
+    dir: &str,
+    world: Option<&str>,
+    world_module: &str,
+) -> Result<Vec<(String, String)>, Vec<Diag>> {
+    if !is_module_name(world_module) {
+        return Err(vec![Diag::new(None, format!("`--world-module {world_module}` is not a Python module name"))]);
+    }
+    let (world_name, exports) = check_world(src, dir, world)?;
+    Ok(bindings(world_module, &world_name, &exports))
 }
 
 /// The Python files under `dir` (skipping build outputs, caches and hidden directories).

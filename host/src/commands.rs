@@ -50,7 +50,7 @@ pub fn exec(command: Command, compiler: &CompilerArgs, tool_argv: &[String]) -> 
         Command::Tool(command) => {
             // Only what writes needs the current directory read-write.
             let access = match command {
-                ToolCommand::Gen(_) | ToolCommand::Compose(_) => Access::ReadWrite,
+                ToolCommand::Gen(_) | ToolCommand::Compose(_) | ToolCommand::Bindings(_) => Access::ReadWrite,
                 ToolCommand::Check(_) | ToolCommand::Plan(_) | ToolCommand::Cc(_) => Access::ReadOnly,
             };
             Tool::load(compiler)?.run_cli(tool_argv, access)

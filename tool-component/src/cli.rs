@@ -102,6 +102,7 @@ pub fn main() -> i32 {
         Command::Tool(ToolCommand::Plan(args)) => plan::exec(args),
         Command::Tool(ToolCommand::Compose(args)) => compose(args),
         Command::Tool(ToolCommand::Cc(args)) => cc(args),
+        Command::Tool(ToolCommand::Bindings(args)) => python_bindings(args),
         Command::Build(args) => build(args),
         Command::Componentize(args) => componentize(args),
     }
@@ -331,4 +332,35 @@ fn componentize(args: ComponentizeArgs) -> i32 {
             1
         }
     }
+}
+
+/// `pyforge bindings`: the world's Python package, written file by file (atomically).
+fn python_bindings(args: pyforge_args::BindingsArgs) -> i32 {
+    for path in [&args.wit_path, &args.out_dir] {
+        if let Err(d) = relative(path) {
+            print_diags(&[d]);
+            return 1;
+        }
+    }
+    let files = match pyforge_core::componentize::world_bindings(
+        &Disk,
+        &args.wit_path,
+        args.world.as_deref(),
+        &args.world_module,
+    ) {
+        Ok(f) => f,
+        Err(diags) => {
+            print_diags(&diags);
+            return 1;
+        }
+    };
+    for (rel, text) in &files {
+        let path = source::join(&args.out_dir, rel);
+        if let Err(e) = source::write_atomic(std::path::Path::new(&path), text.as_bytes()) {
+            print_diags(&[Diag::new(Some(&path), format!("failed to write: {e}"))]);
+            return 1;
+        }
+    }
+    println!("wrote {} ({})", args.out_dir, plural(files.len(), "file"));
+    0
 }
