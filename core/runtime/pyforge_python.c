@@ -668,6 +668,60 @@ static int apply_run_config(int argc, char **argv) {
     return 0;
 }
 
+/* --- An application's exports (the glue `pyforge componentize` generates calls these) ---- */
+
+static int app_entered;
+
+/* Before the first export call of an instance: the run's argv and environment, as `run`
+ * applies them. */
+void pyforge_app_enter(void) {
+    if (app_entered) {
+        return;
+    }
+    app_entered = 1;
+    if (!initialized) {
+        fprintf(stderr, "pyforge: the app's interpreter was not pre-initialized\n");
+        abort();
+    }
+    __wasilibc_initialize_environ();
+    int argc;
+    char **argv;
+    static char *none[] = {"app", NULL};
+    if (read_argv(&argc, &argv) != 0 || argc == 0) {
+        argc = 1;
+        argv = none;
+    }
+    if (apply_run_config(argc, argv) != 0) {
+        abort();
+    }
+}
+
+/* After each export call: what the app printed reaches the host now. */
+void pyforge_app_leave(void) {
+    const char *names[] = {"stdout", "stderr"};
+    for (int i = 0; i < 2; i++) {
+        PyObject *stream = PySys_GetObject(names[i]);
+        PyObject *r = stream ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        Py_XDECREF(r);
+        PyErr_Clear();
+    }
+    fflush(NULL);
+}
+
+/* The app's object for export class `cls` (a new reference), made before the snapshot. */
+PyObject *pyforge_app_export(const char *cls) {
+    PyObject *importer = PyImport_ImportModule("_pyforge_importer");
+    PyObject *exports = importer ? PyObject_GetAttrString(importer, "APP_EXPORTS") : NULL;
+    Py_XDECREF(importer);
+    PyObject *obj = exports ? PyDict_GetItemString(exports, cls) : NULL;
+    Py_XINCREF(obj);
+    Py_XDECREF(exports);
+    if (!obj && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_RuntimeError, "the app has no `%s` object", cls);
+    }
+    return obj;
+}
+
 /* `wasi:cli/run#run`: 0 is `ok`, anything else `err` (after exiting with the status when it is
  * not 1). */
 __attribute__((export_name("wasi:cli/run@0.2.6#run"))) int pyforge_run(void) {

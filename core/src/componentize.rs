@@ -10,6 +10,8 @@
 //! `Run.run()` is the program) and whose imports are WASI's. Other exports and imports are
 //! refused, each naming what is not supported yet.
 
+mod glue;
+
 use crate::diag::Diag;
 use crate::plan::ForgePlan;
 use crate::source::{self, Entry, Source};
@@ -42,6 +44,25 @@ pub struct App {
     pub roots: Vec<String>,
     /// Archive members: the app's files and the generated package.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The C glue for the world's functions, `(file name, bytes)`: wit-bindgen-c's bindings and
+    /// the conversions (`pyforge_app.c`). Empty for a command world.
+    pub glue: Vec<(String, Vec<u8>)>,
+}
+
+/// The C glue's own source file name (the rest are wit-bindgen-c's).
+pub const GLUE_C: &str = "pyforge_app.c";
+
+/// The C module the glue adds to the inittab.
+pub const GLUE_MODULE: &str = glue::MODULE;
+
+/// What [`check_world`] found.
+struct WorldInfo {
+    name: String,
+    /// Export classes: `Run`, `WitWorld`.
+    exports: Vec<String>,
+    funcs_out: Vec<glue::Func>,
+    funcs_in: Vec<glue::Func>,
+    glue: Vec<(String, Vec<u8>)>,
 }
 
 /// Where the generated package goes in the archive (after the app's own directories).
@@ -78,7 +99,7 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-    let (world_name, exports) = check_world(src, &spec.wit, spec.world.as_deref())?;
+    let info = check_world(src, &spec.wit, spec.world.as_deref())?;
 
     let mut files = Vec::new();
     let mut roots = Vec::new();
@@ -116,51 +137,81 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
         return Err(diags);
     }
     roots.push(GENERATED_ROOT.to_string());
-    for (rel, text) in bindings(&spec.world_module, &world_name, &exports) {
+    for (rel, text) in bindings(&spec.world_module, &info) {
         files.push((format!("{GENERATED_ROOT}/{rel}"), text.into_bytes()));
     }
-    Ok(App { module: spec.module.clone(), exports, roots, files })
+    Ok(App { module: spec.module.clone(), exports: info.exports, roots, files, glue: info.glue })
 }
 
-/// Loads the world and checks that this version can build it: `(world name, export classes)`.
-fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(String, Vec<String>), Vec<Diag>> {
+/// Loads the world and checks that this version can build it; generates the C glue.
+fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<WorldInfo, Vec<Diag>> {
     let mut diags = Vec::new();
     let (resolve, world) = wit::load(src, dir, world).map_err(|d| vec![d])?;
     let world_name = resolve.worlds[world].name.clone();
+    let unsupported = |what: String| {
+        Diag::new(Some(dir), format!("world `{world_name}` {what}: not supported yet"))
+            .help(
+                "this version of `pyforge componentize` builds worlds that export `wasi:cli/run` and functions, \
+                 and import functions, of scalar, `char`, `string` and `list<u8>` types",
+            )
+            .code("componentize::unsupported")
+    };
     let mut exports = Vec::new();
-    for name in wit::exports(&resolve, world) {
-        if name.starts_with("wasi:cli/run@0.2") {
-            exports.push("Run".to_string());
-        } else {
-            diags.push(
-                Diag::new(Some(dir), format!("world `{world_name}` exports `{name}`: not supported yet"))
-                    .help("this version of `pyforge componentize` builds worlds that export `wasi:cli/run` (commands)")
-                    .code("componentize::unsupported"),
-            );
+    for (key, item) in &resolve.worlds[world].exports {
+        let name = resolve.name_world_key(key);
+        match item {
+            wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:cli/run@0.2") => exports.push("Run".to_string()),
+            wit_parser::WorldItem::Function(_) => {}
+            _ => diags.push(unsupported(format!("exports `{name}`"))),
         }
     }
-    match wit::imports(&resolve, world) {
-        Ok(imports) => {
-            for import in imports.iter().filter(|i| !i.interface.starts_with("wasi:")) {
-                diags.push(
-                    Diag::new(Some(dir), format!("world `{world_name}` imports `{}`: not supported yet", import.id()))
-                        .help("this version of `pyforge componentize` builds worlds whose imports are WASI's")
-                        .code("componentize::unsupported"),
-                );
-            }
+    for (key, item) in &resolve.worlds[world].imports {
+        let name = resolve.name_world_key(key);
+        if let wit_parser::WorldItem::Interface { id, .. } = item
+            && !name.starts_with("wasi:")
+            && resolve.interfaces[*id].types.values().any(|t| {
+                matches!(resolve.types[*t].kind, wit_parser::TypeDefKind::Resource)
+            })
+        {
+            diags.push(unsupported(format!("imports `{name}` (it has resources)")));
         }
-        Err(e) => {
-            diags.push(Diag::new(Some(dir), format!("world `{world_name}`: {e}")).code("componentize::unsupported"))
+    }
+    let (funcs_out, funcs_in) = match glue::functions(&resolve, world) {
+        Ok(f) => f,
+        Err(problems) => {
+            diags.extend(problems.into_iter().map(|p| unsupported(format!("function {p}"))));
+            (Vec::new(), Vec::new())
         }
+    };
+    if !funcs_out.is_empty() {
+        exports.push("WitWorld".to_string());
     }
     if exports.is_empty() && diags.is_empty() {
         diags.push(
             Diag::new(Some(dir), format!("world `{world_name}` exports nothing"))
-                .help("a component for it would do nothing: export `wasi:cli/run` (include `wasi:cli/command`)")
+                .help("a component for it would do nothing: export functions or `wasi:cli/run`")
                 .code("componentize::unsupported"),
         );
     }
-    if diags.is_empty() { Ok((world_name, exports)) } else { Err(diags) }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut glue_files = Vec::new();
+    if !funcs_out.is_empty() || !funcs_in.is_empty() {
+        let c_world = world_name.replace('-', "_");
+        // `wasi:cli/run` is pyforge's runtime's own export (it calls the app's `Run`): the
+        // bindings leave it out.
+        let mut resolve = resolve;
+        let keep: Vec<bool> =
+            resolve.worlds[world].exports.keys().map(|k| !resolve.name_world_key(k).starts_with("wasi:cli/run@")).collect();
+        let mut keep = keep.into_iter();
+        resolve.worlds[world].exports.retain(|_, _| keep.next().unwrap_or(true));
+        let generated = crate::r#gen::generate(resolve, world).map_err(|e| e.diagnostics())?;
+        glue_files = generated;
+        let header = format!("{c_world}.h");
+        glue_files.push((GLUE_C.to_string(), glue::c_source(&c_world, &header, &funcs_out, &funcs_in).into_bytes()));
+    }
+    Ok(WorldInfo { name: world_name, exports, funcs_out, funcs_in, glue: glue_files })
 }
 
 /// The Python bindings of `world` in the WIT directory `dir`, named `world_module`:
@@ -174,8 +225,8 @@ pub fn world_bindings(
     if !is_module_name(world_module) {
         return Err(vec![Diag::new(None, format!("`--world-module {world_module}` is not a Python module name"))]);
     }
-    let (world_name, exports) = check_world(src, dir, world)?;
-    Ok(bindings(world_module, &world_name, &exports))
+    let info = check_world(src, dir, world)?;
+    Ok(bindings(world_module, &info))
 }
 
 /// The Python files under `dir` (skipping build outputs, caches and hidden directories).
@@ -210,19 +261,55 @@ fn python_files(
 
 /// The generated Python: the bindings package and `componentize_py_types`, with
 /// componentize-py 0.25's names.
-pub fn bindings(world_module: &str, world: &str, exports: &[String]) -> Vec<(String, String)> {
+fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
     const HEADER: &str = "# Generated by pyforge componentize from the WIT world; not for editing.\n";
-    let mut out = vec![
-        (
-            format!("{world_module}/__init__.py"),
-            format!(
-                "{HEADER}\"\"\"The bindings of world `{world}`.\"\"\"\nfrom typing import Protocol\n\n\nclass WitWorld(Protocol):\n    pass\n"
-            ),
-        ),
-        (format!("{world_module}/imports/__init__.py"), HEADER.to_string()),
-    ];
+    let world = &info.name;
+    let sig = |f: &glue::Func, self_: bool| {
+        let mut params: Vec<String> = if self_ { vec!["self".to_string()] } else { Vec::new() };
+        params.extend(f.params.iter().map(|(n, k)| format!("{n}: {}", k.py_type())));
+        let ret = f.result.map_or("None", glue::Kind::py_type);
+        format!("def {}({}) -> {ret}:", f.py_name, params.join(", "))
+    };
+    let import_fn = |i: usize, f: &glue::Func| {
+        let args: Vec<&str> = f.params.iter().map(|(n, _)| n.as_str()).collect();
+        format!(
+            "\n\n{}\n    \"\"\"The host's `{}`.\"\"\"\n    return _app.import_{i}({})\n",
+            sig(f, false),
+            f.wit_name,
+            args.join(", ")
+        )
+    };
+    let mut init = format!("{HEADER}\"\"\"The bindings of world `{world}`.\"\"\"\nfrom abc import abstractmethod\nfrom typing import Protocol\n");
+    if !info.funcs_in.is_empty() {
+        init.push_str(&format!("\nimport {} as _app\n", glue::MODULE));
+    }
+    init.push_str("\n\nclass WitWorld(Protocol):\n");
+    if info.funcs_out.is_empty() {
+        init.push_str("    pass\n");
+    }
+    for f in &info.funcs_out {
+        init.push_str(&format!(
+            "\n    @abstractmethod\n    {}\n        \"\"\"The world's export `{}`.\"\"\"\n        raise NotImplementedError\n",
+            sig(f, true),
+            f.wit_name
+        ));
+    }
+    let mut modules: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (i, f) in info.funcs_in.iter().enumerate() {
+        match &f.module {
+            None => init.push_str(&import_fn(i, f)),
+            Some(m) => modules
+                .entry(m.clone())
+                .or_insert_with(|| format!("{HEADER}\"\"\"The imported interface `{m}`.\"\"\"\nimport {} as _app\n", glue::MODULE))
+                .push_str(&import_fn(i, f)),
+        }
+    }
+    let mut out = vec![(format!("{world_module}/__init__.py"), init), (format!("{world_module}/imports/__init__.py"), HEADER.to_string())];
+    for (m, text) in modules {
+        out.push((format!("{world_module}/imports/{m}.py"), text));
+    }
     let mut ex = format!("{HEADER}from abc import abstractmethod\nfrom typing import Protocol\n");
-    if exports.iter().any(|e| e == "Run") {
+    if info.exports.iter().any(|e| e == "Run") {
         ex.push_str(
             "\n\nclass Run(Protocol):\n\n    @abstractmethod\n    def run(self) -> None:\n        \"\"\"\n        Run the program.\n\n        Raises: `componentize_py_types.Err(None)`\n        \"\"\"\n        raise NotImplementedError\n",
         );

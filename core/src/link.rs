@@ -225,8 +225,13 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
         objects.extend(ext.objects.iter().cloned());
     }
     objects.extend(link.compile_runtime(&mut log)?);
+    let app_objects = link.compile_app_glue(&mut log)?;
     let mut modules = lock.modules.clone();
     modules.push(embed::RUNTIME_MODULE.to_string());
+    if !app_objects.is_empty() {
+        modules.push(crate::componentize::GLUE_MODULE.to_string());
+    }
+    objects.extend(app_objects);
     let config_obj = link.config_object(&modules, &mut log)?;
     let bytes = link.link_output(&config_obj, objects, lock.modules.len(), &mut log)?;
     lock.output_sha256 = sha256(&bytes);
@@ -285,6 +290,10 @@ impl Link<'_> {
             ("ldflags".to_string(), self.ldflags.clone()),
             ("libs".to_string(), self.kit.libs.clone()),
             ("runtime".to_string(), vec![embed::runtime_hash()]),
+            (
+                "app-glue".to_string(),
+                self.plan.app.iter().flat_map(|a| &a.glue).map(|(n, b)| format!("{n} {}", sha256(b))).collect(),
+            ),
             (
                 "embed".to_string(),
                 vec![
@@ -408,6 +417,41 @@ impl Link<'_> {
         for stem in ["pyforge_python", "inflate"] {
             let src = format!("{dir}/{stem}.c");
             objects.push(objs.compile(&src, stem, &args, &format!("compiling pyforge's runtime `{stem}.c`"), log)?);
+        }
+        Ok(objects)
+    }
+
+    /// An application's C glue (`pyforge componentize`): wit-bindgen-c's bindings of its world
+    /// and the conversions, compiled once per content; the component-type object linked as
+    /// it is.
+    fn compile_app_glue(&self, log: &mut Vec<String>) -> Result<Vec<String>, Diag> {
+        let Some(app) = self.plan.app.as_ref().filter(|a| !a.glue.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let dir = format!("{}/app", self.obj_dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io_diag(&dir, "create", e))?;
+        let mut h = Sha256::new();
+        for (name, bytes) in &app.glue {
+            let path = format!("{dir}/{name}");
+            if Disk.read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                source::write_atomic(std::path::Path::new(&path), bytes).map_err(|e| io_diag(&path, "write", e))?;
+            }
+            h.update(name.as_bytes());
+            h.update(sha256(bytes).as_bytes());
+        }
+        let glue_hash = hex(&h.finalize());
+        let objs = ObjectDir { cc: self.cc, dir: dir.clone(), ext_hash: &glue_hash, kit_key: &self.kit.key };
+        let mut args = self.cflags.clone();
+        args.push(format!("-I{dir}"));
+        args.extend(self.kit.include.iter().take(1).map(|inc| format!("-I{}", self.kit_path(inc))));
+        let mut objects = Vec::new();
+        for (name, _) in &app.glue {
+            if let Some(stem) = name.strip_suffix(".c") {
+                let src = format!("{dir}/{name}");
+                objects.push(objs.compile(&src, stem, &args, &format!("compiling the app's glue `{name}`"), log)?);
+            } else if name.ends_with(".o") {
+                objects.push(format!("{dir}/{name}"));
+            }
         }
         Ok(objects)
     }

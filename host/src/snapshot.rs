@@ -231,6 +231,16 @@ fn trap_caps(linker: &mut Linker<State>, engine: &Engine, component: &Component)
     use wasmtime::component::ResourceType;
     use wasmtime::component::types::ComponentItem;
     for (name, item) in component.component_type().imports(engine) {
+        if let ComponentItem::ComponentFunc(_) = item.ty {
+            // A world-level function import of an app (`pyforge componentize`).
+            let what = name.to_string();
+            linker.root().func_new(name, move |_, _, _, _| {
+                Err(wasmtime::format_err!(
+                    "`{what}` was called while pre-initializing: the host provides it only at run time — call it from the app's functions, not when the app is imported"
+                ))
+            })?;
+            continue;
+        }
         let ComponentItem::ComponentInstance(instance) = item.ty else { continue };
         if name.starts_with("wasi:") {
             continue;
