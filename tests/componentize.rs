@@ -7,6 +7,9 @@
 //! * on a forge with caps (`--forge default`), the app uses zlib and sqlite3 through them;
 //! * two builds are byte-identical; the output transpiles with jco and runs in Node;
 //! * `pyforge bindings` writes the package for an IDE;
+//! * a world of custom exports converts every supported type both ways (`--invoke`), and a
+//!   wrong result type fails the call with the reason; imports of a cap's interface reach the
+//!   cap once composed, bad arguments raising Python exceptions;
 //! * bad input — unknown world, missing module, no `Run` class, an exception while importing
 //!   the app, a module named like the bindings, an unsupported export — is a clear error and
 //!   writes nothing.
@@ -117,7 +120,7 @@ fn bad_input_is_a_clear_error() -> Result<(), Failed> {
     let d = dir.path();
     std::fs::write(d.join("norun.py"), "x = 1\n")?;
     std::fs::write(d.join("broken.py"), "import os\nimport no_such_module_here\n")?;
-    t::copy_tree(&t::root().join("tests/componentize/custom/wit"), &d.join("custom"))?;
+    t::copy_tree(&t::root().join("tests/componentize/unsupported/wit"), &d.join("unsupported"))?;
     let cases: &[(&[&str], &[&str])] = &[
         (&["-d", "wit", "-w", "nope", "app"], &["cannot pick the world", "nope"]),
         (&["-d", "wit", "-w", "hello", "missing"], &["the app module `missing` is in none of the Python paths"]),
@@ -127,7 +130,7 @@ fn bad_input_is_a_clear_error() -> Result<(), Failed> {
             &["File \"/app/broken.py\", line 2", "No module named 'no_such_module_here'"],
         ),
         (&["-d", "wit", "-w", "hello", "wit_world"], &["has the name of the generated bindings package"]),
-        (&["-d", "custom", "app"], &["exports `greet`: not supported yet"]),
+        (&["-d", "unsupported", "app"], &["function `move`: parameter `p` has a type not supported yet"]),
         (&["-d", "/etc", "app"], &["absolute path"]),
     ];
     for (args, wanted) in cases {
@@ -174,6 +177,63 @@ fn bindings_for_an_ide() -> Result<(), Failed> {
     ensure(check.status == 0 && check.stdout.trim() == "True True", || check.render())
 }
 
+/// A fixture of `tests/componentize/` copied and built: `(directory, component)`.
+fn build_fixture(name: &str, world: &str) -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::tempdir()?;
+    t::copy_tree(&t::root().join("tests/componentize").join(name), dir.path())?;
+    let out = componentize(dir.path(), &["-d", "wit", "-w", world, "app", "-o", "app.wasm"])?;
+    anyhow::ensure!(out.status == 0, "pyforge componentize failed:\n{}", out.render());
+    Ok(dir)
+}
+
+/// A world of custom exports: every supported type, in and out, through `wasmtime run
+/// --invoke`; a wrong result type fails the call with the reason.
+fn custom_exports_convert_every_supported_type() -> Result<(), Failed> {
+    let dir = build_fixture("custom", "greeter")?;
+    let cases: &[(&str, &str)] = &[
+        ("greet(\"wörld\")", "\"Hello, wörld!\""),
+        ("mix(-2, 0.5, 'x', true)", "119.5"),
+        ("reverse([1, 2, 255])", "[255, 2, 1]"),
+        ("next(18446744073709551614)", "18446744073709551615"),
+        ("shout()", "shouted"),
+    ];
+    for (call, want) in cases {
+        let out = wasmtime(dir.path(), &["--invoke", call, "app.wasm"])?;
+        ensure(out.status == 0 && out.stdout.lines().next() == Some(*want), || format!("{call}:\n{}", out.render()))?;
+    }
+    // 2^64 - 1 + 1 does not fit a u64: an OverflowError, reported, then the trap.
+    let out = wasmtime(dir.path(), &["--invoke", "next(18446744073709551615)", "app.wasm"])?;
+    ensure(out.status != 0 && out.stderr.contains("OverflowError"), || out.render())?;
+    let out = wasmtime(dir.path(), &["--invoke", "wrong()", "app.wasm"])?;
+    ensure(
+        out.status != 0
+            && out.stderr.contains("the app's export `wrong` raised")
+            && out.stderr.contains("TypeError: expected str, got int"),
+        || out.render(),
+    )
+}
+
+/// A command importing a cap's interface: `wit_world.imports.checksum.crc32` reaches the demo
+/// checksum cap once composed; bad arguments are Python exceptions, not traps.
+fn imports_reach_a_composed_cap() -> Result<(), Failed> {
+    let dir = build_fixture("checker", "checker")?;
+    let d = dir.path();
+    std::fs::copy(t::demo_cap_wasm(), d.join("cap.wasm"))?;
+    let out = t::run_native(d, &["compose", "app.wasm", "--plug", "cap.wasm", "-o", "composed.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    let run = wasmtime(d, &["composed.wasm", "hello", "world"])?;
+    ensure(
+        run.status == 0
+            && run.stdout
+                == "222957957\nTypeError: a bytes-like object is required, not 'str'\n\
+                    OverflowError: 4294967296 is out of range (at most 4294967295)\n",
+        || run.render(),
+    )?;
+    // Without the cap the composition is refused, naming the import.
+    let out = t::run_native(d, &["compose", "app.wasm", "-o", "alone.wasm"])?;
+    ensure(out.status != 0 && out.stderr.contains("pyforge:demo/checksum"), || out.render())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let tests = vec![
@@ -185,6 +245,8 @@ fn main() {
         Trial::test("bad_input_is_a_clear_error", bad_input_is_a_clear_error),
         Trial::test("transpiles_with_jco_and_runs_in_node", transpiles_with_jco_and_runs_in_node),
         Trial::test("bindings_for_an_ide", bindings_for_an_ide),
+        Trial::test("custom_exports_convert_every_supported_type", custom_exports_convert_every_supported_type),
+        Trial::test("imports_reach_a_composed_cap", imports_reach_a_composed_cap),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

@@ -160,7 +160,9 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<World
     for (key, item) in &resolve.worlds[world].exports {
         let name = resolve.name_world_key(key);
         match item {
-            wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:cli/run@0.2") => exports.push("Run".to_string()),
+            wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:cli/run@0.2") => {
+                exports.push("Run".to_string())
+            }
             wit_parser::WorldItem::Function(_) => {}
             _ => diags.push(unsupported(format!("exports `{name}`"))),
         }
@@ -169,9 +171,10 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<World
         let name = resolve.name_world_key(key);
         if let wit_parser::WorldItem::Interface { id, .. } = item
             && !name.starts_with("wasi:")
-            && resolve.interfaces[*id].types.values().any(|t| {
-                matches!(resolve.types[*t].kind, wit_parser::TypeDefKind::Resource)
-            })
+            && resolve.interfaces[*id]
+                .types
+                .values()
+                .any(|t| matches!(resolve.types[*t].kind, wit_parser::TypeDefKind::Resource))
         {
             diags.push(unsupported(format!("imports `{name}` (it has resources)")));
         }
@@ -202,8 +205,11 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<World
         // `wasi:cli/run` is pyforge's runtime's own export (it calls the app's `Run`): the
         // bindings leave it out.
         let mut resolve = resolve;
-        let keep: Vec<bool> =
-            resolve.worlds[world].exports.keys().map(|k| !resolve.name_world_key(k).starts_with("wasi:cli/run@")).collect();
+        let keep: Vec<bool> = resolve.worlds[world]
+            .exports
+            .keys()
+            .map(|k| !resolve.name_world_key(k).starts_with("wasi:cli/run@"))
+            .collect();
         let mut keep = keep.into_iter();
         resolve.worlds[world].exports.retain(|_, _| keep.next().unwrap_or(true));
         let generated = crate::r#gen::generate(resolve, world).map_err(|e| e.diagnostics())?;
@@ -279,7 +285,9 @@ fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
             args.join(", ")
         )
     };
-    let mut init = format!("{HEADER}\"\"\"The bindings of world `{world}`.\"\"\"\nfrom abc import abstractmethod\nfrom typing import Protocol\n");
+    let mut init = format!(
+        "{HEADER}\"\"\"The bindings of world `{world}`.\"\"\"\nfrom abc import abstractmethod\nfrom typing import Protocol\n"
+    );
     if !info.funcs_in.is_empty() {
         init.push_str(&format!("\nimport {} as _app\n", glue::MODULE));
     }
@@ -300,11 +308,16 @@ fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
             None => init.push_str(&import_fn(i, f)),
             Some(m) => modules
                 .entry(m.clone())
-                .or_insert_with(|| format!("{HEADER}\"\"\"The imported interface `{m}`.\"\"\"\nimport {} as _app\n", glue::MODULE))
+                .or_insert_with(|| {
+                    format!("{HEADER}\"\"\"The imported interface `{m}`.\"\"\"\nimport {} as _app\n", glue::MODULE)
+                })
                 .push_str(&import_fn(i, f)),
         }
     }
-    let mut out = vec![(format!("{world_module}/__init__.py"), init), (format!("{world_module}/imports/__init__.py"), HEADER.to_string())];
+    let mut out = vec![
+        (format!("{world_module}/__init__.py"), init),
+        (format!("{world_module}/imports/__init__.py"), HEADER.to_string()),
+    ];
     for (m, text) in modules {
         out.push((format!("{world_module}/imports/{m}.py"), text));
     }
