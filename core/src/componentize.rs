@@ -6,9 +6,9 @@
 //! `wit_world` package in the archive, the app imported and its export classes instantiated
 //! before the snapshot — then composed with the forge's caps.
 //!
-//! This version supports worlds whose exports are `wasi:cli/run` (a command: the app's
-//! `Run.run()` is the program) and whose imports are WASI's. Other exports and imports are
-//! refused, each naming what is not supported yet.
+//! This version supports worlds that export `wasi:cli/run` (a command: the app's `Run.run()`
+//! is the program) and/or functions (the app's `WitWorld` methods), and import functions, of
+//! the types [`glue`] converts. Anything else is refused, naming what is not supported yet.
 
 mod glue;
 

@@ -14,9 +14,10 @@ use crate::tool::{Access, Preopen, Tool};
 /// options and its `wit_world` API): the app, its `-p` directories and the whole stdlib inside,
 /// pre-initialized with the app imported and its export classes made.
 ///
-/// This version builds worlds that export `wasi:cli/run` (commands: `class Run(exports.Run)`
-/// in the app module; `Run.run()` is the program) and import only WASI. Intermediate files go
-/// to `target/pyforge/app-<APP_MODULE>/`; paths are relative to the current directory.
+/// This version builds worlds that export `wasi:cli/run` (`class Run(exports.Run)` in the app
+/// module) and/or functions (`class WitWorld(wit_world.WitWorld)`), and import functions, of
+/// scalar, `char`, `string` and `list<u8>` types. Intermediate files go to
+/// `target/pyforge/app-<APP_MODULE>/`; paths are relative to the current directory.
 ///
 ///   pyforge componentize -d wit -w hello app -o hello.wasm
 ///   wasmtime run hello.wasm
