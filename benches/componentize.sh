@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# `pyforge componentize` against componentize-py 0.25.1 on the same app (a `wasi:cli/run`
-# world; the app imports json and prints a line), in one run: build time (a changed app, the
-# kit and the tool already there; median of RUNS), output size, and the run of the precompiled
-# output (CPU of the whole `wasmtime run` process, median of RUNS).
+# `pyforge componentize` against componentize-py 0.25.1 on the same apps, in one run: the cli
+# app (`tests/componentize/cli`: a `wasi:cli/run` world; imports json, prints a line) and the
+# greet app (`tests/componentize/custom`: world-level function exports, called with `wasmtime
+# run --invoke 'greet("…")'`). Build time (after an edit of the app, the kit and the tool
+# already there; median of RUNS), output size, and the run of the precompiled output (CPU of
+# the whole `wasmtime run` process, median of RUNS).
 #
 #   benches/componentize.sh [RUNS]     (after scripts/build.sh and scripts/test-tools.sh)
 set -euo pipefail
@@ -14,19 +16,26 @@ WASMTIME="$CACHE/bin/wasmtime"
 [ -x "$WASMTIME" ] || { echo "error: $WASMTIME is missing: run scripts/test-tools.sh" >&2; exit 1; }
 venv="$CACHE/bench/componentize-py-0.25.1"
 [ -x "$venv/bin/componentize-py" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q componentize-py==0.25.1; }
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-cp -r tests/componentize/cli/. "$work/"
+root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
+bench_app() {  # NAME WORLD INVOKE…
+local name=$1 world=$2; shift 2
+work="$root/$name"
+mkdir -p "$work"
+cp -r "tests/componentize/$name/." "$work/"
 # componentize-py's WIT resolution wants the whole WASI package set a command world includes.
 wasi_wit=$(ls -d "$HOME"/.cargo/registry/src/*/wasmtime-wasi-48.0.8/src/p2/wit/deps | head -1)
 mkdir -p "$work/cpy/deps"
 for f in "$wasi_wit"/*.wit; do mkdir -p "$work/cpy/deps/$(basename "$f" .wit)"; cp "$f" "$work/cpy/deps/$(basename "$f" .wit)/"; done
 version=$(sed -n 's/^package wasi:cli@\(.*\);/\1/p' "$wasi_wit/cli.wit")
-printf 'package test:cli;\n\nworld hello {\n  include wasi:cli/command@%s;\n}\n' "$version" >"$work/cpy/world.wit"
+# componentize-py reads one package with deps: the app's world, plus WASI's for a command.
+cp "$work/wit/world.wit" "$work/cpy/world.wit"
+sed -i "s/export wasi:cli\/run@0.2.6;/include wasi:cli\/command@$version;/" "$work/cpy/world.wit"
 
-python3 - "$RUNS" "$work" "$PYFORGE" "$venv/bin/componentize-py" "$WASMTIME" <<'PY'
+python3 - "$RUNS" "$work" "$PYFORGE" "$venv/bin/componentize-py" "$WASMTIME" "$name" "$world" "$@" <<'PY'
 import os, resource, statistics, subprocess, sys, time
 
-runs, work, pyforge, cpy, wasmtime = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+runs, work, pyforge, cpy, wasmtime, name, world = int(sys.argv[1]), *sys.argv[2:8]
+invoke = sys.argv[8:]
 
 def touch_app(i):
     # A changed app each time: what a developer's edit-build loop does.
@@ -51,16 +60,19 @@ def cpu(argv):
         out.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
     return statistics.median(out[1:])
 
-ours = build([pyforge, "componentize", "-d", "wit", "-w", "hello", "app", "-o", "pyforge.wasm"])
-theirs = build([cpy, "-d", "cpy", "-w", "hello", "componentize", "app", "-o", "cpy.wasm"])
-for name in ("pyforge", "cpy"):
-    subprocess.run([wasmtime, "compile", f"{work}/{name}.wasm", "-o", f"{work}/{name}.cwasm"], check=True)
-run_ours = cpu([wasmtime, "run", "--allow-precompiled", f"{work}/pyforge.cwasm"])
-run_theirs = cpu([wasmtime, "run", "--allow-precompiled", f"{work}/cpy.cwasm"])
+ours = build([pyforge, "componentize", "-d", "wit", "-w", world, "app", "-o", "pyforge.wasm"])
+theirs = build([cpy, "-d", "cpy", "-w", world, "componentize", "app", "-o", "cpy.wasm"])
+for tool in ("pyforge", "cpy"):
+    subprocess.run([wasmtime, "compile", f"{work}/{tool}.wasm", "-o", f"{work}/{tool}.cwasm"], check=True)
+run_ours = cpu([wasmtime, "run", "--allow-precompiled", *invoke, f"{work}/pyforge.cwasm"])
+run_theirs = cpu([wasmtime, "run", "--allow-precompiled", *invoke, f"{work}/cpy.cwasm"])
 size_ours, size_theirs = (os.path.getsize(f"{work}/{n}.wasm") / 1e6 for n in ("pyforge", "cpy"))
-print(f"cli hello app (imports json, prints a line), {os.cpu_count()} cores")
+print(f"\n{name} app (world `{world}`{', ' + ' '.join(invoke) if invoke else ''}), {os.cpu_count()} cores")
 print(f"{'':34}{'pyforge':>10}{'componentize-py':>17}{'ratio':>8}")
 print(f"{'build after an edit, s (median)':34}{ours:10.2f}{theirs:17.2f}{ours / theirs:7.2f}x")
 print(f"{'output size, MB':34}{size_ours:10.1f}{size_theirs:17.1f}{size_ours / size_theirs:7.2f}x")
 print(f"{'run, precompiled, CPU ms (median)':34}{run_ours:10.1f}{run_theirs:17.1f}{run_ours / run_theirs:7.2f}x")
 PY
+}
+bench_app cli hello
+bench_app custom greeter --invoke 'greet("bench")'
