@@ -45,9 +45,10 @@ pub struct Run<'a> {
     pub args: &'a [String],
 }
 
-struct State {
-    wasi: WasiCtx,
-    table: ResourceTable,
+/// A store's data for a Python component: WASI and its resources (also the snapshot's).
+pub struct State {
+    pub wasi: WasiCtx,
+    pub table: ResourceTable,
 }
 
 impl WasiView for State {

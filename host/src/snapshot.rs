@@ -21,9 +21,10 @@ use anyhow::Context as _;
 use serde::Deserialize;
 use wasmtime::component::{Component, Instance, Linker, ResourceTable, WasmList};
 use wasmtime::{Config, Engine, Store};
-use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx};
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
+use crate::python::State;
 use crate::tool::write_atomic;
 
 /// The snapshot's file name (core's `build::SNAPSHOT`).
@@ -57,17 +58,6 @@ pub struct Snapshot {
     pub size: u64,
     pub rebuilt: bool,
     pub seconds: f64,
-}
-
-struct State {
-    wasi: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for State {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
-    }
 }
 
 /// The init run's wall clock: always the same instant (2000-01-01).
