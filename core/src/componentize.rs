@@ -58,11 +58,12 @@ pub const GLUE_MODULE: &str = glue::MODULE;
 /// What [`check_world`] found.
 struct WorldInfo {
     name: String,
-    /// Export classes: `Run`, `WitWorld`.
+    /// Export classes: `Run`, `WitWorld`, one per exported interface.
     exports: Vec<String>,
-    funcs_out: Vec<glue::Func>,
-    funcs_in: Vec<glue::Func>,
-    glue: Vec<(String, Vec<u8>)>,
+    /// The functions' glue (`None`: a command world with no functions of its own).
+    glue: Option<glue::Glue>,
+    /// The glue's C files.
+    c_files: Vec<(String, Vec<u8>)>,
 }
 
 /// Where the generated package goes in the archive (after the app's own directories).
@@ -99,7 +100,7 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     if !diags.is_empty() {
         return Err(diags);
     }
-    let info = check_world(src, &spec.wit, spec.world.as_deref())?;
+    let info = check_world(src, &spec.wit, spec.world.as_deref(), &spec.world_module)?;
 
     let mut files = Vec::new();
     let mut roots = Vec::new();
@@ -140,19 +141,20 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     for (rel, text) in bindings(&spec.world_module, &info) {
         files.push((format!("{GENERATED_ROOT}/{rel}"), text.into_bytes()));
     }
-    Ok(App { module: spec.module.clone(), exports: info.exports, roots, files, glue: info.glue })
+    Ok(App { module: spec.module.clone(), exports: info.exports, roots, files, glue: info.c_files })
 }
 
-/// Loads the world and checks that this version can build it; generates the C glue.
-fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<WorldInfo, Vec<Diag>> {
+/// Loads the world and checks that this version can build it; generates the glue.
+fn check_world(src: &dyn Source, dir: &str, world: Option<&str>, world_module: &str) -> Result<WorldInfo, Vec<Diag>> {
     let mut diags = Vec::new();
     let (resolve, world) = wit::load(src, dir, world).map_err(|d| vec![d])?;
     let world_name = resolve.worlds[world].name.clone();
     let unsupported = |what: String| {
         Diag::new(Some(dir), format!("world `{world_name}` {what}: not supported yet"))
             .help(
-                "this version of `pyforge componentize` builds worlds that export `wasi:cli/run` and functions, \
-                 and import functions, of scalar, `char`, `string` and `list<u8>` types",
+                "this version of `pyforge componentize` builds worlds that export `wasi:cli/run`, functions and \
+                 interfaces, and import functions and interfaces, of every WIT value type; resources, futures \
+                 and streams, and WASI interfaces other than `wasi:cli/run` as exports, are not supported yet",
             )
             .code("componentize::unsupported")
     };
@@ -163,8 +165,10 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<World
             wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:cli/run@0.2") => {
                 exports.push("Run".to_string())
             }
-            wit_parser::WorldItem::Function(_) => {}
-            _ => diags.push(unsupported(format!("exports `{name}`"))),
+            wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:") => {
+                diags.push(unsupported(format!("exports `{name}`")))
+            }
+            _ => {}
         }
     }
     for (key, item) in &resolve.worlds[world].imports {
@@ -179,32 +183,32 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<World
             diags.push(unsupported(format!("imports `{name}` (it has resources)")));
         }
     }
-    let (funcs_out, funcs_in) = match glue::functions(&resolve, world) {
-        Ok(f) => f,
+    let glue = match glue::build(&resolve, world, world_module) {
+        Ok(g) => Some(g),
         Err(problems) => {
             diags.extend(problems.into_iter().map(|p| unsupported(format!("function {p}"))));
-            (Vec::new(), Vec::new())
+            None
         }
     };
-    if !funcs_out.is_empty() {
-        exports.push("WitWorld".to_string());
+    if let Some(g) = &glue {
+        exports.extend(g.classes.iter().cloned());
     }
     if exports.is_empty() && diags.is_empty() {
         diags.push(
             Diag::new(Some(dir), format!("world `{world_name}` exports nothing"))
-                .help("a component for it would do nothing: export functions or `wasi:cli/run`")
+                .help("a component for it would do nothing: export functions, interfaces or `wasi:cli/run`")
                 .code("componentize::unsupported"),
         );
     }
     if !diags.is_empty() {
         return Err(diags);
     }
-    let mut glue_files = Vec::new();
-    if !funcs_out.is_empty() || !funcs_in.is_empty() {
-        let c_world = world_name.replace('-', "_");
+    let mut c_files = Vec::new();
+    if let Some(g) = glue.as_ref().filter(|g| !g.exports.is_empty() || !g.imports.is_empty()) {
         // `wasi:cli/run` is pyforge's runtime's own export (it calls the app's `Run`): the
-        // bindings leave it out.
-        let mut resolve = resolve;
+        // world's component type leaves it out. wit-bindgen-c gives the component type; the
+        // functions are pyforge's own glue.
+        let mut resolve = resolve.clone();
         let keep: Vec<bool> = resolve.worlds[world]
             .exports
             .keys()
@@ -213,11 +217,12 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<World
         let mut keep = keep.into_iter();
         resolve.worlds[world].exports.retain(|_, _| keep.next().unwrap_or(true));
         let generated = crate::r#gen::generate(resolve, world).map_err(|e| e.diagnostics())?;
-        glue_files = generated;
-        let header = format!("{c_world}.h");
-        glue_files.push((GLUE_C.to_string(), glue::c_source(&c_world, &header, &funcs_out, &funcs_in).into_bytes()));
+        c_files.extend(generated.into_iter().filter(|(n, _)| n.ends_with("_component_type.o")));
+        c_files.push((GLUE_C.to_string(), g.c_source().into_bytes()));
+        c_files.push((glue::ABI_C.0.to_string(), glue::ABI_C.1.as_bytes().to_vec()));
+        c_files.push((glue::ABI_H.0.to_string(), glue::ABI_H.1.as_bytes().to_vec()));
     }
-    Ok(WorldInfo { name: world_name, exports, funcs_out, funcs_in, glue: glue_files })
+    Ok(WorldInfo { name: world_name, exports, glue, c_files })
 }
 
 /// The Python bindings of `world` in the WIT directory `dir`, named `world_module`:
@@ -231,7 +236,7 @@ pub fn world_bindings(
     if !is_module_name(world_module) {
         return Err(vec![Diag::new(None, format!("`--world-module {world_module}` is not a Python module name"))]);
     }
-    let info = check_world(src, dir, world)?;
+    let info = check_world(src, dir, world, world_module)?;
     Ok(bindings(world_module, &info))
 }
 
@@ -269,65 +274,82 @@ fn python_files(
 /// componentize-py 0.25's names.
 fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
     const HEADER: &str = "# Generated by pyforge componentize from the WIT world; not for editing.\n";
-    let world = &info.name;
+    const PRELUDE: &str = "from __future__ import annotations\n\nfrom abc import abstractmethod\n\
+        from dataclasses import dataclass\nfrom enum import Enum, Flag, auto\n\
+        from typing import Any, List, Optional, Protocol, Tuple, Union\n\n\
+        from componentize_py_types import Err, Ok, Result, Some\n";
+    let empty = glue::Glue::empty();
+    let g = info.glue.as_ref().unwrap_or(&empty);
     let sig = |f: &glue::Func, self_: bool| {
         let mut params: Vec<String> = if self_ { vec!["self".to_string()] } else { Vec::new() };
-        params.extend(f.params.iter().map(|(n, k)| format!("{n}: {}", k.py_type())));
-        let ret = f.result.map_or("None", glue::Kind::py_type);
-        format!("def {}({}) -> {ret}:", f.py_name, params.join(", "))
+        params.extend(f.params.iter().map(|(n, a)| format!("{n}: {a}")));
+        format!("def {}({}) -> {}:", f.py_name, params.join(", "), f.returns)
     };
-    let import_fn = |i: usize, f: &glue::Func| {
+    let doc = |what: String, f: &glue::Func, indent: &str| match &f.raises {
+        Some(e) => format!(
+            "{indent}\"\"\"\n{indent}{what}\n\n{indent}Raises: `componentize_py_types.Err({e})`\n{indent}\"\"\"\n"
+        ),
+        None => format!("{indent}\"\"\"{what}\"\"\"\n"),
+    };
+    // Module (relative: "", "imports.foo", "exports", "exports.foo") → functions text.
+    let mut funcs: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    for (i, f) in g.imports.iter().enumerate() {
         let args: Vec<&str> = f.params.iter().map(|(n, _)| n.as_str()).collect();
-        format!(
-            "\n\n{}\n    \"\"\"The host's `{}`.\"\"\"\n    return _app.import_{i}({})\n",
+        funcs.entry(f.owner.clone().unwrap_or_default()).or_default().push_str(&format!(
+            "\n\n{}\n{}    return _app.import_{i}({})\n",
             sig(f, false),
-            f.wit_name,
+            doc(format!("The host's `{}`.", f.wit_name), f, "    "),
             args.join(", ")
-        )
-    };
-    let mut init = format!(
-        "{HEADER}\"\"\"The bindings of world `{world}`.\"\"\"\nfrom abc import abstractmethod\nfrom typing import Protocol\n"
-    );
-    if !info.funcs_in.is_empty() {
-        init.push_str(&format!("\nimport {} as _app\n", glue::MODULE));
-    }
-    init.push_str("\n\nclass WitWorld(Protocol):\n");
-    if info.funcs_out.is_empty() {
-        init.push_str("    pass\n");
-    }
-    for f in &info.funcs_out {
-        init.push_str(&format!(
-            "\n    @abstractmethod\n    {}\n        \"\"\"The world's export `{}`.\"\"\"\n        raise NotImplementedError\n",
-            sig(f, true),
-            f.wit_name
         ));
     }
-    let mut modules: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-    for (i, f) in info.funcs_in.iter().enumerate() {
-        match &f.module {
-            None => init.push_str(&import_fn(i, f)),
-            Some(m) => modules
-                .entry(m.clone())
-                .or_insert_with(|| {
-                    format!("{HEADER}\"\"\"The imported interface `{m}`.\"\"\"\nimport {} as _app\n", glue::MODULE)
-                })
-                .push_str(&import_fn(i, f)),
+    let protocol = |class: &str, owner: &str, what: &str| {
+        let mut s = format!("\n\nclass {class}(Protocol):\n    \"\"\"{what}\"\"\"\n");
+        for f in g.exports.iter().filter(|f| f.owner.as_deref() == Some(owner)) {
+            // Abstract: the app's class implements it (as in componentize-py).
+            s.push_str(&format!(
+                "\n    @abstractmethod\n    {}\n{}        raise NotImplementedError\n",
+                sig(f, true),
+                doc(format!("The export `{}`.", f.wit_name), f, "        ")
+            ));
         }
+        s
+    };
+    let mut modules = g.modules.clone();
+    modules.entry(String::new()).or_default();
+    modules.entry("imports".into()).or_default();
+    modules.entry("exports".into()).or_default();
+    let mut out = Vec::new();
+    for (name, m) in &modules {
+        let mut text =
+            format!("{HEADER}\"\"\"{}\"\"\"\n{PRELUDE}", if m.doc.is_empty() { "Generated bindings." } else { &m.doc });
+        for line in &m.imports {
+            text.push_str(&format!("{line}\n"));
+        }
+        let fs = funcs.get(name.as_str());
+        if fs.is_some() {
+            text.push_str(&format!("\nimport {} as _app\n", glue::MODULE));
+        }
+        text.push_str(&m.types);
+        if name.is_empty() {
+            text.push_str(&protocol("WitWorld", "WitWorld", &format!("The exports of world `{}`.", info.name)));
+        }
+        if name == "exports" {
+            if info.exports.iter().any(|e| e == "Run") {
+                text.push_str(
+                    "\n\nclass Run(Protocol):\n\n    @abstractmethod\n    def run(self) -> None:\n        \"\"\"\n        Run the program.\n\n        Raises: `componentize_py_types.Err(None)`\n        \"\"\"\n        raise NotImplementedError\n",
+                );
+            }
+            for (class, iface) in &g.export_ifaces {
+                text.push_str(&protocol(class, class, &format!("The exported interface `{iface}`.")));
+            }
+        }
+        if let Some(fs) = fs {
+            text.push_str(fs);
+        }
+        let path = if name.is_empty() { "__init__".to_string() } else { name.replace('.', "/") };
+        let path = if name == "imports" || name == "exports" { format!("{path}/__init__") } else { path };
+        out.push((format!("{world_module}/{path}.py"), text));
     }
-    let mut out = vec![
-        (format!("{world_module}/__init__.py"), init),
-        (format!("{world_module}/imports/__init__.py"), HEADER.to_string()),
-    ];
-    for (m, text) in modules {
-        out.push((format!("{world_module}/imports/{m}.py"), text));
-    }
-    let mut ex = format!("{HEADER}from abc import abstractmethod\nfrom typing import Protocol\n");
-    if info.exports.iter().any(|e| e == "Run") {
-        ex.push_str(
-            "\n\nclass Run(Protocol):\n\n    @abstractmethod\n    def run(self) -> None:\n        \"\"\"\n        Run the program.\n\n        Raises: `componentize_py_types.Err(None)`\n        \"\"\"\n        raise NotImplementedError\n",
-        );
-    }
-    out.push((format!("{world_module}/exports/__init__.py"), ex));
     out.push(("componentize_py_types.py".to_string(), TYPES.to_string()));
     out
 }

@@ -1,0 +1,66 @@
+"""Imports `test:types/echo` and checks every value comes back as it went."""
+import wit_world
+from componentize_py_types import Err, Ok, Some
+from wit_world.imports import echo
+from wit_world.imports.shapes import Color, Perms, Point, Shape_Circle, Shape_Nothing, Shape_Segment
+
+
+def checks():
+    everything = echo.Everything(
+        p=Point(-1, 2**31 - 1),
+        s=Shape_Segment((Point(1, 2), Point(3, 4))),
+        c=Color.BLUE,
+        f=Perms.READ | Perms.EXEC,
+        maybe=7,
+        nested=Some(None),
+        res=Err(255),
+        pair=(2**64 - 1, 0.5),
+        names=["a", "", "ünïcödé ✓"],
+        data=bytes(range(256)),
+        path=[Point(i, -i) for i in range(100)],
+    )
+    yield "everything", echo.echo_everything(everything) == everything
+    other = echo.Everything(Point(0, 0), Shape_Nothing(), Color.RED, Perms(0), None, None, Ok("fine"), (0, -0.0), [], b"", [])
+    yield "everything, empty", echo.echo_everything(other) == other
+    nested = echo.Everything(Point(0, 0), Shape_Circle(1.5), Color.GREEN, Perms.WRITE, 0, Some("x"), Ok(""), (1, 1e300), ["x"] * 3, b"\0", [])
+    yield "everything, nested", echo.echo_everything(nested) == nested
+    shapes = [Shape_Circle(2.0), Shape_Nothing(), Shape_Segment((Point(5, 6), Point(7, 8)))]
+    yield "shapes", echo.echo_shapes(shapes) == shapes[::-1]
+    yield "divide", echo.divide(7, 2) == 3
+    try:
+        echo.divide(1, 0)
+        yield "divide by zero raises", False
+    except Err as e:
+        yield "divide by zero raises", e.value == "division by zero"
+    yield "check ok", echo.check(True) is None
+    try:
+        echo.check(False)
+        yield "check raises", False
+    except Err as e:
+        yield "check raises", e.value == Color.BLUE
+    got = echo.many(255, 65535, 2**32 - 1, 2**64 - 1, -128, -32768, -(2**31), -(2**63) + 2**31, 0.25, -2.5, "✓",
+                    True, "m", "n", "o", "p", b"q")
+    want = (255, -128, -(2**63), "✓", "mnopqTrue0.25-2.5" + str(65535 + 2**32 - 1 + 2**64 - 1 - 32768))
+    yield "many (through memory)", got == want
+    yield "maybe point", echo.maybe_point(Point(1, 2)) == Point(2, 1) and echo.maybe_point(None) is None
+    yield "join", echo.join(Ok(1.5), None) == [Ok(1.5), Ok(1.5)] and echo.join(Err(2**64 - 1), 3.0) == [Err(2**64 - 1)]
+    yield "flags", echo.all_perms(Perms.READ | Perms.WRITE | Perms.EXEC) == [Color.RED, Color.RED]
+    for bad, want in [
+        (lambda: echo.divide("1", 2), TypeError),
+        (lambda: echo.divide(2**31, 2), OverflowError),
+        (lambda: echo.maybe_point((1, 2)), TypeError),
+        (lambda: echo.echo_shapes([Point(1, 2)]), TypeError),
+        (lambda: echo.divide(1), TypeError),
+    ]:
+        try:
+            bad()
+            yield f"bad argument {want.__name__}", False
+        except want:
+            yield f"bad argument {want.__name__}", True
+
+
+class WitWorld(wit_world.WitWorld):
+    def run_checks(self) -> str:
+        results = list(checks())
+        failed = [name for name, ok in results if not ok]
+        return f"{len(results) - len(failed)} passed; failed: {failed}"
