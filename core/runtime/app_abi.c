@@ -78,7 +78,11 @@ void pf_arena_free(pf_arena *a) {
     memset(a, 0, sizeof *a);
 }
 
+static PyObject *cls(int32_t i);
+
 /* --- Classes -------------------------------------------------------------------------- */
+
+PyObject *pf_class(int32_t i) { return cls(i); }
 
 static PyObject *cls(int32_t i) {
     if (!pf_classes[i]) {
@@ -160,6 +164,127 @@ static void wr(pf_loc *l, uint32_t pos, uint32_t bytes, uint64_t v) {
 /* Where a field or payload is: its byte offset in memory, its slot when flat. */
 static uint32_t at(pf_loc *l, uint32_t pos, uint32_t offset, uint32_t slot) {
     return pos + (l->flat ? slot : offset);
+}
+
+/* --- Resources ------------------------------------------------------------------------ */
+
+/* rep → the app's object, for exported resources the host holds handles of. */
+static PyObject *reps;
+static int32_t next_rep = 1;
+
+PyObject *pf_rep_object(int32_t rep) {
+    PyObject *key = PyLong_FromLong(rep);
+    PyObject *o = key && reps ? PyDict_GetItemWithError(reps, key) : NULL;
+    Py_XDECREF(key);
+    if (!o) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_RuntimeError, "pyforge: no resource object for rep %d", rep);
+        }
+        return NULL;
+    }
+    Py_INCREF(o);
+    return o;
+}
+
+void pf_rep_forget(int32_t rep) {
+    PyObject *key = PyLong_FromLong(rep);
+    if (key && reps && PyDict_DelItem(reps, key) < 0) {
+        PyErr_Clear();
+    }
+    Py_XDECREF(key);
+}
+
+static int lower_handle(const pf_type *t, PyObject *o, pf_loc *l, uint32_t pos) {
+    const pf_resource *r = &pf_resources[t->elem];
+    int ok = is(o, t->cls);
+    if (ok <= 0) {
+        return ok < 0 ? -1 : type_error(t, o);
+    }
+    if (r->exported) {
+        if (t->kind == PF_BORROW) {
+            PyErr_Format(PyExc_TypeError, "lending the app's own %s to the host is not supported", r->wit);
+            return -1;
+        }
+        if (!reps && !(reps = PyDict_New())) {
+            return -1;
+        }
+        int32_t rep = next_rep++;
+        PyObject *key = PyLong_FromLong(rep);
+        if (!key || PyDict_SetItem(reps, key, o) < 0) {
+            Py_XDECREF(key);
+            return -1;
+        }
+        Py_DECREF(key);
+        wr(l, pos, 4, (uint32_t)r->new_(rep));
+        return 0;
+    }
+    PyObject *h = PyObject_GetAttrString(o, "handle");
+    if (!h) {
+        return -1;
+    }
+    if (h == Py_None) {
+        Py_DECREF(h);
+        PyErr_Format(PyExc_ValueError, "this %s was dropped or moved", r->wit);
+        return -1;
+    }
+    long handle = PyLong_AsLong(h);
+    Py_DECREF(h);
+    if (handle == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (t->kind == PF_OWN) {
+        /* Ownership moves to the callee: the object lets go of the handle. */
+        PyObject *fin = PyObject_GetAttrString(o, "finalizer");
+        PyObject *d = fin ? PyObject_CallMethod(fin, "detach", NULL) : NULL;
+        Py_XDECREF(fin);
+        Py_XDECREF(d);
+        if (!d || PyObject_SetAttrString(o, "handle", Py_None) < 0) {
+            return -1;
+        }
+    }
+    wr(l, pos, 4, (uint32_t)handle);
+    return 0;
+}
+
+static PyObject *lift_handle(const pf_type *t, uint32_t h) {
+    const pf_resource *r = &pf_resources[t->elem];
+    if (r->exported) {
+        if (t->kind == PF_BORROW) {
+            return pf_rep_object((int32_t)h); /* a borrow of our own resource is its rep */
+        }
+        int32_t rep = r->rep((int32_t)h);
+        PyObject *o = pf_rep_object(rep);
+        r->drop((int32_t)h); /* the handle came to us: the object is ours again */
+        return o;
+    }
+    PyObject *c = cls(t->cls);
+    PyObject *o = c ? PyObject_CallMethod(c, "__new__", "O", c) : NULL;
+    PyObject *handle = o ? PyLong_FromUnsignedLong(h) : NULL;
+    if (!handle || PyObject_SetAttrString(o, "handle", handle) < 0) {
+        Py_XDECREF(handle);
+        Py_XDECREF(o);
+        return NULL;
+    }
+    PyObject *fin = NULL;
+    if (t->kind == PF_OWN) {
+        PyObject *app = PyImport_ImportModule("_pyforge_app");
+        PyObject *drop = app ? PyObject_GetAttrString(app, r->drop_fn) : NULL;
+        PyObject *weakref = drop ? PyImport_ImportModule("weakref") : NULL;
+        fin = weakref ? PyObject_CallMethod(weakref, "finalize", "OOO", o, drop, handle) : NULL;
+        Py_XDECREF(app);
+        Py_XDECREF(drop);
+        Py_XDECREF(weakref);
+    } else {
+        fin = Py_NewRef(Py_None); /* borrowed for the call: never dropped by us */
+    }
+    Py_DECREF(handle);
+    if (!fin || PyObject_SetAttrString(o, "finalizer", fin) < 0) {
+        Py_XDECREF(fin);
+        Py_DECREF(o);
+        return NULL;
+    }
+    Py_DECREF(fin);
+    return o;
 }
 
 /* --- Lowering ------------------------------------------------------------------------- */
@@ -432,6 +557,9 @@ int pf_lower(int32_t ti, PyObject *o, pf_loc *l, uint32_t pos, pf_arena *a) {
         Py_XDECREF(p);
         return r;
     }
+    case PF_OWN:
+    case PF_BORROW:
+        return lower_handle(t, o, l, pos);
     case PF_RESULT: {
         uint32_t c;
         int ok = is(o, PF_CLS_OK);
@@ -631,6 +759,9 @@ PyObject *pf_lift(int32_t ti, pf_loc *l, uint32_t pos, int owned) {
         Py_DECREF(p);
         return r;
     }
+    case PF_OWN:
+    case PF_BORROW:
+        return lift_handle(t, (uint32_t)rd(l, pos, 4));
     case PF_ENUM:
     case PF_FLAGS: {
         if (t->kind == PF_ENUM || t->nflat <= 1) {

@@ -17,8 +17,22 @@
 enum pf_kind {
     PF_BOOL, PF_U8, PF_U16, PF_U32, PF_U64, PF_S8, PF_S16, PF_S32, PF_S64, PF_F32, PF_F64,
     PF_CHAR, PF_STRING, PF_BYTES, PF_LIST, PF_RECORD, PF_TUPLE, PF_VARIANT, PF_ENUM, PF_FLAGS,
-    PF_OPTION, PF_RESULT,
+    PF_OPTION, PF_RESULT, PF_OWN, PF_BORROW,
 };
+
+/* A resource type. Imported: Python objects hold a `handle` and a `finalizer` (a
+ * weakref.finalize calling `drop`), as in componentize-py; exported: the app's objects, kept in
+ * a table under their rep while the host holds a handle. */
+typedef struct pf_resource {
+    int exported;
+    /* Imported: [resource-drop]. Exported: [resource-new], [resource-rep], [resource-drop]. */
+    void (*drop)(int32_t);
+    int32_t (*new_)(int32_t);
+    int32_t (*rep)(int32_t);
+    /* Imported: the `_pyforge_app` function the finalizer calls (`drop_N`). */
+    const char *drop_fn;
+    const char *wit;
+} pf_resource;
 
 typedef struct pf_type {
     uint8_t kind;
@@ -33,7 +47,8 @@ typedef struct pf_type {
     const uint32_t *offsets, *flat_offsets;
     /* Variant/option/result: the payload's byte offset. Variant/enum/flags: tag bytes. */
     uint32_t payload, tag_size;
-    /* Record/enum/flags: the Python class. Variant: the first case's class (cases follow).
+    /* Own/borrow: the resource (pf_resources). */
+    /* Record/enum/flags/own/borrow: the Python class. Variant: the first case's class (cases follow).
      * Option: 1 when a `Some` wraps the value (the payload can itself be None). */
     int32_t cls;
     /* Record: the Python field names. Variant: the case names (for messages). */
@@ -61,6 +76,7 @@ typedef struct pf_loc {
 
 /* The generated tables (in the world's glue). */
 extern const pf_type pf_types[];
+extern const pf_resource pf_resources[];
 extern const char *const pf_class_names[][2];
 extern PyObject *pf_classes[];
 extern const int pf_nclasses;
@@ -83,6 +99,13 @@ int pf_lower_args(int32_t t, const char *fname, PyObject *const *args, Py_ssize_
                   pf_arena *a);
 /* An export's arguments into `out` (t's fields count). */
 int pf_lift_args(int32_t t, pf_loc *l, int owned, PyObject **out);
+
+/* The exported resource object under `rep` (a new reference). */
+PyObject *pf_rep_object(int32_t rep);
+/* The host dropped its last handle of the exported resource `rep`. */
+void pf_rep_forget(int32_t rep);
+/* The class of table index `i` (borrowed). */
+PyObject *pf_class(int32_t i);
 
 /* An import's `result` in return position: the `ok` value, or the `Err` raised. Steals `r`. */
 PyObject *pf_unwrap_result(PyObject *r);

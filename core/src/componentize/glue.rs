@@ -15,8 +15,8 @@ use std::fmt::Write as _;
 
 use wit_parser::abi::{AbiVariant, WasmSignature, WasmType};
 use wit_parser::{
-    Function, FunctionKind, Handle, Int, LiftLowerAbi, ManglingAndAbi, Resolve, SizeAlign, Type, TypeDefKind, TypeId,
-    WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem, WorldKey,
+    Function, FunctionKind, Handle, Int, LiftLowerAbi, ManglingAndAbi, Resolve, ResourceIntrinsic, SizeAlign, Type,
+    TypeDefKind, TypeId, TypeOwner, WasmExport, WasmExportKind, WasmImport, WorldId, WorldItem, WorldKey,
 };
 
 /// The glue's C module (in the inittab).
@@ -49,8 +49,31 @@ pub struct Func {
     /// The core function's module and name (import) or export name.
     core: (String, String),
     sig: WasmSignature,
+    /// What it is: a function, or a resource's constructor, method or static function.
+    pub kind: Kind,
+    /// The Python module it is written in (for a resource's function, its class's).
+    pub module: String,
+    /// For a resource's function: its class (`File`) and, exported, the app's class's index.
+    pub resource: Option<(String, i32)>,
     params_size: (usize, usize),
     result_size: (usize, usize),
+}
+
+/// What a function is to Python.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Free,
+    Constructor,
+    Method,
+    Static,
+}
+
+/// A resource type of the world.
+#[derive(Debug, Clone)]
+struct Res {
+    exported: bool,
+    key: WorldKey,
+    id: TypeId,
 }
 
 /// One entry of the C type table.
@@ -89,6 +112,43 @@ pub struct Glue {
     pub export_ifaces: Vec<(String, String)>,
     entries: Vec<Entry>,
     class_names: Vec<Location>,
+    resources: Vec<ResC>,
+}
+
+/// A resource's core names.
+#[derive(Debug, Clone)]
+struct ResC {
+    exported: bool,
+    wit: String,
+    /// `(module, name)` of [resource-drop], and for an exported one [resource-new] and [resource-rep].
+    drop: (String, String),
+    new_rep: Option<((String, String), (String, String))>,
+    /// An exported one's destructor export.
+    dtor: Option<String>,
+}
+
+fn resource_c(resolve: &Resolve, r: &Res) -> ResC {
+    let mangling = ManglingAndAbi::Legacy(LiftLowerAbi::Sync);
+    let name = |intrinsic| {
+        resolve.wasm_import_name(
+            mangling,
+            WasmImport::ResourceIntrinsic { interface: Some(&r.key), resource: r.id, intrinsic },
+        )
+    };
+    let wit = resolve.types[r.id].name.clone().unwrap_or_default();
+    if r.exported {
+        ResC {
+            exported: true,
+            wit,
+            drop: name(ResourceIntrinsic::ExportedDrop),
+            new_rep: Some((name(ResourceIntrinsic::ExportedNew), name(ResourceIntrinsic::ExportedRep))),
+            dtor: Some(
+                resolve.wasm_export_name(mangling, WasmExport::ResourceDtor { interface: &r.key, resource: r.id }),
+            ),
+        }
+    } else {
+        ResC { exported: false, wit, drop: name(ResourceIntrinsic::ImportedDrop), new_rep: None, dtor: None }
+    }
 }
 
 /// A generated module's parts.
@@ -147,6 +207,9 @@ struct Builder<'a> {
     locations: HashMap<TypeId, Location>,
     modules: BTreeMap<String, PyModule>,
     problems: Vec<String>,
+    world: WorldId,
+    resources: Vec<Res>,
+    res_memo: HashMap<TypeId, (i32, i32)>,
 }
 
 impl<'a> Builder<'a> {
@@ -316,14 +379,61 @@ impl<'a> Builder<'a> {
                 self.cases(&[r.ok, r.err], &mut e)?;
                 e.names = vec!["ok".into(), "err".into()];
             }
-            TypeDefKind::Handle(Handle::Own(_) | Handle::Borrow(_)) | TypeDefKind::Resource => {
-                return Err(format!("resource `{}`", e.wit));
+            TypeDefKind::Handle(h @ (Handle::Own(r) | Handle::Borrow(r))) => {
+                let (ri, cls) = self.resource(*r)?;
+                e.kind = if matches!(h, Handle::Own(_)) { "PF_OWN" } else { "PF_BORROW" };
+                e.elem = ri;
+                e.cls = cls;
+                e.nflat = 1;
             }
             _ => return Err(format!("`{}`", e.wit)),
         }
         let i = self.push(e);
         self.memo.insert(Type::Id(id), i);
         Ok(i)
+    }
+
+    fn unalias(&self, mut id: TypeId) -> TypeId {
+        while let TypeDefKind::Type(Type::Id(next)) = &self.resolve.types[id].kind {
+            id = *next;
+        }
+        id
+    }
+
+    /// The resource `id`'s table index and Python class index (for an exported one, the app's
+    /// class in the top-level module named after its interface, as in componentize-py).
+    fn resource(&mut self, id: TypeId) -> Result<(i32, i32), String> {
+        let id = self.unalias(id);
+        if let Some(r) = self.res_memo.get(&id) {
+            return Ok(*r);
+        }
+        let def = &self.resolve.types[id];
+        let name = def.name.clone().unwrap_or_default();
+        let TypeOwner::Interface(iface) = def.owner else {
+            return Err(format!("resource `{name}` outside an interface"));
+        };
+        let w = &self.resolve.worlds[self.world];
+        let find = |items: &indexmap::IndexMap<WorldKey, WorldItem>| {
+            items.iter().find_map(|(k, item)| match item {
+                WorldItem::Interface { id, .. } if *id == iface => Some(k.clone()),
+                _ => None,
+            })
+        };
+        let (exported, key) = match (find(&w.exports), find(&w.imports)) {
+            (Some(k), _) => (true, k),
+            (None, Some(k)) => (false, k),
+            (None, None) => return Err(format!("resource `{name}` of an interface outside the world")),
+        };
+        let cls = if exported {
+            self.class_names.push((iface_module(self.resolve, &key), camel(&name)));
+            (self.class_names.len() - 1) as i32
+        } else {
+            self.located_class(id)?
+        };
+        self.resources.push(Res { exported, key, id });
+        let r = ((self.resources.len() - 1) as i32, cls);
+        self.res_memo.insert(id, r);
+        Ok(r)
     }
 
     fn is_option(&self, t: &Type) -> bool {
@@ -381,6 +491,8 @@ impl<'a> Builder<'a> {
                         format!("tuple<{}>", t.types.iter().map(|t| self.wit_name(t)).collect::<Vec<_>>().join(", "))
                     }
                     TypeDefKind::Type(t) => self.wit_name(t),
+                    TypeDefKind::Future(t) => format!("future<{}>", opt(t)),
+                    TypeDefKind::Stream(t) => format!("stream<{}>", opt(t)),
                     TypeDefKind::Handle(Handle::Own(r)) => format!("own<{}>", self.wit_name(&Type::Id(*r))),
                     TypeDefKind::Handle(Handle::Borrow(r)) => format!("borrow<{}>", self.wit_name(&Type::Id(*r))),
                     _ => "a type".into(),
@@ -421,6 +533,10 @@ impl<'a> Builder<'a> {
                         format!("Tuple[{}]", items.join(", "))
                     }
                     TypeDefKind::Type(t) => self.annotation(t, from),
+                    TypeDefKind::Handle(Handle::Own(r) | Handle::Borrow(r)) => {
+                        let r = self.unalias(*r);
+                        self.annotation(&Type::Id(r), from)
+                    }
                     _ => "Any".into(),
                 }
             }
@@ -436,7 +552,11 @@ impl<'a> Builder<'a> {
     fn declare(&mut self, module: &str, types: &[(String, TypeId)]) {
         for (name, id) in types {
             match &self.resolve.types[*id].kind {
-                TypeDefKind::Record(_) | TypeDefKind::Variant(_) | TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => {
+                TypeDefKind::Record(_)
+                | TypeDefKind::Variant(_)
+                | TypeDefKind::Enum(_)
+                | TypeDefKind::Flags(_)
+                | TypeDefKind::Resource => {
                     self.locations.entry(*id).or_insert_with(|| (module.to_string(), camel(name)));
                 }
                 _ => {}
@@ -486,6 +606,11 @@ impl<'a> Builder<'a> {
                     let body = if flags.is_empty() { "    pass".to_string() } else { flags.join("\n") };
                     format!("\n\nclass {class}(Flag):\n{doc}{body}\n")
                 }
+                TypeDefKind::Resource if self.locations.get(id).is_some_and(|l| l.0 == module) => {
+                    // The methods go where the marker is (componentize.rs fills them in).
+                    let base = if module.starts_with("exports") { "(Protocol)" } else { "" };
+                    format!("\n\nclass {class}{base}:\n{doc}{}\n", method_marker(&class))
+                }
                 TypeDefKind::List(_) | TypeDefKind::Option(_) | TypeDefKind::Result(_) | TypeDefKind::Tuple(_) => {
                     format!("\n\n{class} = {}\n", self.annotation(&Type::Id(*id), module))
                 }
@@ -509,10 +634,21 @@ impl<'a> Builder<'a> {
         module: &str,
         owner: Option<String>,
     ) -> Result<Func, String> {
-        if !matches!(f.kind, FunctionKind::Freestanding) {
-            return Err(format!("`{}`: resources are not supported yet", f.name));
-        }
-        let what = |e: String| format!("`{}`: {e} is not supported yet", f.name);
+        let (kind, res) = match &f.kind {
+            FunctionKind::Freestanding => (Kind::Free, None),
+            FunctionKind::Constructor(r) => (Kind::Constructor, Some(*r)),
+            FunctionKind::Method(r) => (Kind::Method, Some(*r)),
+            FunctionKind::Static(r) => (Kind::Static, Some(*r)),
+            _ => return Err(format!("`{}`: async functions", f.name)),
+        };
+        let resource = match res {
+            Some(r) => {
+                let (_, cls) = self.resource(r).map_err(|e| format!("`{}`: {e}", f.name))?;
+                Some((camel(self.resolve.types[self.unalias(r)].name.as_deref().unwrap_or_default()), cls))
+            }
+            None => None,
+        };
+        let what = |e: String| format!("`{}`: type {e}", f.name);
         let mut params_entry = Entry { kind: "PF_TUPLE", wit: "the parameters".into(), ..Entry::default() };
         let tys: Vec<Type> = f.params.iter().map(|p| p.ty).collect();
         self.fields(&tys, &mut params_entry).map_err(what)?;
@@ -554,7 +690,10 @@ impl<'a> Builder<'a> {
         };
         Ok(Func {
             wit_name: f.name.clone(),
-            py_name: snake(&f.name),
+            py_name: if kind == Kind::Constructor { "__init__".into() } else { snake(f.item_name()) },
+            kind,
+            module: module.to_string(),
+            resource,
             params,
             returns,
             raises,
@@ -579,6 +718,11 @@ impl<'a> Builder<'a> {
             _ => None,
         }
     }
+}
+
+/// Where a resource class's methods go in its module's text.
+pub fn method_marker(class: &str) -> String {
+    format!("@@pyforge-methods {class}@@")
 }
 
 fn docstring(text: &str) -> String {
@@ -618,6 +762,9 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
         locations: HashMap::new(),
         modules: BTreeMap::new(),
         problems: Vec::new(),
+        world,
+        resources: Vec::new(),
+        res_memo: HashMap::new(),
     };
     let w = &resolve.worlds[world];
     b.modules.entry(String::new()).or_default().doc = format!("The bindings of world `{}`.", w.name);
@@ -690,8 +837,10 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
             }
             WorldItem::Interface { id, .. } if !is_wasi(resolve, key) => {
                 let class = camel(&iface_module(resolve, key));
+                let module = format!("exports.{}", iface_module(resolve, key));
                 for f in resolve.interfaces[*id].functions.values() {
-                    match b.func(f, AbiVariant::GuestExport, Some(key), "exports", Some(class.clone())) {
+                    let at = if matches!(f.kind, FunctionKind::Freestanding) { "exports" } else { &module };
+                    match b.func(f, AbiVariant::GuestExport, Some(key), at, Some(class.clone())) {
                         Ok(f) => exports.push(f),
                         Err(p) => problems.push(p),
                     }
@@ -717,6 +866,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
         export_ifaces,
         entries: b.entries,
         class_names: b.class_names,
+        resources: b.resources.iter().map(|r| resource_c(resolve, r)).collect(),
     })
 }
 
@@ -760,6 +910,7 @@ impl Glue {
             export_ifaces: Vec::new(),
             entries: Vec::new(),
             class_names: Vec::new(),
+            resources: Vec::new(),
         }
     }
 
@@ -812,6 +963,48 @@ impl Glue {
             self.class_names.len(),
             self.class_names.len()
         );
+        let mut rows = Vec::new();
+        let mut drops = Vec::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            let import = |c: &mut String, (m, n): &(String, String), f: String, ret: &str| {
+                let _ = writeln!(
+                    c,
+                    "__attribute__((import_module({}), import_name({}))) extern {ret} {f}(int32_t);",
+                    c_str(m),
+                    c_str(n)
+                );
+                f
+            };
+            let drop = import(&mut c, &r.drop, format!("res{i}_drop"), "void");
+            let (new_, rep) = match &r.new_rep {
+                Some((new_, rep)) => (
+                    import(&mut c, new_, format!("res{i}_new"), "int32_t"),
+                    import(&mut c, rep, format!("res{i}_rep"), "int32_t"),
+                ),
+                None => ("NULL".to_string(), "NULL".to_string()),
+            };
+            if let Some(dtor) = &r.dtor {
+                let _ = writeln!(
+                    c,
+                    "__attribute__((export_name({}))) void res{i}_dtor(int32_t rep) {{ pyforge_app_enter(); pf_rep_forget(rep); }}",
+                    c_str(dtor)
+                );
+            } else {
+                let _ = writeln!(
+                    c,
+                    "static PyObject *drop_{i}(PyObject *self, PyObject *h) {{\n    (void)self;\n    long v = PyLong_AsLong(h);\n    \
+                     if (v == -1 && PyErr_Occurred()) return NULL;\n    {drop}((int32_t)v);\n    Py_RETURN_NONE;\n}}"
+                );
+                drops.push(i);
+            }
+            rows.push(format!(
+                "    {{{}, {drop}, {new_}, {rep}, \"drop_{i}\", {}}},",
+                i32::from(r.exported),
+                c_str(&r.wit)
+            ));
+        }
+        rows.push("    {0, NULL, NULL, NULL, NULL, NULL},".into());
+        let _ = writeln!(c, "const pf_resource pf_resources[] = {{\n{}\n}};", rows.join("\n"));
         c.push_str("\nstatic pf_arena export_arena;\n");
         for (i, f) in self.exports.iter().enumerate() {
             export_fn(&mut c, i, f);
@@ -826,6 +1019,9 @@ impl Glue {
                 "    {{\"import_{i}\", (PyCFunction)(void (*)(void))import_{i}, METH_FASTCALL, {}}},",
                 c_str(&format!("`{}`", f.wit_name))
             );
+        }
+        for i in drops {
+            let _ = writeln!(c, "    {{\"drop_{i}\", drop_{i}, METH_O, \"Drops a handle.\"}},");
         }
         let _ = writeln!(c, "    {{NULL, NULL, 0, NULL}},\n}};");
         let _ = writeln!(
@@ -852,7 +1048,18 @@ fn export_fn(c: &mut String, i: usize, f: &Func) {
     let _ = writeln!(c, "    pyforge_app_enter();");
     let n = f.params.len();
     let _ = writeln!(c, "    PyObject *args[{}] = {{0}};", n + 1);
-    let _ = writeln!(c, "    args[0] = pyforge_app_export({owner});\n    if (!args[0]) pf_export_failed({name});");
+    match (f.kind, &f.resource) {
+        (Kind::Free, _) | (_, None) => {
+            let _ = writeln!(c, "    args[0] = pyforge_app_export({owner});");
+        }
+        (Kind::Method, _) => {
+            let _ = writeln!(c, "    args[0] = Py_NewRef(Py_None);");
+        }
+        (_, Some((_, cls))) => {
+            let _ = writeln!(c, "    args[0] = pf_class({cls});\n    Py_XINCREF(args[0]);");
+        }
+    }
+    let _ = writeln!(c, "    if (!args[0]) pf_export_failed({name});");
     if sig.indirect_params {
         let _ = writeln!(c, "    pf_loc l = {{0, (uint8_t *)(uintptr_t)p0, NULL}};");
     } else {
@@ -869,7 +1076,21 @@ fn export_fn(c: &mut String, i: usize, f: &Func) {
         let _ = writeln!(c, "    free((void *)(uintptr_t)p0);");
     }
     let _ = writeln!(c, "    PyObject *meth = PyUnicode_FromString({});", c_str(&f.py_name));
-    let _ = writeln!(c, "    PyObject *r = meth ? PyObject_VectorcallMethod(meth, args, {}, NULL) : NULL;", n + 1);
+    match f.kind {
+        // The app's resource class, called.
+        Kind::Constructor => {
+            let _ = writeln!(c, "    PyObject *r = PyObject_Vectorcall(args[0], args + 1, {n}, NULL);");
+        }
+        // `self` is the first parameter.
+        Kind::Method => {
+            let _ =
+                writeln!(c, "    PyObject *r = meth ? PyObject_VectorcallMethod(meth, args + 1, {n}, NULL) : NULL;");
+        }
+        Kind::Free | Kind::Static => {
+            let _ =
+                writeln!(c, "    PyObject *r = meth ? PyObject_VectorcallMethod(meth, args, {}, NULL) : NULL;", n + 1);
+        }
+    }
     let _ = writeln!(c, "    Py_XDECREF(meth);\n    for (int k = 0; k < {}; k++) Py_DECREF(args[k]);", n + 1);
     if f.raises.is_some() {
         let _ = writeln!(c, "    r = pf_wrap_result(r);");

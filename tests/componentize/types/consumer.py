@@ -59,8 +59,37 @@ def checks():
             yield f"bad argument {want.__name__}", True
 
 
+def resource_checks():
+    import gc
+
+    from wit_world.imports import counters
+    from wit_world.imports.counters import Counter
+
+    c = Counter(5)
+    c.add(3)
+    yield "constructor and methods", c.value() == 8
+    a = Counter(1)
+    m = Counter.merge(a, c)
+    yield "own moves, borrow lends", a.handle is None and c.value() == 8 and m.value() == 9
+    try:
+        a.value()
+        yield "a moved handle is refused", False
+    except ValueError:
+        yield "a moved handle is refused", True
+    yield "list of borrows", counters.total([c, m]) == 17
+    made = counters.make(3)
+    yield "list of owns", [x.value() for x in made] == [0, 1, 2]
+    yield "live while held", counters.live() == 5
+    with Counter(7) as w:
+        yield "with", w.value() == 7 and counters.live() == 6
+    yield "with drops", w.handle is None and counters.live() == 5
+    del c, m, made, a
+    gc.collect()
+    yield "finalizers drop", counters.live() == 0
+
+
 class WitWorld(wit_world.WitWorld):
     def run_checks(self) -> str:
-        results = list(checks())
+        results = list(checks()) + list(resource_checks())
         failed = [name for name, ok in results if not ok]
         return f"{len(results) - len(failed)} passed; failed: {failed}"

@@ -34,6 +34,9 @@ class Echo(wit_world.exports.Echo):
         return [Color(len(list(f)) % 3), Color.RED]
 
 
+from counters import Counters  # noqa: E402,F401  (the export class of `test:types/counters`)
+
+
 class WitWorld(wit_world.WitWorld):
     def scale(self, p: Point, k: int) -> Point:
         return Point(p.x * k, p.y * k)
