@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tools only the tests need, installed once into the cache (scripts/test.sh runs this after
 # scripts/setup.sh; the main job never waits for them):
-#   * a pinned wasmtime CLI (48.0.8, minimal features): the tests run what pyforge
+#   * a pinned wasmtime CLI (48.0.8, minimal features + `serve` for HTTP apps): the tests run what pyforge
 #     builds under stock `wasmtime run`, the way users will;
 #   * the wac CLI (0.12.0), the reference composer the tests compare `pyforge compose` with.
 # Each is keyed by its version and features under $PYFORGE_CACHE/tools; `$PYFORGE_CACHE/bin`
@@ -13,7 +13,7 @@ mkdir -p "$CACHE/bin"
 
 # ---------------------------------------------------------------- wasmtime CLI
 WASMTIME_VERSION=48.0.8
-WASMTIME_FEATURES="run,compile,cranelift,component-model,parallel-compilation,cache"
+WASMTIME_FEATURES="run,serve,compile,cranelift,component-model,parallel-compilation,cache"
 key=$(printf '%s %s' "$WASMTIME_VERSION" "$WASMTIME_FEATURES" | sha256sum | cut -c1-12)
 WT="$CACHE/tools/wasmtime-cli-$WASMTIME_VERSION-$key"
 if ! "$WT/bin/wasmtime" --version 2>/dev/null | grep -q "$WASMTIME_VERSION"; then

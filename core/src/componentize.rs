@@ -166,9 +166,6 @@ fn check_world(src: &dyn Source, dir: &str, world: Option<&str>, world_module: &
             wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:cli/run@0.2") => {
                 exports.push("Run".to_string())
             }
-            wit_parser::WorldItem::Interface { .. } if name.starts_with("wasi:") => {
-                diags.push(unsupported(format!("exports `{name}`")))
-            }
             _ => {}
         }
     }

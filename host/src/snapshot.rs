@@ -220,6 +220,9 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
 fn trap_caps(linker: &mut Linker<State>, engine: &Engine, component: &Component) -> anyhow::Result<()> {
     use wasmtime::component::ResourceType;
     use wasmtime::component::types::ComponentItem;
+    // Resources already imported: an interface `use`-ing one (`wasi:http/types`' `io-error`)
+    // re-exports it, and that needs no definition of its own.
+    let mut seen: Vec<ResourceType> = Vec::new();
     for (name, item) in component.component_type().imports(engine) {
         if let ComponentItem::ComponentFunc(_) = item.ty {
             // A world-level function import of an app (`pyforge componentize`).
@@ -232,21 +235,42 @@ fn trap_caps(linker: &mut Linker<State>, engine: &Engine, component: &Component)
             continue;
         }
         let ComponentItem::ComponentInstance(instance) = item.ty else { continue };
-        if name.starts_with("wasi:") {
+        let resources: Vec<(String, ResourceType)> = instance
+            .exports(engine)
+            .filter_map(|(export, item)| match item.ty {
+                ComponentItem::Resource(r) => Some((export.to_string(), r)),
+                _ => None,
+            })
+            .collect();
+        let fresh: Vec<String> =
+            resources.iter().filter(|(_, r)| !seen.contains(r)).map(|(export, _)| export.clone()).collect();
+        seen.extend(resources.into_iter().map(|(_, r)| r));
+        // What the WASI linker gives the interpreter; any other WASI (an app's `wasi:http`) is the
+        // run-time host's.
+        const PROVIDED: [&str; 6] = ["wasi:cli/", "wasi:clocks/", "wasi:filesystem/", "wasi:io/", "wasi:random/", "wasi:sockets/"];
+        if PROVIDED.iter().any(|p| name.starts_with(p)) {
             continue;
         }
+        let host_only = name.starts_with("wasi:");
         let mut li = linker.instance(name)?;
         for (export, item) in instance.exports(engine) {
             match item.ty {
                 ComponentItem::ComponentFunc(_) => {
                     let what = format!("{name}#{export}");
                     li.func_new(export, move |_, _, _, _| {
+                        if host_only {
+                            return Err(wasmtime::format_err!(
+                                "`{what}` was called while pre-initializing: the host provides it only at run time — call it from the app's functions, not when the app is imported"
+                            ));
+                        }
                         Err(wasmtime::format_err!(
                             "`{what}` was called while pre-initializing, by a warm module or the app being imported: caps are composed after the snapshot, so nothing can call one before it — import the module that uses the cap (e.g. `sqlite3`) inside the function that needs it, or leave it out of `warm`"
                         ))
                     })?;
                 }
-                ComponentItem::Resource(_) => li.resource(export, ResourceType::host::<u32>(), |_, _| Ok(()))?,
+                ComponentItem::Resource(_) if fresh.iter().any(|f| f == export) => {
+                    li.resource(export, ResourceType::host::<u32>(), |_, _| Ok(()))?
+                }
                 _ => {}
             }
         }

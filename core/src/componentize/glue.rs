@@ -732,9 +732,9 @@ fn docstring(text: &str) -> String {
     format!("    \"\"\"\n{}\n    \"\"\"\n", body.join("\n"))
 }
 
-/// Whether an interface is pyforge's own business (the interpreter's WASI), not the app's.
-fn is_wasi(resolve: &Resolve, key: &WorldKey) -> bool {
-    resolve.name_world_key(key).starts_with("wasi:")
+/// Whether an export is pyforge's runtime's own (`wasi:cli/run`, which calls the app's `Run`).
+fn is_runtime(resolve: &Resolve, key: &WorldKey) -> bool {
+    resolve.name_world_key(key).starts_with("wasi:cli/run@")
 }
 
 /// The interface's Python module name (`foo_bar`).
@@ -774,7 +774,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
     for (exported, items) in [(false, &w.imports), (true, &w.exports)] {
         for (key, item) in items {
             match item {
-                WorldItem::Interface { id, .. } if !is_wasi(resolve, key) => {
+                WorldItem::Interface { id, .. } if !(exported && is_runtime(resolve, key)) => {
                     let dir = if exported { "exports" } else { "imports" };
                     let module = format!("{dir}.{}", iface_module(resolve, key));
                     let types: Vec<(String, TypeId)> =
@@ -813,7 +813,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
                 Ok(f) => imports.push(f),
                 Err(p) => problems.push(p),
             },
-            WorldItem::Interface { id, .. } if !is_wasi(resolve, key) => {
+            WorldItem::Interface { id, .. } => {
                 let module = format!("imports.{}", iface_module(resolve, key));
                 for f in resolve.interfaces[*id].functions.values() {
                     match b.func(f, AbiVariant::GuestImport, Some(key), &module, Some(module.clone())) {
@@ -835,7 +835,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
                     Err(p) => problems.push(p),
                 }
             }
-            WorldItem::Interface { id, .. } if !is_wasi(resolve, key) => {
+            WorldItem::Interface { id, .. } if !is_runtime(resolve, key) => {
                 let class = camel(&iface_module(resolve, key));
                 let module = format!("exports.{}", iface_module(resolve, key));
                 for f in resolve.interfaces[*id].functions.values() {
