@@ -13,7 +13,10 @@ mkdir -p "$CACHE/bin"
 
 # ---------------------------------------------------------------- wasmtime CLI
 WASMTIME_VERSION=48.0.8
-WASMTIME_FEATURES="run,serve,compile,cranelift,component-model,parallel-compilation,cache"
+# `serve` runs HTTP apps (wasi:http/proxy). Upstream quirk: wasmtime-cli 48.0.8's `serve` does not
+# compile without `component-model-async` (serve.rs names `ProxyPre::P3` and `futures`
+# unconditionally), so that feature comes along.
+WASMTIME_FEATURES="run,serve,component-model-async,compile,cranelift,component-model,parallel-compilation,cache"
 key=$(printf '%s %s' "$WASMTIME_VERSION" "$WASMTIME_FEATURES" | sha256sum | cut -c1-12)
 WT="$CACHE/tools/wasmtime-cli-$WASMTIME_VERSION-$key"
 if ! "$WT/bin/wasmtime" --version 2>/dev/null | grep -q "$WASMTIME_VERSION"; then

@@ -268,6 +268,107 @@ fn imports_reach_a_composed_cap() -> Result<(), Failed> {
     ensure(out.status != 0 && out.stderr.contains("pyforge:demo/checksum"), || out.render())
 }
 
+/// `--stub-wasi`: a world of custom exports becomes a component importing nothing at all; its
+/// functions still run (`--invoke`), and touching WASI (a `print`) traps naming the stubbed
+/// function, as with componentize-py.
+fn stub_wasi_imports_nothing() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    t::copy_tree(&t::root().join("tests/componentize/custom"), d)?;
+    let out = componentize(d, &["--stub-wasi", "-d", "wit", "-w", "greeter", "app", "-o", "app.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    let imports = t::component_imports(&std::fs::read(d.join("app.wasm"))?)?;
+    ensure(imports.is_empty(), || format!("imports left: {imports:?}"))?;
+    let out = wasmtime(d, &["--invoke", "greet(\"stub\")", "app.wasm"])?;
+    ensure(out.status == 0 && out.stdout.trim() == "\"Hello, stub!\"", || out.render())?;
+    let out = wasmtime(d, &["--invoke", "shout()", "app.wasm"])?;
+    ensure(out.status != 0 && out.stderr.contains("!wasi:cli/"), || out.render())
+}
+
+/// A `wasi:http/proxy` app under stock `wasmtime serve`: real requests to 127.0.0.1 — a JSON
+/// answer, a 404, and a 1 MiB request body (sent chunked) streamed back unchanged.
+fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
+    use std::io::{Read, Write};
+    let dir = build_fixture("http", "server")?;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    drop(listener);
+    let log = dir.path().join("serve.log");
+    let server = Command::new(t::wasmtime())
+        .args(["serve", "-Scli", "--addr", &addr.to_string(), "app.wasm"])
+        .current_dir(dir.path())
+        .stdout(std::fs::File::create(&log)?)
+        .stderr(std::fs::File::create(dir.path().join("serve.err"))?)
+        .spawn()?;
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _guard = Kill(server);
+    let connect = || -> anyhow::Result<std::net::TcpStream> {
+        let start = std::time::Instant::now();
+        loop {
+            match std::net::TcpStream::connect(addr) {
+                Ok(s) => return Ok(s),
+                Err(e) if start.elapsed() > std::time::Duration::from_secs(60) => return Err(e.into()),
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+    };
+    // One request per connection; the response's status and body (chunked or not).
+    let request = |head: &str, body: &[u8]| -> anyhow::Result<(u16, Vec<u8>)> {
+        let mut s = connect()?;
+        s.write_all(head.as_bytes())?;
+        if !body.is_empty() {
+            for chunk in body.chunks(10_000) {
+                write!(s, "{:x}\r\n", chunk.len())?;
+                s.write_all(chunk)?;
+                s.write_all(b"\r\n")?;
+            }
+            s.write_all(b"0\r\n\r\n")?;
+        }
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no headers"))?;
+        let headers = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+        let status: u16 = headers.split(' ').nth(1).unwrap_or("0").parse()?;
+        let mut rest = &raw[split + 4..];
+        if !headers.contains("transfer-encoding: chunked") {
+            return Ok((status, rest.to_vec()));
+        }
+        let mut out = Vec::new();
+        loop {
+            let eol = rest.windows(2).position(|w| w == b"\r\n").ok_or_else(|| anyhow::anyhow!("bad chunk"))?;
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[..eol])?.trim(), 16)?;
+            if n == 0 {
+                return Ok((status, out));
+            }
+            out.extend_from_slice(&rest[eol + 2..eol + 2 + n]);
+            rest = &rest[eol + 2 + n + 2..];
+        }
+    };
+    let (status, body) =
+        request("GET /hello?x=1 HTTP/1.1\r\nhost: test\r\nuser-agent: pyforge-test\r\nconnection: close\r\n\r\n", b"")?;
+    let text = String::from_utf8_lossy(&body);
+    ensure(status == 200 && text == r#"{"path": "/hello?x=1", "agent": "pyforge-test"}"#, || {
+        format!("GET /hello: {status} {text}")
+    })?;
+    let (status, _) = request("GET /nope HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n", b"")?;
+    ensure(status == 404, || format!("GET /nope: {status}"))?;
+    let big: Vec<u8> = (0..1 << 20).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let (status, echoed) = request(
+        "POST /echo HTTP/1.1\r\nhost: test\r\ncontent-type: application/x-test\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        &big,
+    )?;
+    ensure(status == 200 && echoed == big, || {
+        let err = std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default();
+        format!("POST /echo: {status}, {} of {} bytes back; wasmtime serve said:\n{err}", echoed.len(), big.len())
+    })
+}
+
 fn main() {
     let args = Arguments::from_args();
     let tests = vec![
@@ -282,6 +383,8 @@ fn main() {
         Trial::test("custom_exports_convert_every_supported_type", custom_exports_convert_every_supported_type),
         Trial::test("imports_reach_a_composed_cap", imports_reach_a_composed_cap),
         Trial::test("every_value_type_crosses_both_ways", every_value_type_crosses_both_ways),
+        Trial::test("http_app_under_wasmtime_serve", http_app_under_wasmtime_serve),
+        Trial::test("stub_wasi_imports_nothing", stub_wasi_imports_nothing),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

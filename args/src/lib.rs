@@ -152,6 +152,10 @@ pub struct AppArgs {
     /// The name of the generated bindings package the app imports.
     #[arg(long, value_name = "NAME", default_value = "wit_world")]
     pub world_module: String,
+    /// Answer every WASI import with a trapping stub: the component imports nothing (for worlds
+    /// of custom exports; the app must not print, read the clock or the environment).
+    #[arg(long)]
+    pub stub_wasi: bool,
     /// The app's module (`app` for app.py).
     #[arg(value_name = "APP_MODULE")]
     pub app: String,
@@ -166,6 +170,9 @@ impl AppArgs {
         }
         for p in &self.python_path {
             argv.extend(["-p".to_string(), p.clone()]);
+        }
+        if self.stub_wasi {
+            argv.push("--stub-wasi".to_string());
         }
         argv.extend(["--world-module".to_string(), self.world_module.clone(), self.app.clone()]);
         argv

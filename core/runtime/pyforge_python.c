@@ -59,6 +59,7 @@ static size_t archive_data;       /* offset of the first member's data */
 static char home[256];            /* the prefix the stdlib paths are under (`/usr/local`) */
 static unsigned long hash_seed;   /* the str hash seed of the snapshot */
 static int app_mode;              /* an application's `Run.run()` is the program */
+static int stub_wasi;             /* `--stub-wasi`: every WASI call traps, so make none */
 
 struct member {
     const char *path;
@@ -409,6 +410,7 @@ __attribute__((export_name("wizer-initialize"))) void pyforge_wizer_initialize(v
     strcpy(home, prefix);
     hash_seed = seed ? strtoul(seed, NULL, 10) : 0;
     app_mode = getenv("PYFORGE_APP") != NULL;
+    stub_wasi = getenv("PYFORGE_STUB_WASI") != NULL;
     zeroing_allocators(1);
     if (load_archive(strtoul(size, NULL, 10)) != 0 || init_python(0, NULL) != 0) {
         abort();
@@ -682,6 +684,11 @@ void pyforge_app_enter(void) {
     if (!initialized) {
         fprintf(stderr, "pyforge: the app's interpreter was not pre-initialized\n");
         abort();
+    }
+    if (stub_wasi) {
+        /* No WASI to ask for argv or the environment (or entropy for `random`): the snapshot's
+         * state is the run's. */
+        return;
     }
     __wasilibc_initialize_environ();
     int argc;

@@ -30,6 +30,8 @@ pub struct AppSpec {
     pub python_path: Vec<String>,
     /// `--world-module`: the generated package's name (default `wit_world`).
     pub world_module: String,
+    /// `--stub-wasi`: every WASI import answered by a trapping stub.
+    pub stub_wasi: bool,
 }
 
 /// The app as the link and pre-initialization steps need it.
@@ -47,6 +49,8 @@ pub struct App {
     /// The C glue for the world's functions, `(file name, bytes)`: wit-bindgen-c's bindings and
     /// the conversions (`pyforge_app.c`). Empty for a command world.
     pub glue: Vec<(String, Vec<u8>)>,
+    /// Compose with a stub of every WASI interface (and leave WASI alone at run time).
+    pub stub_wasi: bool,
 }
 
 /// The C glue's own source file name (the rest are wit-bindgen-c's).
@@ -141,7 +145,14 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     for (rel, text) in bindings(&spec.world_module, &info) {
         files.push((format!("{GENERATED_ROOT}/{rel}"), text.into_bytes()));
     }
-    Ok(App { module: spec.module.clone(), exports: info.exports, roots, files, glue: info.c_files })
+    Ok(App {
+        module: spec.module.clone(),
+        exports: info.exports,
+        roots,
+        files,
+        glue: info.c_files,
+        stub_wasi: spec.stub_wasi,
+    })
 }
 
 /// Loads the world and checks that this version can build it; generates the glue.

@@ -70,6 +70,9 @@ pub struct InitApp {
     pub exports: Vec<String>,
     /// Its directories in the archive, first on `sys.path`.
     pub roots: Vec<String>,
+    /// WASI is stubbed: export calls must not touch it (no argv, environment or reseeding).
+    #[serde(default)]
+    pub stub_wasi: bool,
 }
 
 /// The str hash seed of a forge's snapshot: fixed per forge, so builds are reproducible.

@@ -521,6 +521,7 @@ impl Link<'_> {
                 module: a.module.clone(),
                 exports: a.exports.clone(),
                 roots: a.roots.clone(),
+                stub_wasi: a.stub_wasi,
             }),
         };
         let text = serde_json::to_string_pretty(&init).map_err(|e| io_diag(&init_path, "encode", e))? + "\n";

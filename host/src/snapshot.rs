@@ -49,6 +49,8 @@ struct InitApp {
     module: String,
     exports: Vec<String>,
     roots: Vec<String>,
+    #[serde(default)]
+    stub_wasi: bool,
 }
 
 /// What [`snapshot`] did.
@@ -177,6 +179,9 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
         wasi.env("PYFORGE_APP", &app.module)
             .env("PYFORGE_APP_EXPORTS", app.exports.join(","))
             .env("PYFORGE_APP_PATH", app.roots.join(":"));
+        if app.stub_wasi {
+            wasi.env("PYFORGE_STUB_WASI", "1");
+        }
     }
     wasi.allow_blocking_current_thread(true)
         .stdin(wasmtime_wasi::p2::pipe::MemoryInputPipe::new(archive))
@@ -247,7 +252,8 @@ fn trap_caps(linker: &mut Linker<State>, engine: &Engine, component: &Component)
         seen.extend(resources.into_iter().map(|(_, r)| r));
         // What the WASI linker gives the interpreter; any other WASI (an app's `wasi:http`) is the
         // run-time host's.
-        const PROVIDED: [&str; 6] = ["wasi:cli/", "wasi:clocks/", "wasi:filesystem/", "wasi:io/", "wasi:random/", "wasi:sockets/"];
+        const PROVIDED: [&str; 6] =
+            ["wasi:cli/", "wasi:clocks/", "wasi:filesystem/", "wasi:io/", "wasi:random/", "wasi:sockets/"];
         if PROVIDED.iter().any(|p| name.starts_with(p)) {
             continue;
         }

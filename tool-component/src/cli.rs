@@ -308,6 +308,7 @@ fn componentize(args: ComponentizeArgs) -> i32 {
         module: app.app.clone(),
         python_path: app.python_path.clone(),
         world_module: app.world_module.clone(),
+        stub_wasi: app.stub_wasi,
     };
     let out_dir = pyforge_args::app_dir(&app.app);
     let built = pyforge_core::componentize::build_app(

@@ -31,7 +31,8 @@ pub struct Composed {
 pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Option<Composed>, ComposeError> {
     let output = format!("{out_dir}/python.composed.wasm");
     let key_path = format!("{out_dir}/.composed.key");
-    if plan.caps.is_empty() && plan.stubs.is_empty() {
+    let stub_wasi = plan.app.as_ref().is_some_and(|a| a.stub_wasi);
+    if plan.caps.is_empty() && plan.stubs.is_empty() && !stub_wasi {
         let _ = std::fs::remove_file(&output);
         let _ = std::fs::remove_file(&key_path);
         return Ok(None);
@@ -48,7 +49,11 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Op
     {
         return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
     }
-    let (socket, plugs) = read_inputs(plan, &paths)?;
+    let (socket, mut plugs) = read_inputs(plan, &paths)?;
+    if stub_wasi {
+        let stub = super::stub::stub_wasi(&socket.bytes).map_err(|d| ComposeError::Encode(vec![d]))?;
+        plugs.push(Input { name: "the WASI stub (--stub-wasi)".into(), bytes: stub });
+    }
     let (bytes, wiring) = compose_full(&socket, &plugs, &plan.stubs, None, &requirers(plan))?;
     let write = |path: &str, bytes: &[u8]| {
         write_atomic(std::path::Path::new(path), bytes).map_err(|e| {
@@ -97,6 +102,7 @@ fn inputs_key(plan: &ForgePlan, paths: &[&str]) -> String {
         h.update(stamp(path).unwrap_or_default().as_bytes());
     }
     h.update(plan.stubs.join("\n").as_bytes());
+    h.update([u8::from(plan.app.as_ref().is_some_and(|a| a.stub_wasi))]);
     h.update(plan.output.as_deref().unwrap_or_default().as_bytes());
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -83,14 +83,74 @@ fn error_string_result(resolve: &Resolve, sizes: &SizeAlign, ty: Option<&Type>) 
     }
 }
 
-fn stub_wat(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: &str) -> String {
-    let mut sizes = SizeAlign::default();
-    sizes.fill(resolve);
+/// One component answering every WASI interface `socket` imports, each function trapping
+/// (`--stub-wasi`: a component that imports nothing, as componentize-py's option makes).
+pub fn stub_wasi(socket: &[u8]) -> Result<Vec<u8>, Diag> {
+    let decoded =
+        wit_component::decode(socket).map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
+    let (mut resolve, world) = match decoded {
+        wit_component::DecodedWasm::Component(r, w) => (r, w),
+        wit_component::DecodedWasm::WitPackage(..) => {
+            return Err(Diag::new(None, "the socket is a WIT package, not a component"));
+        }
+    };
+    let mut stub_world = resolve.worlds[world].clone();
+    stub_world.name = "pyforge-stub-wasi".to_string();
+    stub_world.exports.clear();
+    let mut ifaces = Vec::new();
+    for (key, item) in &resolve.worlds[world].imports {
+        if let (WorldKey::Interface(id), WorldItem::Interface { .. }) = (key, item)
+            && let Some(name) = resolve.id_of(*id)
+            && name.starts_with("wasi:")
+        {
+            stub_world.exports.insert(key.clone(), item.clone());
+            ifaces.push((*id, name));
+        }
+    }
+    // What the stub exports it does not import; any non-WASI import stays the socket's.
+    let exported: Vec<WorldKey> = stub_world.exports.keys().cloned().collect();
+    stub_world.imports.retain(|k, _| !exported.contains(k));
+    let stub_world = resolve.worlds.alloc(stub_world);
+    let mut wat = wat_head("");
+    for (id, name) in &ifaces {
+        stub_funcs(&resolve, *id, name, None, &mut wat);
+    }
+    wat.push_str(REALLOC);
+    wat.push_str(")\n");
+    let mut module = wat::parse_str(&wat)
+        .map_err(|e| Diag::new(None, format!("internal error: stub module does not assemble: {e}")))?;
+    wit_component::embed_component_metadata(&mut module, &resolve, stub_world, StringEncoding::UTF8)
+        .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")))?;
+    ComponentEncoder::default()
+        .validate(true)
+        .module(&module)
+        .and_then(|e| e.encode())
+        .map_err(|e| Diag::new(None, format!("cannot build the WASI stub: {e:#}")))
+}
+
+/// A stub module's memory, its message and its heap.
+fn wat_head(message: &str) -> String {
     let mut wat = String::from("(module\n  (memory (export \"memory\") 1)\n");
     let escaped: String = message.bytes().map(|b| format!("\\{b:02x}")).collect();
     let _ = writeln!(wat, "  (data (i32.const {MESSAGE}) \"{escaped}\")");
     let heap = (MESSAGE + message.len() + 15) & !15;
     let _ = writeln!(wat, "  (global $heap (mut i32) (i32.const {heap}))");
+    wat
+}
+
+fn stub_wat(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: &str) -> String {
+    let mut wat = wat_head(message);
+    stub_funcs(resolve, iface, full_name, Some(message), &mut wat);
+    wat.push_str(REALLOC);
+    wat.push_str(")\n");
+    wat
+}
+
+/// The interface's functions: trapping, or (with a message) answering `err(message)` where the
+/// result is `result<_, string>`.
+fn stub_funcs(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: Option<&str>, wat: &mut String) {
+    let mut sizes = SizeAlign::default();
+    sizes.fill(resolve);
     for (name, func) in &resolve.interfaces[iface].functions {
         let sig = resolve.wasm_signature(AbiVariant::GuestExport, func);
         let params: String = sig.params.iter().map(|t| format!(" {}", wasm_type(t))).collect();
@@ -102,8 +162,8 @@ fn stub_wat(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: &st
             .map(|c| if c.is_ascii_alphanumeric() || "!#$%&'*+-./:<=>?@\\^_`|~".contains(c) { c } else { '_' })
             .collect();
         let _ = writeln!(wat, "  (func ${id} (export \"{full_name}#{name}\") (param{params}) (result{results})",);
-        match error_string_result(resolve, &sizes, func.result.as_ref()) {
-            Some(offset) if sig.retptr && sig.results.len() == 1 => {
+        match error_string_result(resolve, &sizes, func.result.as_ref()).zip(message) {
+            Some((offset, message)) if sig.retptr && sig.results.len() == 1 => {
                 let _ = writeln!(
                     wat,
                     "    (i32.store8 (i32.const {RETAREA}) (i32.const 1))\n    (i32.store (i32.const {}) (i32.const {MESSAGE}))\n    (i32.store (i32.const {}) (i32.const {}))\n    (i32.const {RETAREA}))",
@@ -115,9 +175,6 @@ fn stub_wat(resolve: &Resolve, iface: InterfaceId, full_name: &str, message: &st
             _ => wat.push_str("    unreachable)\n"),
         }
     }
-    wat.push_str(REALLOC);
-    wat.push_str(")\n");
-    wat
 }
 
 /// A bump allocator: the stub only ever receives arguments it ignores.

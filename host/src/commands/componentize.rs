@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use crate::clang::{Clang, CompilerArgs};
 use crate::kit::{self, KitArgs};
@@ -32,17 +32,11 @@ pub struct Args {
     /// sqlite3`) [default: the kit's interpreter alone].
     #[arg(long, short = 'f')]
     forge: Option<String>,
-    /// Answer WASI imports with stubs (not supported yet: refused).
-    #[arg(long)]
-    stub_wasi: bool,
     #[command(flatten)]
     kit: KitArgs,
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
-    if args.stub_wasi {
-        bail!("`--stub-wasi` is not supported yet: the component imports the WASI its interpreter uses");
-    }
     let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
     let tool = Tool::load(compiler)?;
     let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
