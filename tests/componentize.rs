@@ -285,6 +285,29 @@ fn stub_wasi_imports_nothing() -> Result<(), Failed> {
     ensure(out.status != 0 && out.stderr.contains("!wasi:cli/"), || out.render())
 }
 
+/// An app declared in `pyforge.toml` (`[app.NAME]`, componentize's options) builds with
+/// `pyforge build --app NAME` into its `output`; an unknown app or forge is named.
+fn project_apps_build() -> Result<(), Failed> {
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    t::copy_tree(&t::root().join("tests/componentize/custom"), d)?;
+    std::fs::write(
+        d.join("pyforge.toml"),
+        "[app.greeter]\nwit = \"wit\"\nworld = \"greeter\"\nmodule = \"app\"\noutput = \"greeter.wasm\"\n",
+    )?;
+    let out = t::run_native(d, &["build", "--app", "greeter"])?;
+    ensure(out.status == 0 && out.stdout.contains("wrote greeter.wasm"), || out.render())?;
+    let out = wasmtime(d, &["--invoke", "greet(\"project\")", "greeter.wasm"])?;
+    ensure(out.status == 0 && out.stdout.trim() == "\"Hello, project!\"", || out.render())?;
+    let out = t::run_native(d, &["build", "--app", "nope"])?;
+    ensure(out.status != 0 && out.stderr.contains("no app `nope`") && out.stderr.contains("greeter"), || out.render())?;
+    std::fs::write(d.join("pyforge.toml"), "[app.greeter]\nwit = \"wit\"\nmodule = \"app\"\nforge = \"fast\"\n")?;
+    let out = t::run_native(d, &["build", "--app", "greeter"])?;
+    ensure(out.status != 0 && out.stderr.contains("no forge `fast`") && out.stderr.contains("pyforge.toml:4"), || {
+        out.render()
+    })
+}
+
 /// A `wasi:http/proxy` app under stock `wasmtime serve`: real requests to 127.0.0.1 — a JSON
 /// answer, a 404, and a 1 MiB request body (sent chunked) streamed back unchanged.
 fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
@@ -385,6 +408,7 @@ fn main() {
         Trial::test("every_value_type_crosses_both_ways", every_value_type_crosses_both_ways),
         Trial::test("http_app_under_wasmtime_serve", http_app_under_wasmtime_serve),
         Trial::test("stub_wasi_imports_nothing", stub_wasi_imports_nothing),
+        Trial::test("project_apps_build", project_apps_build),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

@@ -441,6 +441,40 @@ class Err(Generic[E], Exception):
 Result = Union[Ok[T], Err[E]]
 "#;
 
+/// A project's application (`[app.NAME]` in `pyforge.toml`): its options, the forge it is built
+/// on and where the component goes.
+pub fn project_app(src: &dyn Source, name: &str) -> Result<(AppSpec, Option<String>, String), Vec<Diag>> {
+    let project = crate::project::Project::load(src).map_err(|d| vec![d])?;
+    let Some(app) = project.apps.iter().find(|a| a.name == name) else {
+        let names: Vec<&str> = project.apps.iter().map(|a| a.name.as_str()).collect();
+        return Err(vec![
+            Diag::new(Some(crate::project::PROJECT), format!("the project has no app `{name}`"))
+                .help(if names.is_empty() {
+                    "declare it in an `[app.NAME]` table (wit, world, module, python-path, forge)".to_string()
+                } else {
+                    format!("its apps: {}", names.join(", "))
+                })
+                .code("project::app"),
+        ]);
+    };
+    if let Err(e) = source::check_relative(&app.output.value) {
+        let file = project.file.as_ref().map(|f| f.name.clone());
+        return Err(vec![
+            Diag::new(file.as_deref(), format!("app `{name}`: `output`: {e}"))
+                .help("give `output` a path relative to the project root, inside it"),
+        ]);
+    }
+    let spec = AppSpec {
+        wit: app.wit.value.clone(),
+        world: app.world.clone(),
+        module: app.module.value.clone(),
+        python_path: app.python_path.iter().map(|p| p.value.clone()).collect(),
+        world_module: app.world_module.clone(),
+        stub_wasi: app.stub_wasi,
+    };
+    Ok((spec, app.forge.as_ref().map(|f| f.value.clone()), app.output.value.clone()))
+}
+
 /// Builds `spec` on `forge` (or on the kit's interpreter alone) into `out_dir`, up to `step`,
 /// as [`crate::build::build`] builds a forge. The component to ship is the composition (with
 /// caps) or the snapshot (without).

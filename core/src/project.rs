@@ -14,6 +14,20 @@
 //!                                     # faster first imports, a larger component
 //! ```
 //!
+//! An application (`pyforge componentize`'s options, for `pyforge build --app NAME`):
+//!
+//! ```toml
+//! [app.hello]
+//! wit = "wit"                        # the WIT directory
+//! world = "hello"                    # optional: the package's only world
+//! module = "app"                     # the app's module
+//! python-path = ["src"]              # optional, default ["."]
+//! forge = "default"                  # optional: its caps; default the kit's interpreter alone
+//! world-module = "wit_world"         # optional
+//! stub-wasi = false                  # optional
+//! output = "hello.wasm"              # optional, default `<name>.wasm`
+//! ```
+//!
 //! `self-contained = false` builds the old shape: a `python.wasm` that needs the kit's stdlib
 //! mounted (as `pyforge run` does) and starts cold.
 //!
@@ -36,6 +50,50 @@ pub const PROJECT: &str = "pyforge.toml";
 struct RawProject {
     #[serde(default)]
     forge: BTreeMap<String, Spanned<RawForge>>,
+    #[serde(default)]
+    app: BTreeMap<String, Spanned<RawApp>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawApp {
+    wit: Spanned<String>,
+    #[serde(default)]
+    world: Option<String>,
+    module: Spanned<String>,
+    #[serde(default)]
+    python_path: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    forge: Option<Spanned<String>>,
+    #[serde(default)]
+    world_module: Option<String>,
+    #[serde(default)]
+    stub_wasi: Option<bool>,
+    #[serde(default)]
+    output: Option<Spanned<String>>,
+}
+
+/// An application (`[app.<name>]`).
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Its name.
+    pub name: String,
+    /// The WIT directory.
+    pub wit: Located,
+    /// The world, when named.
+    pub world: Option<String>,
+    /// The app's module.
+    pub module: Located,
+    /// Where its modules are.
+    pub python_path: Vec<Located>,
+    /// The forge it is built on, if any.
+    pub forge: Option<Located>,
+    /// The bindings package's name.
+    pub world_module: String,
+    /// Stub every WASI import.
+    pub stub_wasi: bool,
+    /// Where the component goes.
+    pub output: Located,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,6 +146,8 @@ pub struct Project {
     pub file: Option<SourceFile>,
     /// The forges, sorted by name.
     pub forges: Vec<Forge>,
+    /// The applications, sorted by name.
+    pub apps: Vec<App>,
 }
 
 impl Project {
@@ -106,6 +166,7 @@ impl Project {
                     warm: None,
                     bytecode: true,
                 }],
+                apps: Vec::new(),
             });
         }
         let bytes =
@@ -113,7 +174,8 @@ impl Project {
         let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
         let file = SourceFile::new(PROJECT, text);
         let raw: RawProject = toml::from_str(&file.text).map_err(|e| crate::manifest::toml_error(&file, &e))?;
-        let forges = raw
+        let implicit = raw.forge.is_empty();
+        let mut forges = raw
             .forge
             .into_iter()
             .map(|(name, f)| {
@@ -130,11 +192,53 @@ impl Project {
                 }
             })
             .collect::<Vec<_>>();
+        if implicit {
+            // A project of apps only: the one forge is the implicit `default`.
+            forges = Project::load(&crate::source::Memory::default())?.forges;
+        }
         if !forges.iter().any(|f| f.name == "default") {
             return Err(Diag::at(&file, 0..0, "the project has no `default` forge", "here")
                 .help("add a `[forge.default]` table; `pyforge build` and `run` use it when no forge is named"));
         }
-        Ok(Project { file: Some(file), forges })
+        let apps: Vec<App> = raw
+            .app
+            .into_iter()
+            .map(|(name, a)| {
+                let span = a.span();
+                let a = a.into_inner();
+                let output = a
+                    .output
+                    .as_ref()
+                    .map(Located::from)
+                    .unwrap_or_else(|| Located { value: format!("{name}.wasm"), span });
+                App {
+                    wit: (&a.wit).into(),
+                    world: a.world,
+                    module: (&a.module).into(),
+                    python_path: a.python_path.map(|v| v.iter().map(Into::into).collect()).unwrap_or_default(),
+                    forge: a.forge.as_ref().map(Into::into),
+                    world_module: a.world_module.unwrap_or_else(|| "wit_world".into()),
+                    stub_wasi: a.stub_wasi.unwrap_or(false),
+                    output,
+                    name,
+                }
+            })
+            .collect();
+        for app in &apps {
+            if let Some(f) = &app.forge
+                && !forges.iter().any(|x| x.name == f.value)
+            {
+                let names: Vec<&str> = forges.iter().map(|f| f.name.as_str()).collect();
+                return Err(Diag::at(
+                    &file,
+                    f.span.clone(),
+                    format!("app `{}`: no forge `{}`", app.name, f.value),
+                    "here",
+                )
+                .help(format!("name one of the project's forges: {}", names.join(", "))));
+            }
+        }
+        Ok(Project { file: Some(file), forges, apps })
     }
 
     /// Whether `ext` goes into `forge`: listed (or no list), gating allows it.

@@ -35,6 +35,22 @@ enum Command {
     /// making sure the kit exists, pre-initializing between the two steps).
     #[command(hide = true)]
     Componentize(ComponentizeArgs),
+    /// Build an application of `pyforge.toml` (`[app.NAME]`): `pyforge build --app NAME`.
+    #[command(hide = true)]
+    BuildApp(BuildAppArgs),
+}
+
+/// The tool's `build-app`.
+#[derive(Debug, clap::Args)]
+struct BuildAppArgs {
+    /// The app's name in `pyforge.toml`.
+    name: String,
+    /// The CPython kit directory.
+    #[arg(long, value_name = "DIR")]
+    kit: String,
+    /// How far to go (see `build --step`); `compose` also writes the app's `output`.
+    #[arg(long, value_enum, default_value = "compose")]
+    step: StepArg,
 }
 
 /// The tool's `componentize`.
@@ -105,6 +121,7 @@ pub fn main() -> i32 {
         Command::Tool(ToolCommand::Bindings(args)) => python_bindings(args),
         Command::Build(args) => build(args),
         Command::Componentize(args) => componentize(args),
+        Command::BuildApp(args) => build_app(args),
     }
 }
 
@@ -330,6 +347,62 @@ fn componentize(args: ComponentizeArgs) -> i32 {
         Err(e) => {
             print_diags(e.diagnostics());
             eprintln!("error: app `{}` was not built: {e}", app.app);
+            1
+        }
+    }
+}
+
+fn build_app(args: BuildAppArgs) -> i32 {
+    let (spec, forge, output) = match pyforge_core::componentize::project_app(&Disk, &args.name) {
+        Ok(x) => x,
+        Err(diags) => {
+            print_diags(&diags);
+            return 1;
+        }
+    };
+    let step = match args.step {
+        StepArg::Link => pyforge_core::build::Step::Link,
+        StepArg::Compose => pyforge_core::build::Step::Compose,
+    };
+    let out_dir = pyforge_args::app_dir(&args.name);
+    let built = pyforge_core::componentize::build_app(
+        &Disk,
+        &crate::ToolchainCompiler,
+        &spec,
+        forge.as_deref(),
+        &args.kit,
+        &out_dir,
+        step,
+    );
+    let built = match built {
+        Ok(b) => b,
+        Err(e) => {
+            print_diags(e.diagnostics());
+            eprintln!("error: app `{}` was not built: {e}", args.name);
+            return 1;
+        }
+    };
+    if step == pyforge_core::build::Step::Link {
+        return 0;
+    }
+    if let Some(c) = &built.composed {
+        print_diags(&c.notes);
+    }
+    // The component to ship: the composition (caps, stubs), else the snapshot.
+    let from = built
+        .composed
+        .as_ref()
+        .map(|c| c.output.clone())
+        .unwrap_or_else(|| format!("{out_dir}/{}", pyforge_core::build::SNAPSHOT));
+    let written = std::fs::read(&from)
+        .and_then(|bytes| source::write_atomic(std::path::Path::new(&output), &bytes).map(|()| bytes.len()));
+    match written {
+        Ok(n) => {
+            println!("wrote {output} ({n} bytes)");
+            0
+        }
+        Err(e) => {
+            eprintln!("error: app `{}`: failed to write `{output}` from `{from}`: {e}", args.name);
             1
         }
     }

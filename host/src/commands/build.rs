@@ -15,11 +15,17 @@ use crate::tool::{Access, Preopen, Tool};
 /// `python.stdlib` (the embedded stdlib) and `python.snapshot.wasm` (pre-initialized); and
 /// `python.composed.wasm` (with the caps: the one to run or ship). Each step is skipped when
 /// its inputs did not change.
+///
+/// With `--app NAME`: the application `[app.NAME]` of `pyforge.toml` (`pyforge componentize`'s
+/// options in the project file), written to its `output` (default `NAME.wasm`).
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The forge to build (from `pyforge.toml`).
     #[arg(long, short = 'f', default_value = "default")]
     pub forge: String,
+    /// Build this application of `pyforge.toml` (`[app.NAME]`) instead of a forge.
+    #[arg(long, value_name = "NAME", conflicts_with = "forge")]
+    pub app: Option<String>,
     #[command(flatten)]
     pub kit: KitArgs,
 }
@@ -63,5 +69,28 @@ pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
-    build_forge(&Tool::load(compiler)?, &kit, &args.forge, false)
+    match &args.app {
+        Some(app) => build_app(&Tool::load(compiler)?, &kit, app),
+        None => build_forge(&Tool::load(compiler)?, &kit, &args.forge, false),
+    }
+}
+
+/// Builds the project's application `name`: link, pre-initialize, compose and write its output.
+fn build_app(tool: &Tool, kit: &Kit, name: &str) -> anyhow::Result<i32> {
+    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
+    let step = |step: &str| {
+        let argv: Vec<String> =
+            ["build-app", name, "--kit", guest, "--step", step].iter().map(|s| s.to_string()).collect();
+        let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
+        tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+    };
+    let status = step("link")?;
+    if status != 0 {
+        return Ok(status);
+    }
+    let dir = std::path::PathBuf::from(pyforge_args::app_dir(name));
+    if snapshot::snapshot(&dir)?.is_none() {
+        anyhow::bail!("app `{name}`: the build is not self-contained");
+    }
+    step("compose")
 }
