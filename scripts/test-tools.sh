@@ -15,7 +15,8 @@ mkdir -p "$CACHE/bin"
 WASMTIME_VERSION=48.0.8
 # `serve` runs HTTP apps (wasi:http/proxy). Upstream quirk: wasmtime-cli 48.0.8's `serve` does not
 # compile without `component-model-async` (serve.rs names `ProxyPre::P3` and `futures`
-# unconditionally), so that feature comes along.
+# unconditionally), so that feature comes along. Without `pooling-allocator`, `serve` needs
+# `-O pooling-allocator=n` (the tests pass it).
 WASMTIME_FEATURES="run,serve,component-model-async,compile,cranelift,component-model,parallel-compilation,cache"
 key=$(printf '%s %s' "$WASMTIME_VERSION" "$WASMTIME_FEATURES" | sha256sum | cut -c1-12)
 WT="$CACHE/tools/wasmtime-cli-$WASMTIME_VERSION-$key"

@@ -318,7 +318,8 @@ fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
     drop(listener);
     let log = dir.path().join("serve.log");
     let server = Command::new(t::wasmtime())
-        .args(["serve", "-Scli", "--addr", &addr.to_string(), "app.wasm"])
+        // The pinned CLI is built without the pooling allocator (scripts/test-tools.sh).
+        .args(["serve", "-Scli", "-O", "pooling-allocator=n", "--addr", &addr.to_string(), "app.wasm"])
         .current_dir(dir.path())
         .stdout(std::fs::File::create(&log)?)
         .stderr(std::fs::File::create(dir.path().join("serve.err"))?)

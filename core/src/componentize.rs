@@ -359,7 +359,7 @@ fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
             text.push_str(&format!("{line}\n"));
         }
         let fs = funcs.get(name.as_str());
-        if fs.is_some() {
+        if fs.is_some() || methods.keys().any(|(m, _)| m == name) {
             text.push_str(&format!("\nimport {} as _app\n", glue::MODULE));
         }
         text.push_str(&m.types);
