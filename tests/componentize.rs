@@ -309,7 +309,9 @@ fn project_apps_build() -> Result<(), Failed> {
 }
 
 /// A `wasi:http/proxy` app under stock `wasmtime serve`: real requests to 127.0.0.1 — a JSON
-/// answer, a 404, and a 1 MiB request body (sent chunked) streamed back unchanged.
+/// answer after concurrent `asyncio.sleep`s on `poll_loop.PollLoop`, a 404, and a 1 MiB request
+/// body (sent chunked) streamed back unchanged, through `poll_loop`'s `Stream`/`Sink` and
+/// through the blocking stream calls.
 fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
     use std::io::{Read, Write};
     let dir = build_fixture("http", "server")?;
@@ -377,7 +379,7 @@ fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
     let (status, body) =
         request("GET /hello?x=1 HTTP/1.1\r\nhost: test\r\nuser-agent: pyforge-test\r\nconnection: close\r\n\r\n", b"")?;
     let text = String::from_utf8_lossy(&body);
-    ensure(status == 200 && text == r#"{"path": "/hello?x=1", "agent": "pyforge-test"}"#, || {
+    ensure(status == 200 && text == r#"{"path": "/hello?x=1", "agent": "pyforge-test", "slept": ["a", "b"]}"#, || {
         format!("GET /hello: {status} {text}")
     })?;
     let (status, _) = request("GET /nope HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n", b"")?;
@@ -387,9 +389,16 @@ fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
         "POST /echo HTTP/1.1\r\nhost: test\r\ncontent-type: application/x-test\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
         &big,
     )?;
+    let said = || std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default();
     ensure(status == 200 && echoed == big, || {
-        let err = std::fs::read_to_string(dir.path().join("serve.err")).unwrap_or_default();
-        format!("POST /echo: {status}, {} of {} bytes back; wasmtime serve said:\n{err}", echoed.len(), big.len())
+        format!("POST /echo: {status}, {} of {} bytes back; wasmtime serve said:\n{}", echoed.len(), big.len(), said())
+    })?;
+    let (status, echoed) = request(
+        "POST /echo-blocking HTTP/1.1\r\nhost: test\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        &big,
+    )?;
+    ensure(status == 200 && echoed == big, || {
+        format!("POST /echo-blocking: {status}, {} of {} bytes back:\n{}", echoed.len(), big.len(), said())
     })
 }
 

@@ -397,8 +397,16 @@ fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
         out.push((format!("{world_module}/{path}.py"), text));
     }
     out.push(("componentize_py_types.py".to_string(), TYPES.to_string()));
+    // componentize-py bundles an asyncio loop over `wasi:io/poll` as `poll_loop`; pyforge has its
+    // own with the same API, for worlds that can use it.
+    if g.modules.contains_key("imports.poll") {
+        out.push(("poll_loop.py".to_string(), POLL_LOOP.replace("@WORLD@", world_module)));
+    }
     out
 }
+
+/// `poll_loop`: see core/runtime/poll_loop.py.
+const POLL_LOOP: &str = include_str!("../runtime/poll_loop.py");
 
 /// What every imported resource class ends with (componentize-py's `with` protocol).
 const RESOURCE_RELEASE: &str = r#"

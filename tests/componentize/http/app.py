@@ -1,9 +1,13 @@
-"""A `wasi:http/proxy` app in componentize-py's API, written without asyncio: `POST /echo`
-streams the request body back as it arrives; `GET /` answers with what the request carried,
-compressed by zlib when the forge has the cap."""
+"""A `wasi:http/proxy` app in componentize-py's API: `POST /echo` streams the request body back
+as it arrives through the `poll_loop` coroutines (`Stream`, `Sink`) on a `PollLoop`;
+`POST /echo-blocking` does the same with the blocking stream calls; `GET /hello` answers
+with what the request carried after two concurrent `asyncio.sleep`s."""
+import asyncio
 import json
 
+import poll_loop
 from componentize_py_types import Err, Ok
+from poll_loop import PollLoop, Sink, Stream
 from wit_world import exports
 from wit_world.imports.streams import StreamError_Closed
 from wit_world.imports.types import (
@@ -17,43 +21,67 @@ from wit_world.imports.types import (
 )
 
 
-def respond(response_out: ResponseOutparam, status: int, headers, chunks) -> None:
+class IncomingHandler(exports.IncomingHandler):
+    def handle(self, request: IncomingRequest, response_out: ResponseOutparam) -> None:
+        method = request.method()
+        path = request.path_with_query()
+        if isinstance(method, Method_Post) and path == "/echo-blocking":
+            echo_blocking(request, response_out)
+            return
+        loop = PollLoop()
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(handle_async(method, path, request, response_out))
+
+
+def start(response_out: ResponseOutparam, status: int, headers):
     response = OutgoingResponse(Fields.from_list(headers))
     response.set_status_code(status)
     body = response.body()
     ResponseOutparam.set(response_out, Ok(response))
-    with body.write() as out:
-        for chunk in chunks:
+    return body
+
+
+async def handle_async(method, path, request: IncomingRequest, response_out: ResponseOutparam) -> None:
+    headers = request.headers().entries()
+    if isinstance(method, Method_Post) and path == "/echo":
+        sink = Sink(start(response_out, 200, [kv for kv in headers if kv[0] == "content-type"]))
+        stream = Stream(request.consume())
+        while (chunk := await stream.next()) is not None:
+            await sink.send(chunk)
+        sink.close()
+    elif isinstance(method, Method_Get) and path.startswith("/hello"):
+        slept = await asyncio.gather(nap(0.02, "a"), nap(0.01, "b"))
+        agent = dict(headers).get("user-agent", b"").decode()
+        text = json.dumps({"path": path, "agent": agent, "slept": slept}).encode()
+        sink = Sink(start(response_out, 200, [("content-type", b"application/json")]))
+        await sink.send(text)
+        sink.close()
+    else:
+        sink = Sink(start(response_out, 404, []))
+        await sink.send(b"not found\n")
+        sink.close()
+
+
+async def nap(seconds: float, name: str) -> str:
+    await asyncio.sleep(seconds)
+    return name
+
+
+def echo_blocking(request: IncomingRequest, response_out: ResponseOutparam) -> None:
+    body = start(response_out, 200, [])
+    incoming = request.consume()
+    with body.write() as out, incoming.stream() as stream:
+        while True:
+            try:
+                chunk = stream.blocking_read(65536)
+            except Err as e:
+                if isinstance(e.value, StreamError_Closed):
+                    break
+                raise
             # `blocking-write-and-flush` takes at most 4096 bytes at a time.
             for i in range(0, len(chunk), 4096):
                 out.blocking_write_and_flush(chunk[i : i + 4096])
     OutgoingBody.finish(body, None)
 
 
-def request_body(request: IncomingRequest):
-    """The body's chunks, as they arrive."""
-    body = request.consume()
-    with body.stream() as stream:
-        while True:
-            try:
-                yield stream.blocking_read(65536)
-            except Err as e:
-                if isinstance(e.value, StreamError_Closed):
-                    break
-                raise
-
-
-class IncomingHandler(exports.IncomingHandler):
-    def handle(self, request: IncomingRequest, response_out: ResponseOutparam) -> None:
-        method = request.method()
-        path = request.path_with_query()
-        if isinstance(method, Method_Post) and path == "/echo":
-            kind = [v for k, v in request.headers().entries() if k == "content-type"]
-            respond(response_out, 200, [("content-type", kind[0] if kind else b"application/octet-stream")],
-                    request_body(request))
-        elif isinstance(method, Method_Get) and path.startswith("/hello"):
-            headers = {k: v.decode() for k, v in request.headers().entries()}
-            text = json.dumps({"path": path, "agent": headers.get("user-agent", "")}).encode()
-            respond(response_out, 200, [("content-type", b"application/json")], [text])
-        else:
-            respond(response_out, 404, [], [b"not found\n"])
+assert poll_loop.send  # componentize-py's API: outgoing requests (not exercised offline)
