@@ -275,7 +275,8 @@ fn stub_wasi_imports_nothing() -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
     let d = dir.path();
     t::copy_tree(&t::root().join("tests/componentize/custom"), d)?;
-    let out = componentize(d, &["--stub-wasi", "-d", "wit", "-w", "greeter", "app", "-o", "app.wasm"])?;
+    // `-d` names a single WIT file here, as componentize-py allows.
+    let out = componentize(d, &["--stub-wasi", "-d", "wit/world.wit", "-w", "greeter", "app", "-o", "app.wasm"])?;
     ensure(out.status == 0, || out.render())?;
     let imports = t::component_imports(&std::fs::read(d.join("app.wasm"))?)?;
     ensure(imports.is_empty(), || format!("imports left: {imports:?}"))?;

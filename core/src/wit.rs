@@ -66,7 +66,17 @@ fn span_diag(map: &SourceMap, texts: &Texts, span: Span, what: &str, message: &s
 /// Loads the WIT package in `dir` (and its `deps/`) and selects `world` (or the only world).
 pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve, WorldId), Diag> {
     let mut texts = Texts::new();
-    let main_map = read_wit_files(src, dir, &mut texts)?;
+    // A single `.wit` file (componentize-py's `-d sandbox.wit`) is a package of its own.
+    let main_map = if dir.ends_with(".wit") && src.entry(dir) == Entry::File {
+        let bytes = src.read(dir).map_err(|e| Diag::new(Some(dir), format!("failed to read WIT file: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(dir), "WIT file is not UTF-8"))?;
+        let mut map = SourceMap::new();
+        map.push_str(dir, text.clone());
+        texts.insert(dir.to_string(), SourceFile::new(dir.to_string(), text));
+        map
+    } else {
+        read_wit_files(src, dir, &mut texts)?
+    };
     if texts.is_empty() {
         return Err(Diag::new(Some(dir), "WIT directory has no `.wit` files")
             .help("add a `world.wit` declaring the extension's world"));

@@ -167,13 +167,16 @@ pub fn snake(name: &str) -> String {
     escape(name.replace(['-', '.'], "_").to_lowercase())
 }
 
-/// `foo-bar` → `FooBar`.
+/// `foo-bar` → `FooBar`, `HTTP` → `Http`.
 pub fn camel(name: &str) -> String {
     escape(
         name.split(['-', '_', '.'])
             .map(|w| {
                 let mut c = w.chars();
-                c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+                // WIT words are all lower- or all upper-case: `HTTP` is `Http`, as heck makes it.
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect::<String>())
+                    .unwrap_or_default()
             })
             .collect(),
     )
