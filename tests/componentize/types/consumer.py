@@ -59,6 +59,52 @@ def checks():
             yield f"bad argument {want.__name__}", True
 
 
+def random_checks(seed=2026, rounds=300):
+    """Property: any value of each type comes back equal (random values, a fixed seed)."""
+    import random
+
+    rng = random.Random(seed)
+
+    def text():
+        alphabet = "aé✓\U0001F600 \n\0" + "".join(map(chr, range(0x20, 0x7F)))
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+
+    def point():
+        return Point(rng.randrange(-(2**31), 2**31), rng.randrange(-(2**31), 2**31))
+
+    def shape():
+        return rng.choice([
+            lambda: Shape_Circle(rng.choice([0.0, -1.5, 3.25, float("inf")])),  # exact in f32
+            lambda: Shape_Segment((point(), point())),
+            lambda: Shape_Nothing(),
+        ])()
+
+    def everything():
+        return echo.Everything(
+            p=point(),
+            s=shape(),
+            c=rng.choice(list(Color)),
+            f=Perms(rng.randrange(8)),
+            maybe=rng.choice([None, rng.randrange(2**32)]),
+            nested=rng.choice([None, Some(None), Some(text())]),
+            res=rng.choice([Ok(text()), Err(rng.randrange(256))]),
+            pair=(rng.randrange(2**64), rng.uniform(-1e300, 1e300)),
+            names=[text() for _ in range(rng.randrange(5))],
+            data=bytes(rng.randrange(256) for _ in range(rng.randrange(64))),
+            path=[point() for _ in range(rng.randrange(5))],
+        )
+
+    bad = []
+    for i in range(rounds):
+        value = everything()
+        if echo.echo_everything(value) != value:
+            bad.append(i)
+        shapes = [shape() for _ in range(rng.randrange(6))]
+        if echo.echo_shapes(shapes) != shapes[::-1]:
+            bad.append(i)
+    yield f"{rounds} random values (seed {seed}) round-trip (bad: {bad[:3]})", not bad
+
+
 def resource_checks():
     import gc
 
@@ -90,6 +136,6 @@ def resource_checks():
 
 class WitWorld(wit_world.WitWorld):
     def run_checks(self) -> str:
-        results = list(checks()) + list(resource_checks())
+        results = list(checks()) + list(resource_checks()) + list(random_checks())
         failed = [name for name, ok in results if not ok]
         return f"{len(results) - len(failed)} passed; failed: {failed}"
