@@ -705,10 +705,15 @@ void pyforge_app_enter(void) {
 
 /* After each export call: what the app printed reaches the host now. */
 void pyforge_app_leave(void) {
+    static PyObject *flush;
+    if (!flush && !(flush = PyUnicode_InternFromString("flush"))) {
+        PyErr_Clear();
+        return;
+    }
     const char *names[] = {"stdout", "stderr"};
     for (int i = 0; i < 2; i++) {
         PyObject *stream = PySys_GetObject(names[i]);
-        PyObject *r = stream ? PyObject_CallMethod(stream, "flush", NULL) : NULL;
+        PyObject *r = stream ? PyObject_CallMethodNoArgs(stream, flush) : NULL;
         Py_XDECREF(r);
         PyErr_Clear();
     }

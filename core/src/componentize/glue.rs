@@ -1053,7 +1053,11 @@ fn export_fn(c: &mut String, i: usize, f: &Func) {
     let _ = writeln!(c, "    PyObject *args[{}] = {{0}};", n + 1);
     match (f.kind, &f.resource) {
         (Kind::Free, _) | (_, None) => {
-            let _ = writeln!(c, "    args[0] = pyforge_app_export({owner});");
+            // The app's object, made before the snapshot, looked up once.
+            let _ = writeln!(
+                c,
+                "    static PyObject *target;\n    if (!target) target = pyforge_app_export({owner});\n    args[0] = Py_XNewRef(target);"
+            );
         }
         (Kind::Method, _) => {
             let _ = writeln!(c, "    args[0] = Py_NewRef(Py_None);");
@@ -1078,7 +1082,11 @@ fn export_fn(c: &mut String, i: usize, f: &Func) {
     if sig.indirect_params {
         let _ = writeln!(c, "    free((void *)(uintptr_t)p0);");
     }
-    let _ = writeln!(c, "    PyObject *meth = PyUnicode_FromString({});", c_str(&f.py_name));
+    let _ = writeln!(
+        c,
+        "    static PyObject *meth;\n    if (!meth) meth = PyUnicode_InternFromString({});",
+        c_str(&f.py_name)
+    );
     match f.kind {
         // The app's resource class, called.
         Kind::Constructor => {
@@ -1094,7 +1102,7 @@ fn export_fn(c: &mut String, i: usize, f: &Func) {
                 writeln!(c, "    PyObject *r = meth ? PyObject_VectorcallMethod(meth, args, {}, NULL) : NULL;", n + 1);
         }
     }
-    let _ = writeln!(c, "    Py_XDECREF(meth);\n    for (int k = 0; k < {}; k++) Py_DECREF(args[k]);", n + 1);
+    let _ = writeln!(c, "    for (int k = 0; k < {}; k++) Py_DECREF(args[k]);", n + 1);
     if f.raises.is_some() {
         let _ = writeln!(c, "    r = pf_wrap_result(r);");
     }
