@@ -18,6 +18,7 @@ pub const EXAMPLES: &str = "Examples:
   pyforge run -c 'import sys; print(sys.version)'
   pyforge run --with-tests -m test test_json
   pyforge componentize -d wit -w hello app -o hello.wasm   a Python app as a component
+  pyforge build --app hello              the same for `[app.hello]` of pyforge.toml
   pyforge check                          check every cpython-ext/*/pyforge-pkg.toml
   pyforge check cpython-ext/_zlib_cap    check one extension (a directory or its manifest)
   pyforge gen cpython-ext/_zlib_cap      regenerate its C bindings in gen/

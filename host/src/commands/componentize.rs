@@ -14,13 +14,19 @@ use crate::tool::{Access, Preopen, Tool};
 /// options and its `wit_world` API): the app, its `-p` directories and the whole stdlib inside,
 /// pre-initialized with the app imported and its export classes made.
 ///
-/// This version builds worlds that export `wasi:cli/run` (`class Run(exports.Run)` in the app
-/// module) and/or functions (`class WitWorld(wit_world.WitWorld)`), and import functions, of
-/// scalar, `char`, `string` and `list<u8>` types. Intermediate files go to
-/// `target/pyforge/app-<APP_MODULE>/`; paths are relative to the current directory.
+/// Any world of functions, interfaces and resources with every WIT value type, both ways:
+/// `wasi:cli/run` (`class Run(exports.Run)` in the app module), world-level functions (`class
+/// WitWorld(wit_world.WitWorld)`), exported interfaces (`class FooBar(exports.FooBar)`),
+/// `wasi:http/proxy` (run it with `wasmtime serve`; `import poll_loop` for asyncio), imports as
+/// `wit_world.f` and `wit_world.imports.<interface>`. Async functions, futures and streams are
+/// refused. Intermediate files go to `target/pyforge/app-<APP_MODULE>/`; paths are relative to
+/// the current directory. `[app.NAME]` in `pyforge.toml` + `pyforge build --app NAME` does the
+/// same from the project file.
 ///
 ///   pyforge componentize -d wit -w hello app -o hello.wasm
 ///   wasmtime run hello.wasm
+///   pyforge componentize --stub-wasi -d sandbox.wit guest -o sandbox.wasm
+///   wasmtime run --invoke 'eval("2 + 2")' sandbox.wasm
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
