@@ -58,6 +58,14 @@ fn app_runs_with_its_argv_and_environment() -> Result<(), Failed> {
     ensure(out.status == 0 && out.stdout.trim() == r#"{"argv": ["one", "two"], "env": "hi"}"#, || out.render())
 }
 
+/// A file of a directory the host grants (`wasmtime run --dir`).
+fn app_reads_granted_files() -> Result<(), Failed> {
+    let dir = hello()?;
+    std::fs::write(dir.join("data.txt"), "granted\n")?;
+    let out = wasmtime(dir, &["--dir", ".", "hello.wasm", "cat", "data.txt"])?;
+    ensure(out.status == 0 && out.stdout.lines().nth(1) == Some("granted"), || out.render())
+}
+
 fn stdlib_outside_the_snapshot_imports() -> Result<(), Failed> {
     let dir = hello()?;
     let out = wasmtime(dir, &["hello.wasm", "email"])?;
@@ -244,6 +252,24 @@ fn custom_exports_convert_every_supported_type() -> Result<(), Failed> {
             && out.stderr.contains("the app's export `wrong` raised")
             && out.stderr.contains("TypeError: expected string, got int"),
         || out.render(),
+    )?;
+    let out = wasmtime(dir.path(), &["--invoke", "fallible(true)", "app.wasm"])?;
+    ensure(out.status == 0 && out.stdout.trim() == "ok(\"fine\")", || out.render())?;
+    // An `Err` whose payload is not the WIT `err` type; an exception that is not an `Err`.
+    let out = wasmtime(dir.path(), &["--invoke", "fallible(false)", "app.wasm"])?;
+    ensure(
+        out.status != 0
+            && out.stderr.contains("the app's export `fallible` raised")
+            && out.stderr.contains("TypeError: expected u8, got str"),
+        || out.render(),
+    )?;
+    let out = wasmtime(dir.path(), &["--invoke", "boom()", "app.wasm"])?;
+    ensure(
+        out.status != 0
+            && out.stderr.contains("File \"/app/app.py\", line")
+            && out.stderr.contains("ValueError: boom")
+            && out.stderr.contains("wasm trap"),
+        || out.render(),
     )
 }
 
@@ -408,6 +434,7 @@ fn main() {
     let tests = vec![
         Trial::test("app_runs_with_its_argv_and_environment", app_runs_with_its_argv_and_environment),
         Trial::test("stdlib_outside_the_snapshot_imports", stdlib_outside_the_snapshot_imports),
+        Trial::test("app_reads_granted_files", app_reads_granted_files),
         Trial::test("errors_fail_the_run", errors_fail_the_run),
         Trial::test("builds_are_byte_identical", builds_are_byte_identical),
         Trial::test("app_on_a_forge_uses_its_caps", app_on_a_forge_uses_its_caps),

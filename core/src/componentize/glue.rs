@@ -95,6 +95,9 @@ struct Entry {
     wit: String,
 }
 
+/// An interface's or the world's named types, in WIT order.
+type NamedTypes = Vec<(String, TypeId)>;
+
 /// The Python side of a named type: `(module, class)`.
 type Location = (String, String);
 
@@ -209,7 +212,6 @@ struct Builder<'a> {
     class_names: Vec<Location>,
     locations: HashMap<TypeId, Location>,
     modules: BTreeMap<String, PyModule>,
-    problems: Vec<String>,
     world: WorldId,
     resources: Vec<Res>,
     res_memo: HashMap<TypeId, (i32, i32)>,
@@ -764,7 +766,6 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
             .collect(),
         locations: HashMap::new(),
         modules: BTreeMap::new(),
-        problems: Vec::new(),
         world,
         resources: Vec::new(),
         res_memo: HashMap::new(),
@@ -773,7 +774,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
     b.modules.entry(String::new()).or_default().doc = format!("The bindings of world `{}`.", w.name);
     // Where each named type's class lives: its interface's module, or the package.
     let mut world_types = Vec::new();
-    let mut ifaces: Vec<(bool, WorldKey, String, Vec<(String, TypeId)>)> = Vec::new();
+    let mut ifaces: Vec<(bool, WorldKey, String, NamedTypes)> = Vec::new();
     for (exported, items) in [(false, &w.imports), (true, &w.exports)] {
         for (key, item) in items {
             match item {
@@ -857,7 +858,6 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
         classes.push("WitWorld".to_string());
     }
     classes.extend(export_ifaces.iter().map(|(c, _)| c.clone()));
-    problems.append(&mut b.problems);
     if !problems.is_empty() {
         return Err(problems);
     }

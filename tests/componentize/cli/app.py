@@ -15,5 +15,8 @@ class Run(exports.Run):
             print("email ok", email.policy.default.max_line_length)
         if sys.argv[1:2] == ["fail"]:
             raise Err(None)
+        if sys.argv[1:2] == ["cat"]:
+            with open(sys.argv[2]) as f:  # a file of a directory the host grants (`--dir`)
+                print(f.read().strip())
         if sys.argv[1:2] == ["boom"]:
             raise ValueError("boom")

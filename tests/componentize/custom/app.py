@@ -1,4 +1,5 @@
 import wit_world
+from componentize_py_types import Err
 
 
 class WitWorld(wit_world.WitWorld):
@@ -19,3 +20,11 @@ class WitWorld(wit_world.WitWorld):
 
     def wrong(self) -> str:
         return 42  # not a str: the export fails with the reason
+
+    def fallible(self, ok: bool) -> str:
+        if ok:
+            return "fine"
+        raise Err("not a u8")  # an `Err` payload of the wrong type: fails with the reason
+
+    def boom(self) -> None:
+        raise ValueError("boom")  # not an `Err`: the traceback, then the trap
