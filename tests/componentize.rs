@@ -79,7 +79,7 @@ fn errors_fail_the_run() -> Result<(), Failed> {
     let boom = wasmtime(dir, &["hello.wasm", "boom"])?;
     ensure(
         boom.status == 1
-            && boom.stderr.contains("File \"/app/app.py\", line 19, in run")
+            && boom.stderr.contains("File \"/app/app.py\", line 22, in run")
             && boom.stderr.contains("ValueError: boom"),
         || format!("an exception:\n{}", boom.render()),
     )
