@@ -46,6 +46,21 @@ pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Res
     let mut stub_world = resolve.worlds[world].clone();
     stub_world.name = "pyforge-stub".to_string();
     stub_world.imports.shift_remove(&key);
+    // An import `use`-ing the stubbed interface's types (`wasi:cli/stdout` uses
+    // `wasi:io/streams`) cannot stay: the stub exports that interface, and an import cannot
+    // depend on an export. The stub needs none of them.
+    loop {
+        let dependent = stub_world.imports.iter().find_map(|(k, item)| match item {
+            WorldItem::Interface { id: other, .. } if uses(&resolve, *other, id) => Some(k.clone()),
+            _ => None,
+        });
+        match dependent {
+            Some(k) => {
+                stub_world.imports.shift_remove(&k);
+            }
+            None => break,
+        }
+    }
     stub_world.exports.clear();
     stub_world.exports.insert(key, item);
     let stub_world = resolve.worlds.alloc(stub_world);
@@ -60,6 +75,29 @@ pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Res
         .module(&module)
         .and_then(|e| e.encode())
         .map_err(|e| Diag::new(None, format!("cannot build the stub for `{full_name}`: {e:#}")))
+}
+
+/// Whether interface `iface` uses a type of `target`, directly or through another interface.
+fn uses(resolve: &Resolve, iface: InterfaceId, target: InterfaceId) -> bool {
+    let mut seen = vec![iface];
+    let mut stack = vec![iface];
+    while let Some(i) = stack.pop() {
+        for t in resolve.interfaces[i].types.values() {
+            if let TypeDefKind::Type(Type::Id(dep)) = resolve.types[*t].kind
+                && let wit_parser::TypeOwner::Interface(owner) = resolve.types[dep].owner
+                && owner != i
+            {
+                if owner == target {
+                    return true;
+                }
+                if !seen.contains(&owner) {
+                    seen.push(owner);
+                    stack.push(owner);
+                }
+            }
+        }
+    }
+    false
 }
 
 fn wasm_type(t: &WasmType) -> &'static str {
