@@ -2,9 +2,10 @@
 # `pyforge componentize` against componentize-py 0.25.1 on the same apps, in one run: the cli
 # app (`tests/componentize/cli`: a `wasi:cli/run` world; imports json, prints a line) and the
 # greet app (`tests/componentize/custom`: world-level function exports, called with `wasmtime
-# run --invoke 'greet("…")'`). Build time (after an edit of the app, the kit and the tool
-# already there; median of RUNS), output size, and the run of the precompiled output (CPU of
-# the whole `wasmtime run` process, median of RUNS).
+# run --invoke 'greet("…")'`) and the http app (`tests/componentize/http`: `wasi:http/proxy`;
+# build and size only — its run is a server). Build time (after an edit of the app, the kit and
+# the tool already there; median of RUNS), output size, and the run of the precompiled output
+# (CPU of the whole `wasmtime run` process, median of RUNS).
 #
 #   benches/componentize.sh [RUNS]     (after scripts/build.sh and scripts/test-tools.sh)
 set -euo pipefail
@@ -28,8 +29,12 @@ mkdir -p "$work/cpy/deps"
 for f in "$wasi_wit"/*.wit; do mkdir -p "$work/cpy/deps/$(basename "$f" .wit)"; cp "$f" "$work/cpy/deps/$(basename "$f" .wit)/"; done
 version=$(sed -n 's/^package wasi:cli@\(.*\);/\1/p' "$wasi_wit/cli.wit")
 # componentize-py reads one package with deps: the app's world, plus WASI's for a command.
-cp "$work/wit/world.wit" "$work/cpy/world.wit"
-sed -i "s/export wasi:cli\/run@0.2.6;/include wasi:cli\/command@$version;/" "$work/cpy/world.wit"
+if [ -d "$work/wit/deps/http" ]; then
+  rm -rf "$work/cpy"; cp -r "$work/wit" "$work/cpy"  # the http world brings its own WASI
+else
+  cp "$work/wit/world.wit" "$work/cpy/world.wit"
+  sed -i "s/export wasi:cli\/run@0.2.6;/include wasi:cli\/command@$version;/" "$work/cpy/world.wit"
+fi
 
 python3 - "$RUNS" "$work" "$PYFORGE" "$venv/bin/componentize-py" "$WASMTIME" "$name" "$world" "$@" <<'PY'
 import os, resource, statistics, subprocess, sys, time
@@ -62,17 +67,21 @@ def cpu(argv):
 
 ours = build([pyforge, "componentize", "-d", "wit", "-w", world, "app", "-o", "pyforge.wasm"])
 theirs = build([cpy, "-d", "cpy", "-w", world, "componentize", "app", "-o", "cpy.wasm"])
-for tool in ("pyforge", "cpy"):
-    subprocess.run([wasmtime, "compile", f"{work}/{tool}.wasm", "-o", f"{work}/{tool}.cwasm"], check=True)
-run_ours = cpu([wasmtime, "run", "--allow-precompiled", *invoke, f"{work}/pyforge.cwasm"])
-run_theirs = cpu([wasmtime, "run", "--allow-precompiled", *invoke, f"{work}/cpy.cwasm"])
+serve = invoke == ["serve"]
+if not serve:
+    for tool in ("pyforge", "cpy"):
+        subprocess.run([wasmtime, "compile", f"{work}/{tool}.wasm", "-o", f"{work}/{tool}.cwasm"], check=True)
+    run_ours = cpu([wasmtime, "run", "--allow-precompiled", *invoke, f"{work}/pyforge.cwasm"])
+    run_theirs = cpu([wasmtime, "run", "--allow-precompiled", *invoke, f"{work}/cpy.cwasm"])
 size_ours, size_theirs = (os.path.getsize(f"{work}/{n}.wasm") / 1e6 for n in ("pyforge", "cpy"))
 print(f"\n{name} app (world `{world}`{', ' + ' '.join(invoke) if invoke else ''}), {os.cpu_count()} cores")
 print(f"{'':34}{'pyforge':>10}{'componentize-py':>17}{'ratio':>8}")
 print(f"{'build after an edit, s (median)':34}{ours:10.2f}{theirs:17.2f}{ours / theirs:7.2f}x")
 print(f"{'output size, MB':34}{size_ours:10.1f}{size_theirs:17.1f}{size_ours / size_theirs:7.2f}x")
-print(f"{'run, precompiled, CPU ms (median)':34}{run_ours:10.1f}{run_theirs:17.1f}{run_ours / run_theirs:7.2f}x")
+if not serve:
+    print(f"{'run, precompiled, CPU ms (median)':34}{run_ours:10.1f}{run_theirs:17.1f}{run_ours / run_theirs:7.2f}x")
 PY
 }
 bench_app cli hello
 bench_app custom greeter --invoke 'greet("bench")'
+bench_app http server serve
