@@ -253,6 +253,37 @@ fn pyforge_run_sees_changes() -> Result<(), Failed> {
     ensure(out.status == 0 && out.stdout.trim() == "edited", || out.render())
 }
 
+/// A path WASI cannot carry (bytes that are not UTF-8, a surrogate escape, an overlong
+/// sequence) is an `OSError` (EILSEQ) in Python, not a trap of the instance
+/// (core/runtime/wasi_paths.c); valid names still work.
+fn non_utf8_paths_are_oserrors() -> Result<(), Failed> {
+    let script = r#"
+import errno, os
+print(os.path.exists(b"\xff"))
+for what, call in [
+    ("open", lambda: open(b"\xff\xfe.txt", "w")),
+    ("stat", lambda: os.stat("bad\udcff")),
+    ("mkdir", lambda: os.mkdir(b"\xc0\x80")),
+    ("rename", lambda: os.rename("a", b"\xed\xa0\x80")),
+    ("unlink", lambda: os.unlink(b"\xf5x")),
+]:
+    try:
+        call()
+        print(what, "no error")
+    except OSError as e:
+        print(what, e.errno == errno.EILSEQ)
+with open("caf\u00e9.txt", "w") as f:
+    f.write("ok")
+print(open("caf\u00e9.txt").read(), os.path.exists("caf\u00e9.txt"))
+os.unlink("caf\u00e9.txt")
+"#;
+    let out = t::default_python(&["-c", script])?;
+    ensure(
+        out.status == 0 && out.stdout == "False\nopen True\nstat True\nmkdir True\nrename True\nunlink True\nok True\n",
+        || out.render(),
+    )
+}
+
 fn main() {
     let args = Arguments::from_args();
     let tests = vec![
@@ -266,6 +297,7 @@ fn main() {
         Trial::test("mounted_shape_still_runs", mounted_shape_still_runs),
         Trial::test("a_cap_called_during_init_is_named", a_cap_called_during_init_is_named),
         Trial::test("pyforge_run_sees_changes", pyforge_run_sees_changes),
+        Trial::test("non_utf8_paths_are_oserrors", non_utf8_paths_are_oserrors),
     ];
     libtest_mimic::run(&args, tests).exit();
 }

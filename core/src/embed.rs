@@ -19,6 +19,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("pyforge_python.c", include_str!("../runtime/pyforge_python.c")),
     ("inflate.c", include_str!("../runtime/inflate.c")),
     ("inflate.h", include_str!("../runtime/inflate.h")),
+    ("wasi_paths.c", include_str!("../runtime/wasi_paths.c")),
     ("python.wit", include_str!("../runtime/python.wit")),
 ];
 

@@ -193,6 +193,20 @@ struct Link<'a> {
     ldflags: Vec<String>,
 }
 
+/// wasi-libc's preview-1 calls that take a path, wrapped by core/runtime/wasi_paths.c.
+pub const WASI_PATH_CALLS: &[&str] = &[
+    "__wasi_path_create_directory",
+    "__wasi_path_filestat_get",
+    "__wasi_path_filestat_set_times",
+    "__wasi_path_link",
+    "__wasi_path_open",
+    "__wasi_path_readlink",
+    "__wasi_path_remove_directory",
+    "__wasi_path_rename",
+    "__wasi_path_symlink",
+    "__wasi_path_unlink_file",
+];
+
 fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, Diag> {
     let (kit, kit_json) = read_kit(kit_dir)?;
     let obj_dir = format!("{out_dir}/obj");
@@ -209,6 +223,8 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
             format!("-Wl,--component-type,{runtime_dir}/python.wit"),
             "-Wl,--strip-debug".to_string(),
         ])
+        // Paths WASI cannot carry are refused before they trap (core/runtime/wasi_paths.c).
+        .chain(WASI_PATH_CALLS.iter().map(|f| format!("-Wl,--wrap={f}")))
         .collect();
     let output = format!("{out_dir}/python.wasm");
     let link = Link { cc, plan, kit, kit_dir, out_dir, obj_dir, output, cflags, ldflags };
@@ -414,7 +430,7 @@ impl Link<'_> {
         let mut args = self.cflags.clone();
         args.extend(self.kit.include.iter().take(1).map(|inc| format!("-I{}", self.kit_path(inc))));
         let mut objects = Vec::new();
-        for stem in ["pyforge_python", "inflate"] {
+        for stem in ["pyforge_python", "inflate", "wasi_paths"] {
             let src = format!("{dir}/{stem}.c");
             objects.push(objs.compile(&src, stem, &args, &format!("compiling pyforge's runtime `{stem}.c`"), log)?);
         }

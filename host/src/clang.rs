@@ -123,6 +123,7 @@ impl Host for Clang {
 ///   `crash-diagnostics`, `time-trace`, `save-optimization-record`, `modules-cache-path`, …);
 /// * linker flags `-z stack-size=<n>`, `-Wl,--stack-first`, `-Wl,--initial-memory=<n>`,
 ///   `-Wl,--max-memory=<n>`, `-Wl,-z,stack-size=<n>`, `-Wl,--export=<symbol>`, `-Wl,--strip-debug`,
+///   `-Wl,--wrap=__wasi_path_<call>`,
 ///   `-Wl,--component-type,<file.wit|.o>`;
 /// * `-o <path>` (a separate argument): relative, without `..`, and not through a symlink out of
 ///   the current directory;
@@ -166,6 +167,8 @@ pub fn check_args(args: &[String]) -> Result<(), String> {
                 || number_after(rest, "--max-memory=")
                 || number_after(rest, "-z,stack-size=")
                 || rest.strip_prefix("--export=").is_some_and(is_symbol)
+                // core/runtime/wasi_paths.c wraps wasi-libc's path calls, and nothing else.
+                || rest.strip_prefix("--wrap=").is_some_and(|s| s.starts_with("__wasi_path_") && is_symbol(s))
                 || rest.strip_prefix("--component-type,").is_some_and(|f| {
                     (f.ends_with(".wit") || f.ends_with(".o")) && !f.contains(',') && !f.starts_with('-')
                 });
@@ -347,6 +350,7 @@ mod tests {
             "-lm",
             "-mexec-model=reactor",
             "-Wl,--component-type,target/world.wit",
+            "-Wl,--wrap=__wasi_path_open",
         ];
         assert_eq!(check(&link), Ok(()));
         assert_eq!(check(&["--version"]), Ok(()));
@@ -373,6 +377,7 @@ mod tests {
     #[test]
     fn refuses_linker_output() {
         refused(&["x.o", "-Wl,-o,/tmp/x.wasm"]);
+        refused(&["x.o", "-Wl,--wrap=malloc"]);
         refused(&["x.o", "-Xlinker", "-o", "-Xlinker", "/tmp/x.wasm"]);
     }
 
