@@ -19,14 +19,7 @@ const MESSAGE: usize = 64;
 /// Builds a stub exporting the interface `iface` as `socket` imports it (`ns:pkg/iface`, with
 /// or without version).
 pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Result<Vec<u8>, Diag> {
-    let decoded =
-        wit_component::decode(socket).map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
-    let (mut resolve, world) = match decoded {
-        wit_component::DecodedWasm::Component(r, w) => (r, w),
-        wit_component::DecodedWasm::WitPackage(..) => {
-            return Err(Diag::new(None, "the socket is a WIT package, not a component"));
-        }
-    };
+    let (mut resolve, world) = socket_world(socket)?;
     let found = resolve.worlds[world].imports.iter().find_map(|(key, item)| match (key, item) {
         (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
             let name = resolve.id_of(*id)?;
@@ -66,15 +59,32 @@ pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Res
     let stub_world = resolve.worlds.alloc(stub_world);
 
     let wat = stub_wat(&resolve, id, &full_name, &message);
-    let mut module = wat::parse_str(&wat)
+    encode(&resolve, stub_world, &wat, &format!("the stub for `{full_name}`"))
+}
+
+/// The socket's WIT: its resolve and world.
+fn socket_world(socket: &[u8]) -> Result<(Resolve, wit_parser::WorldId), Diag> {
+    let decoded =
+        wit_component::decode(socket).map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
+    match decoded {
+        wit_component::DecodedWasm::Component(r, w) => Ok((r, w)),
+        wit_component::DecodedWasm::WitPackage(..) => {
+            Err(Diag::new(None, "the socket is a WIT package, not a component"))
+        }
+    }
+}
+
+/// The stub component: the module `wat` with `world`'s metadata, encoded.
+fn encode(resolve: &Resolve, world: wit_parser::WorldId, wat: &str, what: &str) -> Result<Vec<u8>, Diag> {
+    let mut module = wat::parse_str(wat)
         .map_err(|e| Diag::new(None, format!("internal error: stub module does not assemble: {e}")))?;
-    wit_component::embed_component_metadata(&mut module, &resolve, stub_world, StringEncoding::UTF8)
+    wit_component::embed_component_metadata(&mut module, resolve, world, StringEncoding::UTF8)
         .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")))?;
     ComponentEncoder::default()
         .validate(true)
         .module(&module)
         .and_then(|e| e.encode())
-        .map_err(|e| Diag::new(None, format!("cannot build the stub for `{full_name}`: {e:#}")))
+        .map_err(|e| Diag::new(None, format!("cannot build {what}: {e:#}")))
 }
 
 /// Whether interface `iface` uses a type of `target`, directly or through another interface.
@@ -124,14 +134,7 @@ fn error_string_result(resolve: &Resolve, sizes: &SizeAlign, ty: Option<&Type>) 
 /// One component answering every WASI interface `socket` imports, each function trapping
 /// (`--stub-wasi`: a component that imports nothing, as componentize-py's option makes).
 pub fn stub_wasi(socket: &[u8]) -> Result<Vec<u8>, Diag> {
-    let decoded =
-        wit_component::decode(socket).map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
-    let (mut resolve, world) = match decoded {
-        wit_component::DecodedWasm::Component(r, w) => (r, w),
-        wit_component::DecodedWasm::WitPackage(..) => {
-            return Err(Diag::new(None, "the socket is a WIT package, not a component"));
-        }
-    };
+    let (mut resolve, world) = socket_world(socket)?;
     let mut stub_world = resolve.worlds[world].clone();
     stub_world.name = "pyforge-stub-wasi".to_string();
     stub_world.exports.clear();
@@ -155,15 +158,7 @@ pub fn stub_wasi(socket: &[u8]) -> Result<Vec<u8>, Diag> {
     }
     wat.push_str(REALLOC);
     wat.push_str(")\n");
-    let mut module = wat::parse_str(&wat)
-        .map_err(|e| Diag::new(None, format!("internal error: stub module does not assemble: {e}")))?;
-    wit_component::embed_component_metadata(&mut module, &resolve, stub_world, StringEncoding::UTF8)
-        .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")))?;
-    ComponentEncoder::default()
-        .validate(true)
-        .module(&module)
-        .and_then(|e| e.encode())
-        .map_err(|e| Diag::new(None, format!("cannot build the WASI stub: {e:#}")))
+    encode(&resolve, stub_world, &wat, "the WASI stub")
 }
 
 /// A stub module's memory, its message and its heap.
