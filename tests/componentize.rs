@@ -182,7 +182,17 @@ fn bindings_for_an_ide() -> Result<(), Failed> {
             .args(["-c", "import sys; sys.path.insert(0, 'stubs'); from wit_world import exports; from componentize_py_types import Err; print(exports.Run.run.__isabstractmethod__, issubclass(Err, Exception))"])
             .current_dir(dir.path()),
     )?;
-    ensure(check.status == 0 && check.stdout.trim() == "True True", || check.render())
+    ensure(check.status == 0 && check.stdout.trim() == "True True", || check.render())?;
+    // Two interfaces named `types`: one module each, named with its package.
+    let names = tempfile::tempdir()?;
+    t::copy_tree(&t::root().join("tests/componentize/names"), names.path())?;
+    let out = t::run_native(names.path(), &["bindings", "-d", "wit", "stubs"])?;
+    ensure(out.status == 0, || out.render())?;
+    let imports = names.path().join("stubs/wit_world/imports");
+    for module in ["acme_http_types.py", "acme_files_types.py", "paths.py"] {
+        ensure(imports.join(module).is_file(), || format!("no {module} in {}", imports.display()))?;
+    }
+    Ok(())
 }
 
 /// A fixture of `tests/componentize/` copied and built: `(directory, component)`.

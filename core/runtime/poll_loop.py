@@ -3,7 +3,7 @@
 pyforge's own module with the API componentize-py bundles under this name (`PollLoop`,
 `register`, `Stream`, `Sink`, `send`), so apps written for it build unchanged. Embedded next to
 the generated bindings when the world imports `wasi:io/poll`; `@WORLD@` is the bindings
-package.
+package, `@HTTP_TYPES@` the module of `wasi:http/types`.
 """
 
 import asyncio
@@ -189,7 +189,7 @@ class Stream:
     async def next(self) -> Optional[bytes]:
         """The next chunk, or None at the end of the body."""
         from @WORLD@.imports.streams import StreamError_Closed
-        from @WORLD@.imports.types import IncomingBody
+        from @WORLD@.imports.@HTTP_TYPES@ import IncomingBody
 
         while self.stream is not None:
             try:
@@ -229,7 +229,7 @@ class Sink:
 
     def close(self) -> None:
         """Flushes and ends the body (no trailers)."""
-        from @WORLD@.imports.types import OutgoingBody
+        from @WORLD@.imports.@HTTP_TYPES@ import OutgoingBody
 
         self.stream.blocking_flush()
         self.stream.__exit__()

@@ -400,7 +400,11 @@ fn bindings(world_module: &str, info: &WorldInfo) -> Vec<(String, String)> {
     // componentize-py bundles an asyncio loop over `wasi:io/poll` as `poll_loop`; pyforge has its
     // own with the same API, for worlds that can use it.
     if g.modules.contains_key("imports.poll") {
-        out.push(("poll_loop.py".to_string(), POLL_LOOP.replace("@WORLD@", world_module)));
+        let http_types = if g.modules.contains_key("imports.wasi_http_types") { "wasi_http_types" } else { "types" };
+        out.push((
+            "poll_loop.py".to_string(),
+            POLL_LOOP.replace("@WORLD@", world_module).replace("@HTTP_TYPES@", http_types),
+        ));
     }
     out
 }

@@ -430,7 +430,7 @@ impl<'a> Builder<'a> {
             (None, None) => return Err(format!("resource `{name}` of an interface outside the world")),
         };
         let cls = if exported {
-            self.class_names.push((iface_module(self.resolve, &key), camel(&name)));
+            self.class_names.push((iface_module(self.resolve, self.world, &key), camel(&name)));
             (self.class_names.len() - 1) as i32
         } else {
             self.located_class(id)?
@@ -742,11 +742,30 @@ fn is_runtime(resolve: &Resolve, key: &WorldKey) -> bool {
     resolve.name_world_key(key).starts_with("wasi:cli/run@")
 }
 
-/// The interface's Python module name (`foo_bar`).
-fn iface_module(resolve: &Resolve, key: &WorldKey) -> String {
-    match key {
-        WorldKey::Name(n) => snake(n),
-        WorldKey::Interface(id) => snake(resolve.interfaces[*id].name.as_deref().unwrap_or("interface")),
+/// The interface's Python module name: `foo_bar`, or — when interfaces of two packages in the
+/// world share the name (`wasi:http/types`, `wasi:filesystem/types`) — `wasi_http_types`, as
+/// componentize-py names them.
+fn iface_module(resolve: &Resolve, world: WorldId, key: &WorldKey) -> String {
+    let id = match key {
+        WorldKey::Name(n) => return snake(n),
+        WorldKey::Interface(id) => *id,
+    };
+    let iface = &resolve.interfaces[id];
+    let name = iface.name.as_deref().unwrap_or("interface");
+    let package = |i: &wit_parser::Interface| {
+        i.package.map(|p| (&resolve.packages[p].name.namespace, &resolve.packages[p].name.name))
+    };
+    let w = &resolve.worlds[world];
+    let shared = w.imports.iter().chain(&w.exports).any(|(_, item)| match item {
+        WorldItem::Interface { id: other, .. } => {
+            let o = &resolve.interfaces[*other];
+            o.name.as_deref() == Some(name) && package(o) != package(iface)
+        }
+        _ => false,
+    });
+    match (shared, package(iface)) {
+        (true, Some((ns, pkg))) => snake(&format!("{ns}-{pkg}-{name}")),
+        _ => snake(name),
     }
 }
 
@@ -780,7 +799,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
             match item {
                 WorldItem::Interface { id, .. } if !(exported && is_runtime(resolve, key)) => {
                     let dir = if exported { "exports" } else { "imports" };
-                    let module = format!("{dir}.{}", iface_module(resolve, key));
+                    let module = format!("{dir}.{}", iface_module(resolve, world, key));
                     let types: Vec<(String, TypeId)> =
                         resolve.interfaces[*id].types.iter().map(|(n, t)| (n.clone(), *t)).collect();
                     b.declare(&module, &types);
@@ -818,7 +837,7 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
                 Err(p) => problems.push(p),
             },
             WorldItem::Interface { id, .. } => {
-                let module = format!("imports.{}", iface_module(resolve, key));
+                let module = format!("imports.{}", iface_module(resolve, world, key));
                 for f in resolve.interfaces[*id].functions.values() {
                     match b.func(f, AbiVariant::GuestImport, Some(key), &module, Some(module.clone())) {
                         Ok(f) => imports.push(f),
@@ -840,8 +859,8 @@ pub fn build(resolve: &Resolve, world: WorldId, world_module: &str) -> Result<Gl
                 }
             }
             WorldItem::Interface { id, .. } if !is_runtime(resolve, key) => {
-                let class = camel(&iface_module(resolve, key));
-                let module = format!("exports.{}", iface_module(resolve, key));
+                let class = camel(&iface_module(resolve, world, key));
+                let module = format!("exports.{}", iface_module(resolve, world, key));
                 for f in resolve.interfaces[*id].functions.values() {
                     let at = if matches!(f.kind, FunctionKind::Freestanding) { "exports" } else { &module };
                     match b.func(f, AbiVariant::GuestExport, Some(key), at, Some(class.clone())) {
