@@ -346,7 +346,8 @@ fn project_apps_build() -> Result<(), Failed> {
 }
 
 /// A `wasi:http/proxy` app under stock `wasmtime serve`: real requests to 127.0.0.1 — a JSON
-/// answer after concurrent `asyncio.sleep`s on `poll_loop.PollLoop`, a 404, and a 1 MiB request
+/// answer after concurrent `asyncio.sleep`s on `poll_loop.PollLoop`, `run_forever` stopped by a
+/// timer with a task factory, a 404, and a 1 MiB request
 /// body (sent chunked) streamed back unchanged, through `poll_loop`'s `Stream`/`Sink` and
 /// through the blocking stream calls.
 fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
@@ -418,6 +419,11 @@ fn http_app_under_wasmtime_serve() -> Result<(), Failed> {
     let text = String::from_utf8_lossy(&body);
     ensure(status == 200 && text == r#"{"path": "/hello?x=1", "agent": "pyforge-test", "slept": ["a", "b"]}"#, || {
         format!("GET /hello: {status} {text}")
+    })?;
+    let (status, body) = request("GET /forever HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n", b"")?;
+    let text = String::from_utf8_lossy(&body);
+    ensure(status == 200 && text == r#"{"seen": ["soon", "task", "timer"], "factory": 1}"#, || {
+        format!("GET /forever: {status} {text}")
     })?;
     let (status, _) = request("GET /nope HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n", b"")?;
     ensure(status == 404, || format!("GET /nope: {status}"))?;

@@ -27,7 +27,9 @@ class PollLoop(asyncio.AbstractEventLoop):
         self._timers = []  # heap of (when, seq, handle)
         self._seq = itertools.count()
         self._running = False
+        self._stopping = False
         self._closed = False
+        self._task_factory = None
         self._debug = False
         self._exception_handler = None
 
@@ -35,16 +37,26 @@ class PollLoop(asyncio.AbstractEventLoop):
 
     def run_until_complete(self, future):
         future = asyncio.ensure_future(future, loop=self)
+        self._run(future.done)
+        return future.result()
+
+    def run_forever(self):
+        """Runs until `stop()` is called (by a callback or a task)."""
+        self._stopping = False
+        self._run(lambda: self._stopping)
+
+    def _run(self, done):
+        if self._running:
+            raise RuntimeError("PollLoop is already running")
         self._running = True
         asyncio.events._set_running_loop(self)
         try:
-            while not future.done():
-                if not self._run_once() and not future.done():
+            while not done():
+                if not self._run_once() and not done():
                     raise RuntimeError("PollLoop: no task is ready and none waits on a pollable (a deadlock)")
         finally:
             self._running = False
             asyncio.events._set_running_loop(None)
-        return future.result()
 
     def _run_once(self) -> bool:
         """Runs what is ready, then waits for a pollable or a timer; False when nothing could."""
@@ -87,9 +99,6 @@ class PollLoop(asyncio.AbstractEventLoop):
                     self._ready.append(handle)
         return True
 
-    def run_forever(self):
-        raise NotImplementedError("PollLoop runs with run_until_complete")
-
     def is_running(self):
         return self._running
 
@@ -97,7 +106,7 @@ class PollLoop(asyncio.AbstractEventLoop):
         return self._closed
 
     def stop(self):
-        pass
+        self._stopping = True
 
     def close(self):
         self._closed = True
@@ -137,6 +146,11 @@ class PollLoop(asyncio.AbstractEventLoop):
         return asyncio.Future(loop=self)
 
     def create_task(self, coro, *, name=None, context=None):
+        if self._task_factory is not None:
+            task = self._task_factory(self, coro, context=context)
+            if name is not None:
+                task.set_name(name)
+            return task
         return asyncio.Task(coro, loop=self, name=name, context=context)
 
     # --- errors and debug ------------------------------------------------------------
@@ -166,10 +180,10 @@ class PollLoop(asyncio.AbstractEventLoop):
             self.default_exception_handler(context)
 
     def get_task_factory(self):
-        return None
+        return self._task_factory
 
     def set_task_factory(self, factory):
-        raise NotImplementedError
+        self._task_factory = factory
 
 
 async def register(loop: PollLoop, pollable) -> None:

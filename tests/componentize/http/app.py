@@ -28,6 +28,9 @@ class IncomingHandler(exports.IncomingHandler):
         if isinstance(method, Method_Post) and path == "/echo-blocking":
             echo_blocking(request, response_out)
             return
+        if path == "/forever":
+            forever(response_out)
+            return
         loop = PollLoop()
         asyncio.set_event_loop(loop)
         loop.run_until_complete(handle_async(method, path, request, response_out))
@@ -65,6 +68,22 @@ async def handle_async(method, path, request: IncomingRequest, response_out: Res
 async def nap(seconds: float, name: str) -> str:
     await asyncio.sleep(seconds)
     return name
+
+
+def forever(response_out: ResponseOutparam) -> None:
+    """`run_forever` until a timer's callback stops the loop; tasks made by a task factory."""
+    loop = PollLoop()
+    made = []
+    loop.set_task_factory(lambda loop, coro, context=None: made.append(1) or asyncio.Task(coro, loop=loop))
+    seen = []
+    loop.call_soon(seen.append, "soon")
+    loop.call_later(0.01, lambda: (seen.append("timer"), loop.stop()))
+    loop.create_task(nap(0, "task")).add_done_callback(lambda t: seen.append(t.result()))
+    loop.run_forever()
+    body = start(response_out, 200, [])
+    with body.write() as out:
+        out.blocking_write_and_flush(json.dumps({"seen": seen, "factory": len(made)}).encode())
+    OutgoingBody.finish(body, None)
 
 
 def echo_blocking(request: IncomingRequest, response_out: ResponseOutparam) -> None:
