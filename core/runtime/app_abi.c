@@ -267,13 +267,19 @@ static PyObject *lift_handle(const pf_type *t, uint32_t h) {
     }
     PyObject *fin = NULL;
     if (t->kind == PF_OWN) {
-        PyObject *app = PyImport_ImportModule("_pyforge_app");
-        PyObject *drop = app ? PyObject_GetAttrString(app, r->drop_fn) : NULL;
-        PyObject *weakref = drop ? PyImport_ImportModule("weakref") : NULL;
-        fin = weakref ? PyObject_CallMethod(weakref, "finalize", "OOO", o, drop, handle) : NULL;
-        Py_XDECREF(app);
+        /* Looked up once: this runs for every handle an import returns. */
+        static PyObject *app, *finalize;
+        if (!app) {
+            app = PyImport_ImportModule("_pyforge_app");
+        }
+        if (app && !finalize) {
+            PyObject *weakref = PyImport_ImportModule("weakref");
+            finalize = weakref ? PyObject_GetAttrString(weakref, "finalize") : NULL;
+            Py_XDECREF(weakref);
+        }
+        PyObject *drop = app && finalize ? PyObject_GetAttrString(app, r->drop_fn) : NULL;
+        fin = drop ? PyObject_CallFunctionObjArgs(finalize, o, drop, handle, NULL) : NULL;
         Py_XDECREF(drop);
-        Py_XDECREF(weakref);
     } else {
         fin = Py_NewRef(Py_None); /* borrowed for the call: never dropped by us */
     }

@@ -94,6 +94,15 @@ enum StepArg {
     Compose,
 }
 
+impl From<StepArg> for pyforge_core::build::Step {
+    fn from(s: StepArg) -> Self {
+        match s {
+            StepArg::Link => pyforge_core::build::Step::Link,
+            StepArg::Compose => pyforge_core::build::Step::Compose,
+        }
+    }
+}
+
 /// Prints diagnostics to stderr, as compilers do (a blank line after each problem).
 pub fn print_diags(diags: &[Diag]) {
     let mut err = std::io::stderr().lock();
@@ -246,10 +255,7 @@ fn cc(args: CcArgs) -> i32 {
 
 fn build(args: BuildArgs) -> i32 {
     let BuildArgs { kit, forge, quiet, step } = args;
-    let step = match step {
-        StepArg::Link => pyforge_core::build::Step::Link,
-        StepArg::Compose => pyforge_core::build::Step::Compose,
-    };
+    let step: pyforge_core::build::Step = step.into();
     // The second step repeats what the first said: only problems and the composition.
     let quiet_link = quiet || step == pyforge_core::build::Step::Compose;
     let say = |line: String| {
@@ -309,16 +315,6 @@ fn build(args: BuildArgs) -> i32 {
 
 fn componentize(args: ComponentizeArgs) -> i32 {
     let ComponentizeArgs { app, kit, forge, step } = args;
-    for path in std::iter::once(&app.wit_path).chain(&app.python_path) {
-        if let Err(d) = relative(path) {
-            print_diags(&[d]);
-            return 1;
-        }
-    }
-    let step = match step {
-        StepArg::Link => pyforge_core::build::Step::Link,
-        StepArg::Compose => pyforge_core::build::Step::Compose,
-    };
     let spec = pyforge_core::componentize::AppSpec {
         wit: app.wit_path.clone(),
         world: app.world.clone(),
@@ -327,27 +323,36 @@ fn componentize(args: ComponentizeArgs) -> i32 {
         world_module: app.world_module.clone(),
         stub_wasi: app.stub_wasi,
     };
-    let out_dir = pyforge_args::app_dir(&app.app);
-    let built = pyforge_core::componentize::build_app(
-        &Disk,
-        &crate::ToolchainCompiler,
-        &spec,
-        forge.as_deref(),
-        &kit,
-        &out_dir,
-        step,
-    );
-    match built {
+    i32::from(build_an_app(&app.app, &spec, forge.as_deref(), &kit, step.into()).is_none())
+}
+
+/// Builds an application (`componentize`, or a project's `build-app`) into `app_dir(name)`,
+/// printing its notes or its problems; `None` when it failed.
+fn build_an_app(
+    name: &str,
+    spec: &pyforge_core::componentize::AppSpec,
+    forge: Option<&str>,
+    kit: &str,
+    step: pyforge_core::build::Step,
+) -> Option<pyforge_core::build::Built> {
+    for path in std::iter::once(&spec.wit).chain(&spec.python_path) {
+        if let Err(d) = relative(path) {
+            print_diags(&[d]);
+            return None;
+        }
+    }
+    let out_dir = pyforge_args::app_dir(name);
+    match pyforge_core::componentize::build_app(&Disk, &crate::ToolchainCompiler, spec, forge, kit, &out_dir, step) {
         Ok(b) => {
             if let Some(c) = &b.composed {
                 print_diags(&c.notes);
             }
-            0
+            Some(b)
         }
         Err(e) => {
             print_diags(e.diagnostics());
-            eprintln!("error: app `{}` was not built: {e}", app.app);
-            1
+            eprintln!("error: app `{name}` was not built: {e}");
+            None
         }
     }
 }
@@ -360,34 +365,14 @@ fn build_app(args: BuildAppArgs) -> i32 {
             return 1;
         }
     };
-    let step = match args.step {
-        StepArg::Link => pyforge_core::build::Step::Link,
-        StepArg::Compose => pyforge_core::build::Step::Compose,
-    };
-    let out_dir = pyforge_args::app_dir(&args.name);
-    let built = pyforge_core::componentize::build_app(
-        &Disk,
-        &crate::ToolchainCompiler,
-        &spec,
-        forge.as_deref(),
-        &args.kit,
-        &out_dir,
-        step,
-    );
-    let built = match built {
-        Ok(b) => b,
-        Err(e) => {
-            print_diags(e.diagnostics());
-            eprintln!("error: app `{}` was not built: {e}", args.name);
-            return 1;
-        }
+    let step = args.step.into();
+    let Some(built) = build_an_app(&args.name, &spec, forge.as_deref(), &args.kit, step) else {
+        return 1;
     };
     if step == pyforge_core::build::Step::Link {
         return 0;
     }
-    if let Some(c) = &built.composed {
-        print_diags(&c.notes);
-    }
+    let out_dir = pyforge_args::app_dir(&args.name);
     // The component to ship: the composition (caps, stubs), else the snapshot.
     let from = built
         .composed

@@ -33,17 +33,12 @@ pub struct Args {
 /// Builds `forge` against `kit` with the tool — link, pre-initialize (for a self-contained
 /// forge), compose; `quiet` prints only problems.
 pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
-    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
     let step = |step: &str| {
-        let mut argv = vec!["build".to_string(), "--kit".into(), guest.into(), "--forge".into(), forge.into()];
-        argv.extend(["--step".into(), step.into()]);
+        let mut argv = vec!["build".to_string(), "--forge".into(), forge.into()];
         if quiet {
             argv.push("--quiet".into());
         }
-        // The tool sees the kit (read-only) at the same absolute path as the host, so the
-        // paths it gives the `clang` import mean the same thing on both sides.
-        let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
-        tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+        tool_step(tool, kit, argv, step)
     };
     let status = step("link")?;
     if status != 0 {
@@ -75,15 +70,19 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     }
 }
 
+/// Runs one step of a tool build command (`argv`, then `--kit DIR --step STEP`). The tool sees
+/// the kit (read-only) at the same absolute path as the host, so the paths it gives the
+/// `clang` import mean the same thing on both sides.
+pub fn tool_step(tool: &Tool, kit: &Kit, mut argv: Vec<String>, step: &str) -> anyhow::Result<i32> {
+    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
+    argv.extend(["--kit".into(), guest.into(), "--step".into(), step.into()]);
+    let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
+    tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+}
+
 /// Builds the project's application `name`: link, pre-initialize, compose and write its output.
 fn build_app(tool: &Tool, kit: &Kit, name: &str) -> anyhow::Result<i32> {
-    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
-    let step = |step: &str| {
-        let argv: Vec<String> =
-            ["build-app", name, "--kit", guest, "--step", step].iter().map(|s| s.to_string()).collect();
-        let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
-        tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
-    };
+    let step = |step: &str| tool_step(tool, kit, vec!["build-app".into(), name.into()], step);
     let status = step("link")?;
     if status != 0 {
         return Ok(status);

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use crate::clang::{Clang, CompilerArgs};
 use crate::kit::{self, KitArgs};
 use crate::snapshot;
-use crate::tool::{Access, Preopen, Tool};
+use crate::tool::Tool;
 
 /// Build a Python application as a component for a WIT world (componentize-py's job, with its
 /// options and its `wit_world` API): the app, its `-p` directories and the whole stdlib inside,
@@ -45,16 +45,13 @@ pub struct Args {
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
     let tool = Tool::load(compiler)?;
-    let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
     let step = |step: &str| {
         let mut argv = vec!["componentize".to_string()];
         argv.extend(args.app.to_argv());
-        argv.extend(["--kit".into(), guest.into(), "--step".into(), step.into()]);
         if let Some(f) = &args.forge {
             argv.extend(["--forge".into(), f.clone()]);
         }
-        let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
-        tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
+        super::build::tool_step(&tool, &kit, argv, step)
     };
     let status = step("link")?;
     if status != 0 {
