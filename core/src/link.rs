@@ -653,8 +653,8 @@ impl ObjectDir<'_> {
     }
 }
 
-/// The C files of CPython's `module_dir` (`Modules/_sqlite`) as the kit carries them, sorted:
-/// (path, file name).
+/// The C files of CPython's `module_dir` (`Modules/_sqlite`) as the kit carries them, sorted,
+/// or the one file it names (`Modules/_bz2module.c`): (path, file name).
 fn cpython_sources(
     ext: &PlannedExt,
     module_dir: &str,
@@ -666,6 +666,15 @@ fn cpython_sources(
         return Err(Diag::new(Some(file), format!("the kit at `{kit_dir}` carries no CPython module sources"))
             .help("rebuild the kit with this pyforge: `pyforge kit build`"));
     };
+    if let Some((_, name)) = module_dir.rsplit_once('/').filter(|_| module_dir.ends_with(".c")) {
+        let path = format!("{kit_dir}/{sources}/{module_dir}");
+        if !std::path::Path::new(&path).is_file() {
+            let carried = Disk.list(&format!("{kit_dir}/{sources}/Modules")).unwrap_or_default();
+            return Err(Diag::new(Some(file), format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{path}`"))
+                .help(format!("name a module the kit carries: Modules/{}", carried.join(", Modules/"))));
+        }
+        return Ok(vec![(path, name.to_string())]);
+    }
     let src_dir = format!("{kit_dir}/{sources}/{module_dir}");
     let mut c_files: Vec<String> = Disk
         .list(&src_dir)

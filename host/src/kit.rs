@@ -30,7 +30,7 @@ mod files;
 mod source;
 
 /// Bump when the recipe below changes what a kit contains.
-const RECIPE: &str = "pyforge-kit-2";
+const RECIPE: &str = "pyforge-kit-3";
 /// Optimisation flags of the cross build: no `-g` (DWARF cannot be stripped from wasm
 /// relocatables later and makes the archive 40+ MB).
 const CROSS_OPT: &str = "-DNDEBUG -O3";
@@ -39,8 +39,11 @@ pub const PREFIX: &str = "/usr/local";
 /// Top-level stdlib entries left out of the kit's stdlib (tests are kept apart in `tests/`).
 const STDLIB_EXCLUDE: &[&str] = &["test", "idlelib", "tkinter", "turtledemo", "turtle.py", "__pycache__"];
 /// CPython modules (under `Modules/`) whose sources the kit carries: a WASI build leaves them
-/// out for want of their C library, and a cap can serve that library (`_sqlite`: SQLite).
-const MODULE_SOURCES: &[&str] = &["_sqlite"];
+/// out for want of their C library, and a cap can serve that library (`_sqlite`: SQLite,
+/// `_bz2module.c`: libbzip2, `_lzmamodule.c`: liblzma). Single-file modules bring the
+/// Argument Clinic header they include.
+const MODULE_SOURCES: &[&str] =
+    &["_sqlite", "_bz2module.c", "clinic/_bz2module.c.h", "_lzmamodule.c", "clinic/_lzmamodule.c.h"];
 
 /// Where the kit's inputs come from.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -506,7 +509,13 @@ fn copy_sources(src: &Path, cross: &Path, kit: &Path, stdlib: &str) -> anyhow::R
         !rel.components().any(|c| c.as_os_str() == "__pycache__")
     })?;
     for m in MODULE_SOURCES {
-        copy_tree(&src.join("Modules").join(m), &kit.join("src/Modules").join(m), &|_| true)?;
+        let (from, to) = (src.join("Modules").join(m), kit.join("src/Modules").join(m));
+        if from.is_dir() {
+            copy_tree(&from, &to, &|_| true)?;
+        } else {
+            std::fs::create_dir_all(to.parent().unwrap_or(&to))?;
+            std::fs::copy(&from, &to).with_context(|| format!("copying {}", from.display()))?;
+        }
     }
     Ok(())
 }

@@ -154,16 +154,17 @@ impl<'a> Validator<'a> {
                 "use letters, digits and `_`, not starting with a digit, e.g. `_zlib_cap`",
             );
         }
-        if let Some(cs) = &ext.cpython_sources
-            && !is_identifier(cs.get_ref().strip_prefix("Modules/").unwrap_or_default())
-        {
-            self.at(
-                cs.span(),
-                "cpython-sources",
-                format!("`cpython_sources` `{}` is not a CPython module directory", cs.get_ref()),
-                "expected `Modules/<name>`",
-                "name a directory of CPython's `Modules/` that the kit carries, e.g. `Modules/_sqlite`",
-            );
+        if let Some(cs) = &ext.cpython_sources {
+            let name = cs.get_ref().strip_prefix("Modules/").unwrap_or_default();
+            if !is_identifier(name.strip_suffix(".c").unwrap_or(name)) {
+                self.at(
+                    cs.span(),
+                    "cpython-sources",
+                    format!("`cpython_sources` `{}` is not a CPython module directory or file", cs.get_ref()),
+                    "expected `Modules/<name>` or `Modules/<name>.c`",
+                    "name a directory or C file of CPython's `Modules/` that the kit carries, e.g. `Modules/_sqlite` or `Modules/_bz2module.c`",
+                );
+            }
         }
         let c_file = self.path_field(&ext.c_file, "c_file", Some(Entry::File));
         let default_wit = Spanned::new(0..0, "wit".to_string());
