@@ -3,7 +3,8 @@
 //!
 //! * CPython's own `test_zlib`, `test_gzip`, `test_zipfile` and `test_tarfile` run inside the
 //!   composed interpreter; every failure fails the test, and every skip must have a reason from
-//!   the list below (each about WASI or about another cap, never about zlib);
+//!   the list below (each about WASI, never about zlib — nor about bz2 or lzma, whose caps are in
+//!   the forge too);
 //! * corrupt and truncated input raise `zlib.error` with zlib's message, and the objects keep
 //!   working afterwards;
 //! * a second, non-CPython consumer (`tests/caps/zlib-consumer`) is composed with the same cap
@@ -22,8 +23,6 @@ const ALLOWED_SKIPS: &[(&str, &str)] = &[
     ("gettotalrefcount", "reference-leak checks need a debug build of CPython"),
     ("requires subprocess support", "WASI has no processes"),
     ("sys.executable required", "WASI has no processes"),
-    ("requires bz2", "bz2 is another cap (not built yet)"),
-    ("requires lzma", "lzma is another cap (not built yet)"),
     ("symlink", "WASI preopens: CPython skips symlink tests on WASI"),
     ("requires write access to the installed location", "the stdlib is mounted read-only"),
     ("requires working os.chmod()", "WASI has no chmod"),
@@ -42,89 +41,6 @@ fn forge() -> Result<&'static t::DefaultForge, Failed> {
 
 fn python(args: &[&str]) -> Result<t::Outcome, Failed> {
     t::default_python(args)
-}
-
-/// Counts from one regrtest run of one test module in verbose mode.
-#[derive(Debug, Default)]
-struct Counts {
-    run: usize,
-    failures: usize,
-    errors: usize,
-    skipped: usize,
-    reasons: std::collections::BTreeMap<String, usize>,
-}
-
-fn parse(stdout: &str) -> Counts {
-    let mut c = Counts::default();
-    for line in stdout.lines() {
-        if let Some(rest) = line.strip_prefix("Ran ") {
-            c.run += rest.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
-        }
-        if (line.starts_with("OK") || line.starts_with("FAILED")) && line.contains('(') {
-            for part in line[line.find('(').unwrap_or(0) + 1..].trim_end_matches(')').split(", ") {
-                let (k, v) = part.split_once('=').unwrap_or(("", "0"));
-                let v: usize = v.parse().unwrap_or(0);
-                match k {
-                    "failures" => c.failures += v,
-                    "errors" => c.errors += v,
-                    "skipped" => c.skipped += v,
-                    _ => {}
-                }
-            }
-        }
-        if let Some(i) = line.find("... skipped '").or_else(|| line.find(") ... skipped \"")) {
-            let reason = line[i..].split_once("skipped ").map(|(_, r)| r).unwrap_or("");
-            let reason = reason.trim().trim_matches(|c| c == '\'' || c == '"').to_string();
-            *c.reasons.entry(reason).or_default() += 1;
-        }
-    }
-    c
-}
-
-/// Runs CPython's test module `name`; asserts success and that every skip is justified.
-fn cpython_suite(name: &'static str) -> impl FnOnce() -> Result<(), Failed> {
-    move || {
-        let out = python(&["--with-tests", "-m", "test", "-v", name])?;
-        let c = parse(&out.stdout);
-        let reasons: Vec<String> = c.reasons.iter().map(|(r, n)| format!("{n}× {r}")).collect();
-        println!(
-            "\n{name}: run {}, failed {}, errors {}, skipped {} [{}]",
-            c.run,
-            c.failures,
-            c.errors,
-            c.skipped,
-            reasons.join("; ")
-        );
-        ensure(out.status == 0 && out.stdout.contains("Result: SUCCESS"), || {
-            let failing: Vec<&str> = out
-                .stdout
-                .lines()
-                .filter(|l| {
-                    l.ends_with("... FAIL")
-                        || l.ends_with("... ERROR")
-                        || l.starts_with("FAIL:")
-                        || l.starts_with("ERROR:")
-                })
-                .collect();
-            format!("{name} did not pass:\n{}\n--- stderr tail\n{}", failing.join("\n"), tail(&out.stderr, 40))
-        })?;
-        ensure(c.run > 0 && c.failures == 0 && c.errors == 0, || format!("{name}: {c:?}"))?;
-        let unjustified: Vec<&String> =
-            c.reasons.keys().filter(|r| !ALLOWED_SKIPS.iter().any(|(allowed, _)| r.contains(allowed))).collect();
-        ensure(unjustified.is_empty(), || format!("{name}: skips without a WASI reason: {unjustified:?}"))?;
-        // Every skip in the total must be one whose reason was read: a skip printed some other
-        // way would otherwise escape the list.
-        let with_reason: usize = c.reasons.values().sum();
-        ensure(with_reason == c.skipped, || {
-            format!("{name}: {} skipped but {with_reason} skip reasons read: {:?}", c.skipped, c.reasons)
-        })?;
-        Ok(())
-    }
-}
-
-fn tail(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// Garbage and truncated streams raise `zlib.error` with zlib's message, and the same objects
@@ -219,7 +135,8 @@ fn real_composition_matches_wac_plug() -> Result<(), Failed> {
     // The default forge is self-contained: its caps are composed onto the snapshot.
     let mut args = vec!["plug", "target/pyforge/default/python.snapshot.wasm"];
     // wac plugs in argument order; a forge composes its caps in the order of their interface
-    // names (pyforge:sqlite, then pyforge:zlib), which sorting these paths gives too.
+    // names (pyforge:bz2, pyforge:lzma, pyforge:sqlite, pyforge:zlib), which sorting these
+    // paths gives too.
     let mut caps = t::DEFAULT_CAPS.to_vec();
     caps.sort();
     for cap in caps {
@@ -238,19 +155,11 @@ fn real_composition_matches_wac_plug() -> Result<(), Failed> {
 /// (the process fails; it does not hang or print garbage).
 fn stubbed_cap_imports_then_traps_by_name() -> Result<(), Failed> {
     let f = forge()?;
-    let out = t::run_native(
-        &f.root,
-        &[
-            "compose",
-            "target/pyforge/default/python.wasm",
-            "--stub",
-            "pyforge:zlib/deflate",
-            "--plug",
-            t::DEFAULT_CAPS[1],
-            "-o",
-            "target/stubbed.wasm",
-        ],
-    )?;
+    let mut args = vec!["compose", "target/pyforge/default/python.wasm", "--stub", "pyforge:zlib/deflate"];
+    // every other cap of the forge is plugged
+    args.extend(t::DEFAULT_CAPS[1..].iter().flat_map(|cap| ["--plug", cap]));
+    args.extend(["-o", "target/stubbed.wasm"]);
+    let out = t::run_native(&f.root, &args)?;
     ensure(out.status == 0, || out.render())?;
     let run = |code: &str| {
         t::run_native(
@@ -283,7 +192,7 @@ fn main() {
         Trial::test("stubbed_cap_imports_then_traps_by_name", stubbed_cap_imports_then_traps_by_name),
     ];
     for name in ["test_zlib", "test_gzip", "test_zipfile", "test_tarfile"] {
-        trials.push(Trial::test(format!("cpython_{name}"), cpython_suite(name)));
+        trials.push(Trial::test(format!("cpython_{name}"), move || t::regrtest::suite(name, ALLOWED_SKIPS)));
     }
     libtest_mimic::run(&args, trials).exit();
 }

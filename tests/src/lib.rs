@@ -10,6 +10,8 @@ use std::process::Command;
 
 use anyhow::{Context as _, bail};
 
+pub mod regrtest;
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
@@ -70,9 +72,31 @@ pub fn sqlite_cap_wasm() -> PathBuf {
     )
 }
 
+/// The bz2 cap component (`caps/bz2`, built by `scripts/build.sh`).
+pub fn bz2_cap_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_BZ2_CAP_WASM",
+        root().join("target/wasm32-wasip2/release/pyforge_bz2_cap.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
+/// The lzma cap component (`caps/lzma`, built by `scripts/build.sh`).
+pub fn lzma_cap_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_LZMA_CAP_WASM",
+        root().join("target/wasm32-wasip2/release/pyforge_lzma_cap.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
 /// The caps of the repository's default forge, as `pyforge.toml` names them.
-pub const DEFAULT_CAPS: &[&str] =
-    &["target/wasm32-wasip2/release/pyforge_zlib_cap.wasm", "target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm"];
+pub const DEFAULT_CAPS: &[&str] = &[
+    "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm",
+    "target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm",
+    "target/wasm32-wasip2/release/pyforge_bz2_cap.wasm",
+    "target/wasm32-wasip2/release/pyforge_lzma_cap.wasm",
+];
 
 /// The repository's project (`pyforge.toml`, `cpython-ext/`, the built caps) copied into a
 /// temporary directory and its default forge built there, once per test process.
@@ -111,7 +135,7 @@ pub fn default_project(extra: &str) -> anyhow::Result<tempfile::TempDir> {
     let toml = std::fs::read_to_string(repo.join("pyforge.toml"))?;
     std::fs::write(root.join("pyforge.toml"), format!("{toml}{extra}"))?;
     std::fs::create_dir_all(root.join("target/wasm32-wasip2/release"))?;
-    for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm()]) {
+    for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm(), bz2_cap_wasm(), lzma_cap_wasm()]) {
         std::fs::copy(built, root.join(cap))?;
     }
     Ok(dir)
@@ -132,6 +156,16 @@ pub fn sqlite_consumer_wasm() -> PathBuf {
     artefact(
         "PYFORGE_SQLITE_CONSUMER_WASM",
         root().join("target/wasm32-wasip2/release/sqlite-consumer.wasm"),
+        "run scripts/build-tests.sh",
+    )
+}
+
+/// The second consumer of the bz2 and lzma caps (`tests/caps/compress-consumer`, built by
+/// `scripts/build-tests.sh`).
+pub fn compress_consumer_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_COMPRESS_CONSUMER_WASM",
+        root().join("target/wasm32-wasip2/release/compress-consumer.wasm"),
         "run scripts/build-tests.sh",
     )
 }
