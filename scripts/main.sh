@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: make the machine ready, build pyforge, its caps and the CPython kit (once),
-# then build the default forge of this repository (pyforge.toml: CPython 3.13 with `zlib` and
-# `sqlite3` served by the zlib and sqlite cap components, caps/zlib and caps/sqlite) and run
-# Python that uses both caps.
+# then build the default forge of this repository (pyforge.toml: CPython 3.13 with `zlib`,
+# `sqlite3`, `bz2` and `lzma` served by the cap components caps/zlib, caps/sqlite, caps/bz2 and
+# caps/lzma) and run Python that uses every cap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,7 +14,7 @@ say "pyforge check"
 "$PYFORGE" check
 say "pyforge build"
 "$PYFORGE" build
-say "pyforge run -c '…'   (zlib and gzip through the zlib cap, sqlite3 through the sqlite cap)"
+say "pyforge run -c '…'   (zlib and gzip through the zlib cap, sqlite3 through the sqlite cap, bz2 and lzma through theirs)"
 "$PYFORGE" run -c '
 import gzip, sys, zlib
 data = b"pyforge: CPython in a component, zlib in another. " * 2000
@@ -36,4 +36,15 @@ try:
     cx.execute("insert into blobs values (?, ?)", ("data", b""))
 except sqlite3.IntegrityError as e:
     print(f"duplicate key -> sqlite3.IntegrityError: {e}")
+import bz2, io, lzma, tarfile
+print(f"bz2: {len(data)} -> {len(bz2.compress(data))} bytes, lzma (xz): {len(lzma.compress(data))} bytes, round trips ok: {bz2.decompress(bz2.compress(data)) == data and lzma.decompress(lzma.compress(data)) == data}")
+try:
+    lzma.decompress(b"not xz data")
+except lzma.LZMAError as e:
+    print(f"corrupt input -> lzma.LZMAError: {e}")
+tar = io.BytesIO()
+with tarfile.open(fileobj=tar, mode="w:xz") as t:
+    info = tarfile.TarInfo("data.txt"); info.size = len(data); t.addfile(info, io.BytesIO(data))
+member = tarfile.open(fileobj=io.BytesIO(tar.getvalue())).extractfile("data.txt").read()
+print(f"tarfile w:xz: {len(tar.getvalue())} bytes, member read back equal: {member == data}")
 print(f"Python {sys.version.split()[0]} on {sys.platform}; zlib from {zlib.__file__}, sqlite3 from {sqlite3.__file__}")'

@@ -7,6 +7,7 @@
  * `avail_out` bytes, copies what came back to `next_out`, and advances the pointers and totals
  * by what the library consumed and produced — the `bz_stream` contract, so CPython's loops
  * (and its `BZ_FINISH` sequence checks, which compare `avail_in` across calls) work unchanged.
+ * With `BZ_RUN` and when decompressing, a step lends at most `run_chunk` bytes (see there).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,13 +55,29 @@ static cap_stream *stream_of(bz_stream *strm, int compress) {
     return s->compress == compress ? s : NULL;
 }
 
+/* How much input a `BZ_RUN` or decompression step lends the cap. The input crosses by copy,
+ * and CPython's loops pass all they have with every call, growing the output in blocks (32 KiB,
+ * 64 KiB, …): lending it all each time would copy the unconsumed rest again per block.
+ * libbzip2 consumes what it is given, so lending a piece the size of the output room (at least
+ * 64 KiB) keeps the re-copied rest under that room — the caller sees `avail_in` left over and
+ * calls again, as it would after a full output buffer. `BZ_FLUSH` and `BZ_FINISH` lend
+ * everything: libbzip2 requires `avail_in` to stay the same across those calls. */
+static unsigned int run_chunk(unsigned int avail_in, unsigned int avail_out) {
+    unsigned int chunk = avail_out > 65536 ? avail_out : 65536;
+    return avail_in < chunk ? avail_in : chunk;
+}
+
 /* One library step (`action` is ignored for decompression). */
 static int step(bz_stream *strm, int compress, int action) {
     cap_stream *s = stream_of(strm, compress);
     if (s == NULL) {
         return BZ_PARAM_ERROR;
     }
-    bz2_cap_import_list_u8_t input = {(uint8_t *)strm->next_in, strm->next_in ? strm->avail_in : 0};
+    unsigned int avail_in = strm->next_in ? strm->avail_in : 0;
+    if (!compress || action == BZ_RUN) {
+        avail_in = run_chunk(avail_in, strm->avail_out);
+    }
+    bz2_cap_import_list_u8_t input = {(uint8_t *)strm->next_in, avail_in};
     pyforge_bz2_bzlib_step_t r;
     if (compress) {
         pyforge_bz2_bzlib_method_compressor_compress((pyforge_bz2_bzlib_borrow_compressor_t){s->handle}, &input,

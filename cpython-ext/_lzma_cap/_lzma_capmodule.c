@@ -6,7 +6,8 @@
  * here: `lzma_code` lends the cap the input (`next_in`/`avail_in`), asks for at most
  * `avail_out` bytes, copies what came back to `next_out`, and advances the pointers and totals
  * by what liblzma consumed and produced — the `lzma_stream` contract, so CPython's loops (and
- * liblzma's own check that `LZMA_FINISH` calls keep `avail_in`) work unchanged. Filter chains
+ * liblzma's own check that `LZMA_FINISH` calls keep `avail_in`) work unchanged. With
+ * `LZMA_RUN`, a step lends at most `run_chunk` bytes (see there). Filter chains
  * cross as records; options liblzma would allocate (`lzma_properties_decode`) are allocated
  * here with `malloc`, as CPython frees them with `free`.
  */
@@ -183,13 +184,26 @@ lzma_ret lzma_raw_decoder(lzma_stream *strm, const lzma_filter *filters) {
     return start(strm, ok, h, err);
 }
 
+/* How much input a `LZMA_RUN` step lends the cap. The input crosses by copy, and CPython's
+ * loops pass all they have with every call, growing the output in blocks (32 KiB, 64 KiB, …):
+ * lending it all each time would copy the unconsumed rest again per block (8 times for 16 MiB).
+ * liblzma consumes what it is given, so lending a piece the size of the output room (at least
+ * 64 KiB) keeps the re-copied rest under that room — the caller sees `avail_in` left over and
+ * calls again, as it would after a full output buffer. The other actions lend everything:
+ * liblzma requires `avail_in` to stay the same across the calls that finish or flush. */
+static size_t run_chunk(size_t avail_in, size_t avail_out) {
+    size_t chunk = avail_out > 65536 ? avail_out : 65536;
+    return avail_in < chunk ? avail_in : chunk;
+}
+
 lzma_ret lzma_code(lzma_stream *strm, lzma_action action) {
     if (strm == NULL || strm->internal == NULL || (strm->next_in == NULL && strm->avail_in != 0) ||
         (strm->next_out == NULL && strm->avail_out != 0)) {
         return LZMA_PROG_ERROR;
     }
     size_t avail_out = strm->avail_out > UINT32_MAX ? UINT32_MAX : strm->avail_out;
-    lzma_cap_import_list_u8_t input = {(uint8_t *)strm->next_in, strm->avail_in};
+    size_t lend = action == LZMA_RUN ? run_chunk(strm->avail_in, avail_out) : strm->avail_in;
+    lzma_cap_import_list_u8_t input = {(uint8_t *)strm->next_in, lend};
     pyforge_lzma_lzma_step_t r;
     pyforge_lzma_lzma_method_stream_code((pyforge_lzma_lzma_borrow_stream_t){strm->internal->handle}, &input,
                                          (uint32_t)action, (uint32_t)avail_out, &r);
