@@ -13,7 +13,7 @@ WAC="$CACHE/bin/wac"
 [ -x "$WAC" ] || { echo "error: run scripts/test-tools.sh first ($WAC is missing)" >&2; exit 1; }
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
-CAPS=(target/wasm32-wasip2/release/pyforge_zlib_cap.wasm target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm)
+CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma}_cap.wasm)
 PLUGS=(--plug "${CAPS[0]}" --plug "${CAPS[1]}")
 
 "$PYFORGE" compose "$SOCKET" "${PLUGS[@]}" -o target/bench-pyforge.wasm >/dev/null

@@ -33,7 +33,7 @@ for name, compress, decompress in [
 ]:
     compress_s, packed = best(compress, 2)
     # decompression takes a fraction of a second: more runs, so noise does not decide
-    decompress_s, unpacked = best(lambda: decompress(packed), 5)
+    decompress_s, unpacked = best(lambda: decompress(packed), 7)
     assert unpacked == data
     result[name + "_compress_s"] = compress_s
     result[name + "_decompress_s"] = decompress_s

@@ -13,7 +13,7 @@ RUNS="${1:-5}"
 source benches/common.sh
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.snapshot.wasm
-CAPS=(target/wasm32-wasip2/release/pyforge_zlib_cap.wasm target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm)
+CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma}_cap.wasm)
 
 native=$(for _ in $(seq "$RUNS"); do
   t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "${CAPS[0]}" --plug "${CAPS[1]}" -o target/bench-native.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"

@@ -3,7 +3,7 @@
 //! downloaded bytes equal `pyforge compose` of the same files — as do those of stock wasmtime
 //! running pyforge-cli.wasm, of Node (jco) and of the example plugin host; without the caps the page
 //! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled,
-//! self-contained: no files given to it) runs a zlib/gzip/sqlite3 snippet in the page.
+//! self-contained: no files given to it) runs a zlib/gzip/sqlite3/bz2/lzma snippet in the page.
 
 use std::process::Command;
 
@@ -88,6 +88,8 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     let plan = std::fs::read_to_string(dir.join("plan.txt"))?;
     ensure(plan.contains(&format!("pyforge:zlib/deflate@0.1.0 ← {}", CAPS[0])), || plan.clone())?;
     ensure(plan.contains(&format!("pyforge:sqlite/sqlite@0.1.0 ← {}", CAPS[1])), || plan.clone())?;
+    ensure(plan.contains(&format!("pyforge:bz2/bzlib@0.1.0 ← {}", CAPS[2])), || plan.clone())?;
+    ensure(plan.contains(&format!("pyforge:lzma/lzma@0.1.0 ← {}", CAPS[3])), || plan.clone())?;
 
     let missing = t::run_native(&root, &["compose", SOCKET, "-o", "target/web-test/missing.wasm"])?;
     ensure(missing.status == 1, || missing.render())?;
@@ -98,7 +100,7 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     let python = std::fs::read_to_string(dir.join("python.txt"))?;
     ensure(
         python.starts_with("exit status 0\nwasi 3.13.")
-            && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\n"),
+            && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\nbz2 lzma ok: True True\n"),
         || python.clone(),
     )?;
     Ok(())

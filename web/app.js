@@ -10,6 +10,8 @@ const DEFAULT_SOCKET = 'target/pyforge/default/python.snapshot.wasm';
 const DEFAULT_PLUGS = [
   'target/wasm32-wasip2/release/pyforge_zlib_cap.wasm',
   'target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm',
+  'target/wasm32-wasip2/release/pyforge_bz2_cap.wasm',
+  'target/wasm32-wasip2/release/pyforge_lzma_cap.wasm',
 ];
 
 const $ = (id) => document.getElementById(id);

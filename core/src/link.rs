@@ -670,8 +670,11 @@ fn cpython_sources(
         let path = format!("{kit_dir}/{sources}/{module_dir}");
         if !std::path::Path::new(&path).is_file() {
             let carried = Disk.list(&format!("{kit_dir}/{sources}/Modules")).unwrap_or_default();
-            return Err(Diag::new(Some(file), format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{path}`"))
-                .help(format!("name a module the kit carries: Modules/{}", carried.join(", Modules/"))));
+            return Err(Diag::new(
+                Some(file),
+                format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{path}`"),
+            )
+            .help(format!("name a module the kit carries: Modules/{}", carried.join(", Modules/"))));
         }
         return Ok(vec![(path, name.to_string())]);
     }

@@ -66,7 +66,9 @@ pub fn suite(name: &'static str, allowed: &'static [(&'static str, &'static str)
         let failing: Vec<&str> = out
             .stdout
             .lines()
-            .filter(|l| l.ends_with("... FAIL") || l.ends_with("... ERROR") || l.starts_with("FAIL:") || l.starts_with("ERROR:"))
+            .filter(|l| {
+                l.ends_with("... FAIL") || l.ends_with("... ERROR") || l.starts_with("FAIL:") || l.starts_with("ERROR:")
+            })
             .collect();
         format!("{name} did not pass:\n{}\n--- stderr tail\n{}", failing.join("\n"), tail(&out.stderr, 40))
     })?;

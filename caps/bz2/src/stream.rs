@@ -19,7 +19,12 @@ fn new_stream() -> Box<bz_stream> {
 
 /// Runs one library step `f` over `input` with room for `max_output` bytes: (code, consumed,
 /// output). The stream's buffer pointers are cleared afterwards, so none outlives the call.
-fn step(strm: &mut bz_stream, input: &[u8], max_output: u32, f: impl FnOnce(*mut bz_stream) -> c_int) -> (i32, u32, Vec<u8>) {
+fn step(
+    strm: &mut bz_stream,
+    input: &[u8],
+    max_output: u32,
+    f: impl FnOnce(*mut bz_stream) -> c_int,
+) -> (i32, u32, Vec<u8>) {
     let mut out = Vec::<u8>::with_capacity(max_output as usize);
     let avail_in = u32::try_from(input.len()).unwrap_or(u32::MAX);
     strm.next_in = input.as_ptr().cast::<c_char>().cast_mut();

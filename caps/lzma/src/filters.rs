@@ -5,9 +5,9 @@ use std::ffi::c_void;
 
 use liblzma_sys::{
     LZMA_FILTER_ARM, LZMA_FILTER_ARM64, LZMA_FILTER_ARMTHUMB, LZMA_FILTER_DELTA, LZMA_FILTER_IA64, LZMA_FILTER_LZMA1,
-    LZMA_FILTER_LZMA2, LZMA_FILTER_POWERPC, LZMA_FILTER_RISCV, LZMA_FILTER_SPARC, LZMA_FILTER_X86, LZMA_OK, LZMA_OPTIONS_ERROR,
-    LZMA_VLI_UNKNOWN, lzma_allocator, lzma_filter, lzma_lzma_preset, lzma_options_bcj, lzma_options_delta, lzma_options_lzma,
-    lzma_properties_decode, lzma_properties_encode, lzma_properties_size,
+    LZMA_FILTER_LZMA2, LZMA_FILTER_POWERPC, LZMA_FILTER_RISCV, LZMA_FILTER_SPARC, LZMA_FILTER_X86, LZMA_OK,
+    LZMA_OPTIONS_ERROR, LZMA_VLI_UNKNOWN, lzma_allocator, lzma_filter, lzma_lzma_preset, lzma_options_bcj,
+    lzma_options_delta, lzma_options_lzma, lzma_properties_decode, lzma_properties_encode, lzma_properties_size,
 };
 
 use crate::bindings::exports::pyforge::lzma::lzma::{DeltaOptions, Filter, FilterOptions, LzmaOptions};
@@ -76,11 +76,8 @@ impl Chain {
             return Err(LZMA_OPTIONS_ERROR);
         }
         let mut options: Vec<Options> = filters.iter().map(|f| to_options(&f.options)).collect();
-        let mut array: Vec<lzma_filter> = filters
-            .iter()
-            .zip(options.iter_mut())
-            .map(|(f, o)| lzma_filter { id: f.id, options: o.ptr() })
-            .collect();
+        let mut array: Vec<lzma_filter> =
+            filters.iter().zip(options.iter_mut()).map(|(f, o)| lzma_filter { id: f.id, options: o.ptr() }).collect();
         array.push(lzma_filter { id: LZMA_VLI_UNKNOWN, options: std::ptr::null_mut() });
         Ok(Chain { _options: options, filters: array })
     }
@@ -170,7 +167,9 @@ pub fn properties_decode(id: u64, props: &[u8]) -> Result<Filter, u32> {
                     FilterOptions::Delta(DeltaOptions { kind: d.type_, dist: d.dist })
                 }
                 LZMA_FILTER_X86 | LZMA_FILTER_POWERPC | LZMA_FILTER_IA64 | LZMA_FILTER_ARM | LZMA_FILTER_ARMTHUMB
-                | LZMA_FILTER_SPARC | LZMA_FILTER_ARM64 | LZMA_FILTER_RISCV => FilterOptions::Bcj((*f.options.cast::<lzma_options_bcj>()).start_offset),
+                | LZMA_FILTER_SPARC | LZMA_FILTER_ARM64 | LZMA_FILTER_RISCV => {
+                    FilterOptions::Bcj((*f.options.cast::<lzma_options_bcj>()).start_offset)
+                }
                 _ => FilterOptions::None,
             }
         }

@@ -7,8 +7,8 @@ use std::ffi::CStr;
 
 use liblzma_sys::{
     LZMA_OK, lzma_alone_decoder, lzma_alone_encoder, lzma_auto_decoder, lzma_check_is_supported, lzma_code,
-    lzma_easy_encoder, lzma_end, lzma_get_check, lzma_raw_decoder, lzma_raw_encoder, lzma_stream,
-    lzma_stream_decoder, lzma_stream_encoder, lzma_version_string,
+    lzma_easy_encoder, lzma_end, lzma_get_check, lzma_raw_decoder, lzma_raw_encoder, lzma_stream, lzma_stream_decoder,
+    lzma_stream_encoder, lzma_version_string,
 };
 
 use crate::bindings::exports::pyforge::lzma::lzma::{Filter, LzmaOptions};
