@@ -526,6 +526,7 @@ pub fn bare_plan(name: &str) -> ForgePlan {
         self_contained: true,
         warm: crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect(),
         bytecode: true,
+        test_modules: false,
         app: None,
     }
 }

@@ -145,13 +145,13 @@ fn run_clang(cc: &dyn Compiler, args: Vec<String>, what: &str, file: &str) -> Re
 }
 
 /// The kit's `config.c` with `modules` added to the inittab and CPython's `_test*` modules
-/// removed.
-pub fn config_c(template: &str, modules: &[String]) -> Result<String, String> {
+/// removed (kept with `test_modules`: a forge for running CPython's test suite).
+pub fn config_c(template: &str, modules: &[String], test_modules: bool) -> Result<String, String> {
     let mut out = String::with_capacity(template.len() + 256);
     let (mut m1, mut m2) = (false, false);
     for line in template.lines() {
         let t = line.trim();
-        if t.starts_with("extern PyObject* PyInit__test") || t.starts_with("{\"_test") {
+        if !test_modules && (t.starts_with("extern PyObject* PyInit__test") || t.starts_with("{\"_test")) {
             continue;
         }
         out.push_str(line);
@@ -315,6 +315,7 @@ impl Link<'_> {
                 vec![
                     format!("self-contained={}", self.plan.self_contained),
                     format!("bytecode={}", self.plan.bytecode),
+                    format!("test-modules={}", self.plan.test_modules),
                 ],
             ),
         ]);
@@ -362,7 +363,8 @@ impl Link<'_> {
         let template_path = self.kit_path(&self.kit.config_c);
         let template = std::fs::read_to_string(&template_path)
             .map_err(|e| io_diag(&template_path, "read the config.c template", e))?;
-        let config = config_c(&template, modules).map_err(|e| Diag::new(Some(&template_path), e))?;
+        let config =
+            config_c(&template, modules, self.plan.test_modules).map_err(|e| Diag::new(Some(&template_path), e))?;
         let mut args = self.cflags.clone();
         args.push("-DPy_BUILD_CORE".into());
         args.extend(self.kit.include.iter().map(|inc| format!("-I{}", self.kit_path(inc))));
@@ -728,7 +730,7 @@ mod tests {
 
     #[test]
     fn inittab_adds_modules_and_drops_test_modules() {
-        let out = config_c(TEMPLATE, &["_fixture".to_string()]).unwrap();
+        let out = config_c(TEMPLATE, &["_fixture".to_string()], false).unwrap();
         assert!(out.contains("extern PyObject* PyInit__fixture(void);\n"));
         assert!(out.contains("{\"_fixture\", PyInit__fixture},"));
         assert!(out.contains("{\"math\", PyInit_math}"));
@@ -736,7 +738,14 @@ mod tests {
     }
 
     #[test]
+    fn test_modules_stay_when_asked() {
+        let out = config_c(TEMPLATE, &[], true).unwrap();
+        assert!(out.contains("extern PyObject* PyInit__testcapi(void);\n"));
+        assert!(out.contains("{\"_testcapi\", PyInit__testcapi},"));
+    }
+
+    #[test]
     fn inittab_needs_markers() {
-        assert!(config_c("int x;\n", &[]).is_err());
+        assert!(config_c("int x;\n", &[], false).is_err());
     }
 }

@@ -37,6 +37,8 @@ pub struct ForgePlan {
     pub warm: Vec<String>,
     /// Embed the kit's bytecode with the sources.
     pub bytecode: bool,
+    /// Keep CPython's `_test*` modules in the inittab (`test-modules`).
+    pub test_modules: bool,
     /// The application built on this forge (`pyforge componentize`), if any.
     pub app: Option<crate::componentize::App>,
 }
@@ -87,6 +89,7 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
         self_contained: f.self_contained,
         warm: warm_modules(f, project.file.as_ref())?,
         bytecode: f.bytecode,
+        test_modules: f.test_modules,
         app: None,
     };
     for (summary, m) in report.extensions.iter().zip(&report.manifests) {

@@ -12,6 +12,8 @@
 //!                                     # of common ones, `embed::DEFAULT_WARM`)
 //! bytecode = true                     # embed the kit's .pyc next to the sources (default):
 //!                                     # faster first imports, a larger component
+//! test-modules = false               # also CPython's `_test*` modules (`_testcapi`, …), for
+//!                                     # running CPython's own test suite; off by default
 //! ```
 //!
 //! An application (`pyforge componentize`'s options, for `pyforge build --app NAME`):
@@ -116,6 +118,8 @@ struct RawForge {
     warm: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     bytecode: Option<bool>,
+    #[serde(default, rename = "test-modules")]
+    test_modules: Option<bool>,
 }
 
 /// One forge.
@@ -137,6 +141,8 @@ pub struct Forge {
     pub warm: Option<Vec<Located>>,
     /// Embed the kit's bytecode with the sources (the default).
     pub bytecode: bool,
+    /// Keep CPython's `_test*` modules in the inittab (for CPython's test suite).
+    pub test_modules: bool,
 }
 
 /// The project: its forges, and the project file when there is one.
@@ -165,6 +171,7 @@ impl Project {
                     self_contained: true,
                     warm: None,
                     bytecode: true,
+                    test_modules: false,
                 }],
                 apps: Vec::new(),
             });
@@ -189,6 +196,7 @@ impl Project {
                     self_contained: f.self_contained.unwrap_or(true),
                     warm: f.warm.map(|v| v.iter().map(Into::into).collect()),
                     bytecode: f.bytecode.unwrap_or(true),
+                    test_modules: f.test_modules.unwrap_or(false),
                 }
             })
             .collect::<Vec<_>>();
