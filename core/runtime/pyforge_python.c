@@ -48,6 +48,7 @@ extern int _PyInterpreterState_SetConfig(const PyConfig *config);
 
 #define ARCHIVE_MAGIC "PYFA\x01\x00\x00\x00"
 #define IMPORTER_PATH "/.pyforge/importer.py"
+#define IMPORTER_CODE_NAME "<pyforge importlib._bootstrap_embedded>"
 
 /* --- State kept in the snapshot ----------------------------------------------------------- */
 
@@ -235,12 +236,20 @@ static PyMethodDef pyforge_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Multi-phase and stateless (the archive is read-only after init), so every interpreter —
+ * subinterpreters included, isolated ones too — can import it. */
+static PyModuleDef_Slot pyforge_slots[] = {
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {0, NULL},
+};
+
 static struct PyModuleDef pyforge_module = {
-    PyModuleDef_HEAD_INIT, "_pyforge", "pyforge's runtime: the embedded stdlib archive.", -1, pyforge_methods,
+    PyModuleDef_HEAD_INIT, "_pyforge", "pyforge's runtime: the embedded stdlib archive.", 0, pyforge_methods,
+    pyforge_slots,
 };
 
 PyMODINIT_FUNC PyInit__pyforge(void) {
-    return PyModule_Create(&pyforge_module);
+    return PyModuleDef_Init(&pyforge_module);
 }
 
 /* --- Initialization ------------------------------------------------------------------------ */
@@ -313,7 +322,11 @@ static int install_importer(void) {
         return -1;
     }
     PyObject *src = member_bytes(i);
-    PyObject *code = src ? Py_CompileString(PyBytes_AS_STRING(src), IMPORTER_PATH, Py_file_input) : NULL;
+    /* Named like CPython's own import machinery (`<frozen importlib._bootstrap>`): `warnings`
+     * skips frames whose file name has `importlib` and `_bootstrap` in it, so a warning raised
+     * while a module imports (`stacklevel=2` in a deprecated module) points at the importing
+     * code, not at this loader. */
+    PyObject *code = src ? Py_CompileString(PyBytes_AS_STRING(src), IMPORTER_CODE_NAME, Py_file_input) : NULL;
     Py_XDECREF(src);
     /* Not PyImport_ExecCodeModule: before main initialization there is no importlib external
      * to fix the module up. */
@@ -334,6 +347,24 @@ static int install_importer(void) {
     return 0;
 }
 
+/* Subinterpreters (`concurrent.interpreters`' `_interpreters`, `_testcapi.run_in_subinterp`,
+ * …) set up their own import system, without the main interpreter's path hook, and import
+ * `encodings` right after: with the stdlib only in the archive, that failed ("Failed to import
+ * encodings module", a fatal error). CPython has no hook at that point, so the link wraps
+ * `_PyImport_InitExternal` (`-Wl,--wrap`, core/src/link.rs): once CPython's external importers
+ * are in place, every interpreter but the main one (which `init_python` serves itself) gets the
+ * archive's path hook too. Without an archive (the mounted shape) nothing changes. */
+extern PyStatus __real__PyImport_InitExternal(PyThreadState *tstate);
+
+PyStatus __wrap__PyImport_InitExternal(PyThreadState *tstate) {
+    PyStatus status = __real__PyImport_InitExternal(tstate);
+    if (PyStatus_Exception(status) || archive == NULL ||
+        PyThreadState_GetInterpreter(tstate) == PyInterpreterState_Main()) {
+        return status;
+    }
+    return install_importer() == 0 ? status : PyStatus_Error("pyforge: the embedded stdlib's importer failed");
+}
+
 /* Initializes Python over the archive. `argv` NULL: the snapshot's init (no arguments, the
  * environment ignored, the fixed hash seed); else a full CPython command line. */
 static int init_python(int argc, char **argv) {
@@ -342,6 +373,12 @@ static int init_python(int argc, char **argv) {
     config._init_main = 0;
     config.pathconfig_warnings = 0;
     PyStatus status = PyConfig_SetBytesString(&config, &config.home, home);
+    /* Where the archive's stdlib is (`sys._stdlib_dir`): getpath cannot find it on disk. */
+    char stdlib_dir[sizeof home + 32];
+    snprintf(stdlib_dir, sizeof stdlib_dir, "%s/lib/python%d.%d", home, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    if (!PyStatus_Exception(status)) {
+        status = PyConfig_SetBytesString(&config, &config.stdlib_dir, stdlib_dir);
+    }
     if (!PyStatus_Exception(status)) {
         status = PyConfig_SetBytesString(&config, &config.program_name, "python");
     }

@@ -207,6 +207,10 @@ pub const WASI_PATH_CALLS: &[&str] = &[
     "__wasi_path_unlink_file",
 ];
 
+/// CPython's import-system setup of each interpreter, wrapped by core/runtime/pyforge_python.c
+/// so subinterpreters find the embedded stdlib.
+pub const IMPORT_INIT_CALL: &str = "_PyImport_InitExternal";
+
 fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, Diag> {
     let (kit, kit_json) = read_kit(kit_dir)?;
     let obj_dir = format!("{out_dir}/obj");
@@ -225,6 +229,8 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
         ])
         // Paths WASI cannot carry are refused before they trap (core/runtime/wasi_paths.c).
         .chain(WASI_PATH_CALLS.iter().map(|f| format!("-Wl,--wrap={f}")))
+        // Subinterpreters get the embedded stdlib's importer (core/runtime/pyforge_python.c).
+        .chain([format!("-Wl,--wrap={IMPORT_INIT_CALL}")])
         .collect();
     let output = format!("{out_dir}/python.wasm");
     let link = Link { cc, plan, kit, kit_dir, out_dir, obj_dir, output, cflags, ldflags };

@@ -123,7 +123,7 @@ impl Host for Clang {
 ///   `crash-diagnostics`, `time-trace`, `save-optimization-record`, `modules-cache-path`, …);
 /// * linker flags `-z stack-size=<n>`, `-Wl,--stack-first`, `-Wl,--initial-memory=<n>`,
 ///   `-Wl,--max-memory=<n>`, `-Wl,-z,stack-size=<n>`, `-Wl,--export=<symbol>`, `-Wl,--strip-debug`,
-///   `-Wl,--wrap=__wasi_path_<call>`,
+///   `-Wl,--wrap=__wasi_path_<call>`, `-Wl,--wrap=_PyImport_InitExternal`,
 ///   `-Wl,--component-type,<file.wit|.o>`;
 /// * `-o <path>` (a separate argument): relative, without `..`, and not through a symlink out of
 ///   the current directory;
@@ -167,8 +167,11 @@ pub fn check_args(args: &[String]) -> Result<(), String> {
                 || number_after(rest, "--max-memory=")
                 || number_after(rest, "-z,stack-size=")
                 || rest.strip_prefix("--export=").is_some_and(is_symbol)
-                // core/runtime/wasi_paths.c wraps wasi-libc's path calls, and nothing else.
-                || rest.strip_prefix("--wrap=").is_some_and(|s| s.starts_with("__wasi_path_") && is_symbol(s))
+                // core/runtime/wasi_paths.c wraps wasi-libc's path calls, pyforge_python.c
+                // CPython's import setup, and nothing else.
+                || rest.strip_prefix("--wrap=").is_some_and(|s| {
+                    (s.starts_with("__wasi_path_") && is_symbol(s)) || s == "_PyImport_InitExternal"
+                })
                 || rest.strip_prefix("--component-type,").is_some_and(|f| {
                     (f.ends_with(".wit") || f.ends_with(".o")) && !f.contains(',') && !f.starts_with('-')
                 });
@@ -351,6 +354,7 @@ mod tests {
             "-mexec-model=reactor",
             "-Wl,--component-type,target/world.wit",
             "-Wl,--wrap=__wasi_path_open",
+            "-Wl,--wrap=_PyImport_InitExternal",
         ];
         assert_eq!(check(&link), Ok(()));
         assert_eq!(check(&["--version"]), Ok(()));

@@ -8,7 +8,8 @@
 //!   `PYTHONPATH` so they win over the stdlib;
 //! * with `--with-tests`, CPython's `Lib/test` at `/usr/local/lib/pyforge-tests/test`, the
 //!   parent directory on `PYTHONPATH` (a preopen nested inside the stdlib's would not show up in
-//!   the directory listing Python's import system caches);
+//!   the directory listing Python's import system caches), and for a self-contained Python the
+//!   kit's stdlib files too (imports still come from its archive; the tests read files by path);
 //! * a fresh temporary directory at `/tmp` (`TMPDIR`), removed afterwards;
 //! * `PYTHONHOME=/usr/local`.
 //!
@@ -96,6 +97,14 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
         let tests = r.kit.path(&info.tests);
         preopen(tests.parent().unwrap_or(&tests), TESTS_GUEST, FsPerms::ReadOnly)?;
         python_path.push(TESTS_GUEST);
+        if !r.mount_stdlib {
+            // A self-contained Python imports its stdlib from its archive, and keeps doing so
+            // (the archive's path hook serves the stdlib directory first). But CPython's tests
+            // also read stdlib files by path, as any installed CPython has them (`linecache`
+            // and `inspect.getsource` on stdlib objects, `sys._stdlib_dir`, `os.__file__`):
+            // the same files, read-only, where the archive says they are.
+            preopen(&r.kit.path(&info.stdlib), &stdlib_guest, FsPerms::ReadOnly)?;
+        }
     }
     preopen(tmp.path(), "/tmp", FsPerms::ReadWrite)?;
     if !python_path.is_empty() {
