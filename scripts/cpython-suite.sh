@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CPython's whole regression suite, one module per process (scripts/cpython_suite.py), in two
-# interpreters with the same runner and the same flags (`-m test MODULE`, default resources):
+# interpreters with the same runner and the same flags (`-m test -W MODULE`, default resources):
 #
 #  * pyforge — the repository's `test` forge: the default forge (caps composed, stdlib embedded,
 #    pre-initialized) plus CPython's `_test*` modules (`test-modules = true` in pyforge.toml);

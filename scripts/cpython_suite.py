@@ -77,7 +77,8 @@ def run_one(module, run_args, timeout):
     start = time.monotonic()
     try:
         p = subprocess.run(
-            run_args + ["--with-tests", "-m", "test", module],
+            # -W: a failing module prints its tests' output (the FAIL/ERROR lines read above)
+            run_args + ["--with-tests", "-m", "test", "-W", module],
             capture_output=True,
             text=True,
             errors="replace",

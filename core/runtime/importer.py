@@ -147,14 +147,24 @@ class EmbeddedResource:
 
     __truediv__ = joinpath
 
+    def _bytes(self):
+        # A file the archive leaves out (pip's wheel, see embed.rs) may still be on the
+        # filesystem at the same path, when the stdlib is mounted there too.
+        if self._path in _index:
+            return _read(self._path)
+        import _io
+
+        with _io.open(self._path, "rb") as f:
+            return f.read()
+
     def open(self, mode="r", *args, **kwargs):
         import io
 
-        data = io.BytesIO(_read(self._path))
+        data = io.BytesIO(self._bytes())
         return data if "b" in mode else io.TextIOWrapper(data, *args, **kwargs)
 
     def read_bytes(self):
-        return _read(self._path)
+        return self._bytes()
 
     def read_text(self, encoding=None, errors=None):
         with self.open(encoding=encoding, errors=errors) as f:
@@ -174,6 +184,19 @@ class EmbeddedReader:
         self.path = path
 
     def files(self):
+        # When the stdlib is also on the filesystem (mounted, as `pyforge run --with-tests`
+        # does), its files are the archive's: serve real paths then, as an installed CPython
+        # does (`importlib.resources.as_file` gives them as they are, not as temporary copies).
+        import posix
+
+        try:
+            on_disk = bool(posix.stat(self.path).st_mode & 0o040000)
+        except OSError:
+            on_disk = False
+        if on_disk:
+            import pathlib
+
+            return pathlib.Path(self.path)
         return EmbeddedResource(self.path)
 
 
