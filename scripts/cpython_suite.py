@@ -48,7 +48,8 @@ def classify(module, rc, out, err, seconds, timed_out):
     result = RESULT.search(out)
     result = result.group(1).strip() if result else ""
     failing = sorted(set(re.findall(r"^(?:FAIL|ERROR): (\S+ \([^)]*\))", out, re.M)))
-    skip = re.search(rf"^{re.escape(module)} skipped -- (.*)$", out, re.M)
+    # regrtest reports a skipped module on stderr
+    skip = re.search(rf"^{re.escape(module)} skipped -- (.*)$", out + "\n" + err, re.M)
     if timed_out:
         outcome, reason = "timeout", f"no result after {seconds:.0f} s"
     elif not result:
@@ -56,7 +57,7 @@ def classify(module, rc, out, err, seconds, timed_out):
         causes = re.findall(r"(?:caused by|wasm trap): ([^\n]*)", err)
         tail = err.strip().splitlines()[-2:] if err.strip() else [f"exit status {rc}, no output"]
         outcome, reason = "crashed", (causes[-1] if causes else " | ".join(tail))
-    elif skip or result == "NO TESTS RAN" or "1 test skipped" in out and counts.get("run", 0) == 0:
+    elif skip or result == "NO TESTS RAN" or ("1 test skipped" in out and counts.get("run", 0) == 0):
         outcome, reason = "skipped", (skip.group(1).strip() if skip else result)
     elif result.startswith("SUCCESS") or result.startswith("ENV CHANGED"):
         outcome, reason = "passed", ("env changed" if "ENV CHANGED" in result else "")
