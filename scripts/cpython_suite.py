@@ -10,7 +10,8 @@ on. The same runner and flags serve every interpreter it is given, so results co
     scripts/cpython_suite.py --report PYFORGE.json STOCK.json        (the markdown report)
 
 Environment: SUITE_JOBS (parallel processes, default the number of cores), SUITE_TIMEOUT
-(seconds per module, default 900), SUITE_MODULES (space-separated: run only these).
+(seconds per module, default 900), SUITE_MODULES (space-separated: run only these; with
+SUITE_UPDATE=1 their records replace those in an existing OUT.json).
 """
 import concurrent.futures
 import json
@@ -47,7 +48,8 @@ def classify(module, rc, out, err, seconds, timed_out):
             counts[k] = int(v) if v.isdigit() else v
     result = RESULT.search(out)
     result = result.group(1).strip() if result else ""
-    failing = sorted(set(re.findall(r"^(?:FAIL|ERROR): (\S+ \([^)]*\))", out, re.M)))
+    # unittest writes its report (the FAIL/ERROR lines) on stderr
+    failing = sorted(set(re.findall(r"^(?:FAIL|ERROR): (\S+ \([^)]*\))", out + "\n" + err, re.M)))
     # regrtest reports a skipped module on stderr
     skip = re.search(rf"^{re.escape(module)} skipped -- (.*)$", out + "\n" + err, re.M)
     if timed_out:
@@ -96,6 +98,12 @@ def run_one(module, run_args, timeout):
 # Why a module fails or crashes in the pyforge interpreter where that is known and is not
 # "stock WASI CPython fails it too" (which the report says by itself).
 KNOWN = {
+    "test_sqlite3": "the tests that register callbacks (user functions, aggregates, window "
+    "functions, collations, authorizer, progress and trace handlers): a cap cannot call back into "
+    "Python, and the sqlite cap raises NotSupportedError saying so (issue 19); stock has no "
+    "_sqlite3 at all",
+    "test_pydoc": "test_importfile compares the spec of pydoc imported again from its file "
+    "(SourceFileLoader) with the running pydoc's, which the embedded stdlib's loader loaded",
 }
 
 
@@ -131,10 +139,17 @@ def report(pyforge_path, stock_path):
     bad = [r for r in ours.values() if r["outcome"] in ("failed", "crashed", "timeout")]
     for r in sorted(bad, key=lambda r: r["module"]):
         s = stock.get(r["module"])
-        why = KNOWN.get(r["module"])
-        if why is None and s is not None and s["outcome"] in ("failed", "crashed", "timeout"):
-            why = f"stock WASI CPython: {s['outcome']} too"
-        lines.append(f"* `{r['module']}` — {r['outcome']}: {r['reason'][:300]} — **why:** {why or 'UNEXPLAINED'}")
+        extra = sorted(set(r["failing"]) - set(s["failing"] if s else []))
+        shared = len(r["failing"]) - len(extra)
+        whys = []
+        if s is not None and s["outcome"] in ("failed", "crashed", "timeout") and shared:
+            whys.append(f"{shared} failing test(s) fail identically in stock WASI CPython")
+        if extra:
+            short = ", ".join(t.split(" ")[0] for t in extra[:6]) + (" …" if len(extra) > 6 else "")
+            whys.append(f"{len(extra)} only here ({short}): " + KNOWN.get(r["module"], "UNEXPLAINED"))
+        if not r["failing"]:
+            whys.append(KNOWN.get(r["module"], "UNEXPLAINED"))
+        lines.append(f"* `{r['module']}` — {r['outcome']}: " + "; ".join(whys))
     if not bad:
         lines.append("* none")
     print("\n".join(lines))
@@ -160,6 +175,10 @@ def main():
             print(f"[{label} {done}/{len(names)} {time.monotonic() - start:.0f}s] {r['module']}: {r['outcome']}{note}"[:240],
                   flush=True)
     ordered = [results[m] for m in names]
+    if os.environ.get("SUITE_UPDATE") and os.path.exists(out_path):
+        with open(out_path) as f:
+            old = json.load(f)["modules"]
+        ordered = [results.get(r["module"], r) for r in old]
     tmp = out_path + ".tmp"
     with open(tmp, "w") as f:
         json.dump({"label": label, "run_args": run_args, "modules": ordered}, f, indent=1)
