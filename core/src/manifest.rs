@@ -188,8 +188,9 @@ pub struct Extension {
     pub module_name: Located,
     /// The C file, as written and resolved.
     pub c_file: (Located, String),
-    /// A CPython module directory (`Modules/_sqlite`) whose C files, shipped in the kit, are
-    /// compiled into this extension after `c_file`; `PyInit_<module_name>` is then CPython's.
+    /// A CPython module directory (`Modules/_sqlite`) or file (`Modules/_bz2module.c`) whose C
+    /// files, shipped in the kit, are compiled into this extension after `c_file`;
+    /// `PyInit_<module_name>` is then CPython's.
     pub cpython_sources: Option<Located>,
     /// The WIT directory, as written and resolved (none for a plain C extension).
     pub wit_dir: Option<(Located, String)>,

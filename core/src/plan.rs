@@ -56,7 +56,8 @@ pub struct PlannedExt {
     pub objects: Vec<String>,
     /// Include directories for its C files.
     pub include: Vec<String>,
-    /// A CPython module directory of the kit (`Modules/_sqlite`) compiled in as well.
+    /// A CPython module directory (`Modules/_sqlite`) or file (`Modules/_bz2module.c`) of the
+    /// kit, compiled in as well.
     pub cpython_sources: Option<String>,
     /// The WIT interfaces it imports (`ns:pkg/iface@version`).
     pub imports: Vec<String>,
