@@ -14,7 +14,7 @@ WAC="$CACHE/bin/wac"
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
 CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma}_cap.wasm)
-PLUGS=(--plug "${CAPS[0]}" --plug "${CAPS[1]}")
+PLUGS=(); for c in "${CAPS[@]}"; do PLUGS+=(--plug "$c"); done
 
 "$PYFORGE" compose "$SOCKET" "${PLUGS[@]}" -o target/bench-pyforge.wasm >/dev/null
 ours=$(for _ in $(seq "$RUNS"); do
@@ -25,7 +25,7 @@ theirs=$(for _ in $(seq "$RUNS"); do
 done | median)
 same=$(cmp -s target/bench-pyforge.wasm target/bench-wac.wasm && echo "identical" || echo "DIFFERENT")
 
-echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + $(du -h "${CAPS[0]}" | cut -f1) zlib cap + $(du -h "${CAPS[1]}" | cut -f1) sqlite cap, whole process, median of $RUNS, $(nproc) cores"
+echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + the zlib, sqlite, bz2 and lzma caps ($(du -ch "${CAPS[@]}" | tail -1 | cut -f1)), whole process, median of $RUNS, $(nproc) cores"
 echo "  pyforge compose (tool component under wasmtime):  ${ours} ms"
 echo "  wac plug (wac-cli 0.12, native):                   ${theirs} ms"
 echo "  ratio pyforge/wac:                                 $(echo "scale=2; $ours / $theirs" | bc)"

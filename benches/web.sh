@@ -14,9 +14,10 @@ source benches/common.sh
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.snapshot.wasm
 CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma}_cap.wasm)
+PLUGS=(); for c in "${CAPS[@]}"; do PLUGS+=(--plug "$c"); done
 
 native=$(for _ in $(seq "$RUNS"); do
-  t0=$(now); "$PYFORGE" compose "$SOCKET" --plug "${CAPS[0]}" --plug "${CAPS[1]}" -o target/bench-native.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
+  t0=$(now); "$PYFORGE" compose "$SOCKET" "${PLUGS[@]}" -o target/bench-native.wasm >/dev/null; t1=$(now); ms "$t0" "$t1"
 done | median)
 node_in=$(for _ in $(seq "$RUNS"); do
   node web/compose.mjs "$SOCKET" "${CAPS[@]}" -o target/bench-node.wasm | sed -E 's/.* in ([0-9.]+) ms/\1/'
