@@ -6,24 +6,12 @@ linked in statically, and by the native host Python — the same code, the same 
 import bz2
 import json
 import lzma
-import random
 import sys
-import time
 
-SIZE = 16 << 20
-r = random.Random(20261203)
-# Half incompressible, half very compressible: 2 KiB blocks up to 16 MiB (as benches/zlib_bench.py).
-data = b"".join(r.randbytes(1024) + b"pyforge " * 128 for _ in range(SIZE // 2048))
-assert len(data) == SIZE
+from workload import SIZE, best
+from workload import data as make_data
 
-
-def best(f, n=2):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t)
-    return min(times), out
+data = make_data(20261203)
 
 
 result = {"python": sys.version.split()[0] + " " + sys.platform}

@@ -4,29 +4,17 @@ Run by the cap-composed Python, by a Python with CPython's own zlibmodule.c link
 statically, and by the native host Python — the same code, the same data.
 """
 import json
-import random
 import sys
-import time
 import zlib
 
-SIZE = 16 << 20
-r = random.Random(20261121)
-# Half incompressible, half very compressible: 2 KiB blocks up to 16 MiB.
-data = b"".join(r.randbytes(1024) + b"pyforge " * 128 for _ in range(SIZE // 2048))
-assert len(data) == SIZE
+from workload import SIZE, best
+from workload import data as make_data
+
+data = make_data(20261121)
 
 
-def best(f, n=3):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        out = f()
-        times.append(time.perf_counter() - t)
-    return min(times), out
-
-
-compress_s, packed = best(lambda: zlib.compress(data, 6))
-decompress_s, unpacked = best(lambda: zlib.decompress(packed))
+compress_s, packed = best(lambda: zlib.compress(data, 6), 3)
+decompress_s, unpacked = best(lambda: zlib.decompress(packed), 3)
 assert unpacked == data
 
 small = data[:64]
