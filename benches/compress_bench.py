@@ -8,7 +8,7 @@ import json
 import lzma
 import sys
 
-from workload import SIZE, best
+from workload import best
 from workload import data as make_data
 
 data = make_data(20261203)
