@@ -45,6 +45,7 @@ def classify(module, rc, out, err, seconds, timed_out):
     if m:
         for part in m.group(1).split():
             k, _, v = part.partition("=")
+            v = v.replace(",", "")  # regrtest writes 1,036
             counts[k] = int(v) if v.isdigit() else v
     result = RESULT.search(out)
     result = result.group(1).strip() if result else ""
@@ -120,9 +121,13 @@ def report(pyforge_path, stock_path):
     for o in outcomes:
         lines.append(f"| {o} | {sum(r['outcome'] == o for r in ours.values())} "
                      f"| {sum(r['outcome'] == o for r in stock.values())} |")
-    for key in ("run", "failures", "skipped"):
-        lines.append(f"| tests {key} (sum) | {sum(r['counts'].get(key, 0) for r in ours.values() if isinstance(r['counts'].get(key, 0), int))} "
-                     f"| {sum(r['counts'].get(key, 0) for r in stock.values() if isinstance(r['counts'].get(key, 0), int))} |")
+    def total(run, key):
+        return sum(int(str(r["counts"].get(key, 0)).replace(",", "") or 0) for r in run.values())
+
+    for key in ("run", "skipped"):
+        lines.append(f"| tests {key} | {total(ours, key):,} | {total(stock, key):,} |")
+    failing = [sum(len(r["failing"]) for r in run.values()) for run in runs]
+    lines.append(f"| failing tests (FAIL/ERROR) | {failing[0]} | {failing[1]} |")
     lines.append("")
     lines.append("Modules whose outcome differs:")
     lines.append("")

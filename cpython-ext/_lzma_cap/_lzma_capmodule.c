@@ -97,14 +97,21 @@ static lzma_ret start(lzma_stream *strm, int ok, pyforge_lzma_lzma_own_stream_t 
     return LZMA_OK;
 }
 
+/* The end of every initializer below: `CALL`, one of the cap's constructors, fills `h` (the
+ * new stream) or `err` (liblzma's code), and `start` makes the stream `strm`'s. */
+#define INIT_STREAM(strm, CALL)                                                                   \
+    do {                                                                                          \
+        pyforge_lzma_lzma_own_stream_t h;                                                         \
+        uint32_t err;                                                                             \
+        int ok = (CALL);                                                                          \
+        return start((strm), ok, h, err);                                                         \
+    } while (0)
+
 lzma_ret lzma_easy_encoder(lzma_stream *strm, uint32_t preset, lzma_check check) {
     if (strm == NULL) {
         return LZMA_PROG_ERROR;
     }
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_easy_encoder(preset, (uint32_t)check, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_easy_encoder(preset, (uint32_t)check, &h, &err));
 }
 
 lzma_ret lzma_stream_encoder(lzma_stream *strm, const lzma_filter *filters, lzma_check check) {
@@ -113,10 +120,7 @@ lzma_ret lzma_stream_encoder(lzma_stream *strm, const lzma_filter *filters, lzma
     }
     cap_filter buf[LZMA_FILTERS_MAX + 1];
     pyforge_lzma_lzma_list_filter_t chain = to_cap_chain(filters, buf);
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_stream_encoder(&chain, (uint32_t)check, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_stream_encoder(&chain, (uint32_t)check, &h, &err));
 }
 
 lzma_ret lzma_alone_encoder(lzma_stream *strm, const lzma_options_lzma *options) {
@@ -124,10 +128,7 @@ lzma_ret lzma_alone_encoder(lzma_stream *strm, const lzma_options_lzma *options)
         return LZMA_PROG_ERROR;
     }
     cap_lzma_options o = to_cap_lzma(options);
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_alone_encoder(&o, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_alone_encoder(&o, &h, &err));
 }
 
 lzma_ret lzma_raw_encoder(lzma_stream *strm, const lzma_filter *filters) {
@@ -136,40 +137,28 @@ lzma_ret lzma_raw_encoder(lzma_stream *strm, const lzma_filter *filters) {
     }
     cap_filter buf[LZMA_FILTERS_MAX + 1];
     pyforge_lzma_lzma_list_filter_t chain = to_cap_chain(filters, buf);
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_raw_encoder(&chain, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_raw_encoder(&chain, &h, &err));
 }
 
 lzma_ret lzma_auto_decoder(lzma_stream *strm, uint64_t memlimit, uint32_t flags) {
     if (strm == NULL) {
         return LZMA_PROG_ERROR;
     }
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_auto_decoder(memlimit, flags, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_auto_decoder(memlimit, flags, &h, &err));
 }
 
 lzma_ret lzma_stream_decoder(lzma_stream *strm, uint64_t memlimit, uint32_t flags) {
     if (strm == NULL) {
         return LZMA_PROG_ERROR;
     }
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_stream_decoder(memlimit, flags, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_stream_decoder(memlimit, flags, &h, &err));
 }
 
 lzma_ret lzma_alone_decoder(lzma_stream *strm, uint64_t memlimit) {
     if (strm == NULL) {
         return LZMA_PROG_ERROR;
     }
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_alone_decoder(memlimit, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_alone_decoder(memlimit, &h, &err));
 }
 
 lzma_ret lzma_raw_decoder(lzma_stream *strm, const lzma_filter *filters) {
@@ -178,10 +167,7 @@ lzma_ret lzma_raw_decoder(lzma_stream *strm, const lzma_filter *filters) {
     }
     cap_filter buf[LZMA_FILTERS_MAX + 1];
     pyforge_lzma_lzma_list_filter_t chain = to_cap_chain(filters, buf);
-    pyforge_lzma_lzma_own_stream_t h;
-    uint32_t err;
-    int ok = pyforge_lzma_lzma_static_stream_raw_decoder(&chain, &h, &err);
-    return start(strm, ok, h, err);
+    INIT_STREAM(strm, pyforge_lzma_lzma_static_stream_raw_decoder(&chain, &h, &err));
 }
 
 /* How much input a `LZMA_RUN` step lends the cap. The input crosses by copy, and CPython's
