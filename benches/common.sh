@@ -12,12 +12,16 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 # module. Needs KIT (the kit directory) and work (a scratch directory) set, and env.sh sourced.
 kitvar() { python3 -c "import json,sys; print(' '.join(json.load(open('$KIT/kit.json'))['$1']))"; }
 wasm_cc() { clang-19 --target=wasm32-wasip2 "--sysroot=$PYFORGE_SYSROOT" "-resource-dir=$PYFORGE_RESOURCE_DIR" "$@"; }
-# static_python OUT MODULE OBJECT…: python.wasm with MODULE (PyInit_MODULE in the objects)
-# added to the kit's inittab.
+# static_python OUT "MODULE…" OBJECT…: python.wasm with each MODULE (PyInit_MODULE in the
+# objects) added to the kit's inittab.
 static_python() {
-  local out=$1 module=$2; shift 2
-  sed -e "/ADDMODULE MARKER 1/a extern PyObject* PyInit_$module(void);" \
-      -e "/ADDMODULE MARKER 2/a {\"$module\", PyInit_$module}," "$KIT/config.c.in" >"$work/config.c"
+  local out=$1 modules=$2; shift 2
+  local m decls=() entries=()
+  for m in $modules; do
+    decls+=(-e "/ADDMODULE MARKER 1/a extern PyObject* PyInit_$m(void);")
+    entries+=(-e "/ADDMODULE MARKER 2/a {\"$m\", PyInit_$m},")
+  done
+  sed "${decls[@]}" "${entries[@]}" "$KIT/config.c.in" >"$work/config.c"
   # shellcheck disable=SC2046
   wasm_cc $(kitvar cflags) -DPy_BUILD_CORE -I"$KIT/include" -I"$KIT/include/internal" -c "$work/config.c" -o "$work/config.o"
   local archives

@@ -33,15 +33,8 @@ for m in _bz2module _lzmamodule; do
   wasm_cc $(kitvar cflags) -DPy_BUILD_CORE_BUILTIN -I"$KIT/include" -I"$KIT/include/internal" \
     -I"$header_dir" -c "$KIT/src/Modules/$m.c" -o "$work/$m.o"
 done
-sed -e "/ADDMODULE MARKER 1/a extern PyObject* PyInit__bz2(void);\nextern PyObject* PyInit__lzma(void);" \
-    -e "/ADDMODULE MARKER 2/a {\"_bz2\", PyInit__bz2},\n{\"_lzma\", PyInit__lzma}," "$KIT/config.c.in" >"$work/config.c"
-# shellcheck disable=SC2046
-wasm_cc $(kitvar cflags) -DPy_BUILD_CORE -I"$KIT/include" -I"$KIT/include/internal" -c "$work/config.c" -o "$work/config.o"
-archives=$(python3 -c "import json; print(' '.join('$KIT/'+a for a in json.load(open('$KIT/kit.json'))['archives']))")
-# shellcheck disable=SC2046,SC2086
-wasm_cc $(kitvar ldflags) -o target/python-static-compress.wasm "$KIT/obj/python.o" "$work/config.o" \
-  "$work/_bz2module.o" "$work/_lzmamodule.o" target/wasm32-wasip2/release/libcompress_static.a \
-  -Wl,--export=cabi_realloc $archives $(kitvar libs)
+static_python target/python-static-compress.wasm "_bz2 _lzma" "$work/_bz2module.o" "$work/_lzmamodule.o" \
+  target/wasm32-wasip2/release/libcompress_static.a -Wl,--export=cabi_realloc
 
 # 3. run the same workload three ways
 "$PYFORGE" run --wasm target/python-static-compress.wasm -c pass >/dev/null 2>&1
