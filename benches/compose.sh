@@ -13,7 +13,7 @@ WAC="$CACHE/bin/wac"
 [ -x "$WAC" ] || { echo "error: run scripts/test-tools.sh first ($WAC is missing)" >&2; exit 1; }
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.wasm
-CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma}_cap.wasm)
+CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma,hashlib}_cap.wasm)
 PLUGS=(); for c in "${CAPS[@]}"; do PLUGS+=(--plug "$c"); done
 
 "$PYFORGE" compose "$SOCKET" "${PLUGS[@]}" -o target/bench-pyforge.wasm >/dev/null
@@ -25,7 +25,7 @@ theirs=$(for _ in $(seq "$RUNS"); do
 done | median)
 same=$(cmp -s target/bench-pyforge.wasm target/bench-wac.wasm && echo "identical" || echo "DIFFERENT")
 
-echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + the zlib, sqlite, bz2 and lzma caps ($(du -ch "${CAPS[@]}" | tail -1 | cut -f1)), whole process, median of $RUNS, $(nproc) cores"
+echo "compose $(du -h "$SOCKET" | cut -f1) python.wasm + the zlib, sqlite, bz2, lzma and hashlib caps ($(du -ch "${CAPS[@]}" | tail -1 | cut -f1)), whole process, median of $RUNS, $(nproc) cores"
 echo "  pyforge compose (tool component under wasmtime):  ${ours} ms"
 echo "  wac plug (wac-cli 0.12, native):                   ${theirs} ms"
 echo "  ratio pyforge/wac:                                 $(echo "scale=2; $ours / $theirs" | bc)"

@@ -13,7 +13,7 @@ RUNS="${1:-5}"
 source benches/common.sh
 "$PYFORGE" build >/dev/null
 SOCKET=target/pyforge/default/python.snapshot.wasm
-CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma}_cap.wasm)
+CAPS=(target/wasm32-wasip2/release/pyforge_{zlib,sqlite,bz2,lzma,hashlib}_cap.wasm)
 PLUGS=(); for c in "${CAPS[@]}"; do PLUGS+=(--plug "$c"); done
 
 native=$(for _ in $(seq "$RUNS"); do

@@ -16,7 +16,7 @@ scripts/lockfile.sh check
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native crates, then the wasm32-wasip2 ones), warnings denied"
-WASM_ONLY=(pyforge-tool pyforge-zlib-cap pyforge-sqlite-cap pyforge-bz2-cap pyforge-lzma-cap demo-checksum-cap zlib-consumer
+WASM_ONLY=(pyforge-tool pyforge-zlib-cap pyforge-sqlite-cap pyforge-bz2-cap pyforge-lzma-cap pyforge-hashlib-cap demo-checksum-cap zlib-consumer
   sqlite-consumer compress-consumer zlib-static compress-static)
 excludes=(); for c in "${WASM_ONLY[@]}"; do excludes+=(--exclude "$c"); done
 cargo clippy --locked --workspace "${excludes[@]}" --all-targets -- -D warnings

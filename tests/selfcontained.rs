@@ -27,7 +27,7 @@ const MOUNTED: &str = r#"
 [forge.mounted]
 description = "the default forge in the old shape: the stdlib mounted, no snapshot"
 self-contained = false
-caps = { "pyforge:zlib/deflate" = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm", "pyforge:sqlite/sqlite" = "target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm", "pyforge:bz2/bzlib" = "target/wasm32-wasip2/release/pyforge_bz2_cap.wasm", "pyforge:lzma/lzma" = "target/wasm32-wasip2/release/pyforge_lzma_cap.wasm" }
+caps = { "pyforge:zlib/deflate" = "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm", "pyforge:sqlite/sqlite" = "target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm", "pyforge:bz2/bzlib" = "target/wasm32-wasip2/release/pyforge_bz2_cap.wasm", "pyforge:lzma/lzma" = "target/wasm32-wasip2/release/pyforge_lzma_cap.wasm", "pyforge:hashlib/hashes" = "target/wasm32-wasip2/release/pyforge_hashlib_cap.wasm" }
 "#;
 
 fn project() -> Result<&'static Project, Failed> {

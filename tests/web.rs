@@ -3,7 +3,7 @@
 //! downloaded bytes equal `pyforge compose` of the same files — as do those of stock wasmtime
 //! running pyforge-cli.wasm, of Node (jco) and of the example plugin host; without the caps the page
 //! shows the CLI's error text, byte for byte; and the composed Python itself (jco-transpiled,
-//! self-contained: no files given to it) runs a zlib/gzip/sqlite3/bz2/lzma snippet in the page.
+//! self-contained: no files given to it) runs a zlib/gzip/sqlite3/bz2/lzma/hashlib snippet in the page.
 
 use std::process::Command;
 
@@ -90,6 +90,7 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     ensure(plan.contains(&format!("pyforge:sqlite/sqlite@0.1.0 ← {}", CAPS[1])), || plan.clone())?;
     ensure(plan.contains(&format!("pyforge:bz2/bzlib@0.1.0 ← {}", CAPS[2])), || plan.clone())?;
     ensure(plan.contains(&format!("pyforge:lzma/lzma@0.1.0 ← {}", CAPS[3])), || plan.clone())?;
+    ensure(plan.contains(&format!("pyforge:hashlib/hashes@0.1.0 ← {}", CAPS[4])), || plan.clone())?;
 
     let missing = t::run_native(&root, &["compose", SOCKET, "-o", "target/web-test/missing.wasm"])?;
     ensure(missing.status == 1, || missing.render())?;
@@ -100,7 +101,7 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
     let python = std::fs::read_to_string(dir.join("python.txt"))?;
     ensure(
         python.starts_with("exit status 0\nwasi 3.13.")
-            && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\nbz2 lzma ok: True True\n"),
+            && python.ends_with(" 23000 -> 187 True\ngzip ok: True\nsqlite 3.50.2 (42,)\nbz2 lzma ok: True True\npbkdf2: 632c2812e46d4604\n"),
         || python.clone(),
     )?;
     Ok(())

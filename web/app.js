@@ -12,6 +12,7 @@ const DEFAULT_PLUGS = [
   'target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm',
   'target/wasm32-wasip2/release/pyforge_bz2_cap.wasm',
   'target/wasm32-wasip2/release/pyforge_lzma_cap.wasm',
+  'target/wasm32-wasip2/release/pyforge_hashlib_cap.wasm',
 ];
 
 const $ = (id) => document.getElementById(id);

@@ -30,7 +30,7 @@ mod files;
 mod source;
 
 /// Bump when the recipe below changes what a kit contains.
-const RECIPE: &str = "pyforge-kit-3";
+const RECIPE: &str = "pyforge-kit-4";
 /// Optimisation flags of the cross build: no `-g` (DWARF cannot be stripped from wasm
 /// relocatables later and makes the archive 40+ MB).
 const CROSS_OPT: &str = "-DNDEBUG -O3";
@@ -40,10 +40,18 @@ pub const PREFIX: &str = "/usr/local";
 const STDLIB_EXCLUDE: &[&str] = &["test", "idlelib", "tkinter", "turtledemo", "turtle.py", "__pycache__"];
 /// CPython modules (under `Modules/`) whose sources the kit carries: a WASI build leaves them
 /// out for want of their C library, and a cap can serve that library (`_sqlite`: SQLite,
-/// `_bz2module.c`: libbzip2, `_lzmamodule.c`: liblzma). Single-file modules bring the
-/// Argument Clinic header they include.
-const MODULE_SOURCES: &[&str] =
-    &["_sqlite", "_bz2module.c", "clinic/_bz2module.c.h", "_lzmamodule.c", "clinic/_lzmamodule.c.h"];
+/// `_bz2module.c`: libbzip2, `_lzmamodule.c`: liblzma, `_hashopenssl.c`: OpenSSL's libcrypto).
+/// Single-file modules bring the Argument Clinic header and the local headers they include.
+const MODULE_SOURCES: &[&str] = &[
+    "_sqlite",
+    "_bz2module.c",
+    "clinic/_bz2module.c.h",
+    "_lzmamodule.c",
+    "clinic/_lzmamodule.c.h",
+    "_hashopenssl.c",
+    "clinic/_hashopenssl.c.h",
+    "hashlib.h",
+];
 
 /// Where the kit's inputs come from.
 #[derive(Debug, Clone, Default, clap::Args)]

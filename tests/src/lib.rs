@@ -90,12 +90,22 @@ pub fn lzma_cap_wasm() -> PathBuf {
     )
 }
 
+/// The hashlib cap component (`caps/hashlib`, built by `scripts/build.sh`).
+pub fn hashlib_cap_wasm() -> PathBuf {
+    artefact(
+        "PYFORGE_HASHLIB_CAP_WASM",
+        root().join("target/wasm32-wasip2/release/pyforge_hashlib_cap.wasm"),
+        "run scripts/build.sh",
+    )
+}
+
 /// The caps of the repository's default forge, as `pyforge.toml` names them.
 pub const DEFAULT_CAPS: &[&str] = &[
     "target/wasm32-wasip2/release/pyforge_zlib_cap.wasm",
     "target/wasm32-wasip2/release/pyforge_sqlite_cap.wasm",
     "target/wasm32-wasip2/release/pyforge_bz2_cap.wasm",
     "target/wasm32-wasip2/release/pyforge_lzma_cap.wasm",
+    "target/wasm32-wasip2/release/pyforge_hashlib_cap.wasm",
 ];
 
 /// The repository's project (`pyforge.toml`, `cpython-ext/`, the built caps) copied into a
@@ -135,7 +145,7 @@ pub fn default_project(extra: &str) -> anyhow::Result<tempfile::TempDir> {
     let toml = std::fs::read_to_string(repo.join("pyforge.toml"))?;
     std::fs::write(root.join("pyforge.toml"), format!("{toml}{extra}"))?;
     std::fs::create_dir_all(root.join("target/wasm32-wasip2/release"))?;
-    for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm(), bz2_cap_wasm(), lzma_cap_wasm()]) {
+    for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm(), bz2_cap_wasm(), lzma_cap_wasm(), hashlib_cap_wasm()]) {
         std::fs::copy(built, root.join(cap))?;
     }
     Ok(dir)

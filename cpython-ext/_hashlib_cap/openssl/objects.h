@@ -1,0 +1,2 @@
+/* OpenSSL's <openssl/objects.h>: declared with the rest of the API _hashopenssl.c uses. */
+#include "evp.h"
