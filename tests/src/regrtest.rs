@@ -51,7 +51,15 @@ pub fn parse(stdout: &str) -> Counts {
 /// Runs CPython's test module `name` in the default forge; asserts it passes, prints its
 /// counts, and fails on any skip whose reason contains none of `allowed`'s (reason, why).
 pub fn suite(name: &'static str, allowed: &'static [(&'static str, &'static str)]) -> Result<(), Failed> {
-    let out = crate::default_python(&["--with-tests", "-m", "test", "-v", name])?;
+    suite_with(name, &[], allowed)
+}
+
+/// [`suite`] with more regrtest options before the module (e.g. `-u cpu`).
+pub fn suite_with(name: &str, options: &[&str], allowed: &[(&str, &str)]) -> Result<(), Failed> {
+    let mut args = vec!["--with-tests", "-m", "test", "-v"];
+    args.extend(options);
+    args.push(name);
+    let out = crate::default_python(&args)?;
     let c = parse(&out.stdout);
     let reasons: Vec<String> = c.reasons.iter().map(|(r, n)| format!("{n}× {r}")).collect();
     println!(
