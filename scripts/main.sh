@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: make the machine ready, build pyforge, its caps and the CPython kit (once),
 # then build the default forge of this repository (pyforge.toml: CPython 3.13 with `zlib`,
-# `sqlite3`, `bz2` and `lzma` served by the cap components caps/zlib, caps/sqlite, caps/bz2 and
-# caps/lzma) and run Python that uses every cap.
+# `sqlite3`, `bz2`, `lzma` and hashlib's OpenSSL part served by the cap components caps/zlib,
+# caps/sqlite, caps/bz2, caps/lzma and caps/hashlib) and run Python that uses every cap.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -14,7 +14,7 @@ say "pyforge check"
 "$PYFORGE" check
 say "pyforge build"
 "$PYFORGE" build
-say "pyforge run -c '…'   (zlib and gzip through the zlib cap, sqlite3 through the sqlite cap, bz2 and lzma through theirs)"
+say "pyforge run -c '…'   (zlib and gzip through the zlib cap, sqlite3 through the sqlite cap, bz2, lzma and hashlib through theirs)"
 "$PYFORGE" run -c '
 import gzip, sys, zlib
 data = b"pyforge: CPython in a component, zlib in another. " * 2000
@@ -47,4 +47,10 @@ with tarfile.open(fileobj=tar, mode="w:xz") as t:
     info = tarfile.TarInfo("data.txt"); info.size = len(data); t.addfile(info, io.BytesIO(data))
 member = tarfile.open(fileobj=io.BytesIO(tar.getvalue())).extractfile("data.txt").read()
 print(f"tarfile w:xz: {len(tar.getvalue())} bytes, member read back equal: {member == data}")
+import hashlib, hmac
+key = hashlib.pbkdf2_hmac("sha256", b"correct horse battery staple", b"pyforge-salt", 100_000)
+derived = hashlib.scrypt(b"correct horse battery staple", salt=b"pyforge-salt", n=2**14, r=8, p=1)
+mac = hmac.new(key, data, "sha256")
+print(f"hashlib.pbkdf2_hmac(sha256, 100000 rounds): {key.hex()[:24]}…, scrypt(n=2**14): {derived.hex()[:24]}…")
+print(f"hmac-sha256 {mac.hexdigest()[:24]}… by {type(mac._hmac)}, compare_digest: {hmac.compare_digest(mac.digest(), hmac.digest(key, data, hashlib.sha256))}")
 print(f"Python {sys.version.split()[0]} on {sys.platform}; zlib from {zlib.__file__}, sqlite3 from {sqlite3.__file__}")'

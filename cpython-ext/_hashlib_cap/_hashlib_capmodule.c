@@ -6,11 +6,11 @@
  *
  * * An `EVP_MD` is an entry of `algorithms` below: OpenSSL's NID and names, the cap's name for
  *   it (Python's) and its sizes. Fetching one asks nothing of the cap.
- * * A digest or HMAC context holds a cap resource, created on its first use, not by
- *   `EVP_DigestInit_ex`: `import hashlib` probes every constructor and `import hmac` nothing,
- *   so neither calls the cap, and both may run while a component is pre-initialized (when the
- *   caps are not composed yet). The cap's `digest` leaves the state going on, so `EVP_DigestFinal`
- *   and `HMAC_Final` (which CPython calls on a copy) do not end it.
+ * * A digest context reaches the cap on its first use, not in `EVP_DigestInit_ex`: `import
+ *   hashlib` probes every constructor (and `import hmac` makes none), so neither calls the cap,
+ *   and both may run while a component is pre-initialized, before the caps are composed.
+ * * Copies share the cap resource until one is written (see `shared`): the cap's `digest`
+ *   leaves the state going on, so `EVP_DigestFinal` and `HMAC_Final` on a copy need no copy.
  * * A failure the cap reports is queued as the one entry of OpenSSL's error queue, so
  *   `_hashopenssl.c` raises its exception with the cap's message.
  */
@@ -166,26 +166,76 @@ static cap_string name_of(const EVP_MD *md) {
 
 static cap_bytes lend(const void *data, size_t len) { return (cap_bytes){(uint8_t *)data, len}; }
 
+/* ---- contexts: cap resources shared until written (copy on write) ------------------------- */
+
+/* A cap resource (a `hash` or an `hmac` handle) and how many contexts share it. `_hashopenssl.c`
+ * copies a context for every `digest()` and `hexdigest()` — copy, final, free — and the cap's
+ * `digest` leaves the state alone, so a copy takes the handle with no cap call, and only a
+ * context about to be updated while shared gets its own (the cap's `copy`). */
+typedef struct {
+    int32_t handle;
+    unsigned refs;
+} shared;
+
+static shared *shared_new(int32_t handle) {
+    shared *s = malloc(sizeof *s);
+    if (s != NULL) {
+        s->handle = handle;
+        s->refs = 1;
+    }
+    return s;
+}
+
+/* Lets go of `*s`; the last holder drops the handle with `drop`. */
+static void shared_release(shared **s, void (*drop)(int32_t)) {
+    if (*s != NULL && --(*s)->refs == 0) {
+        drop((*s)->handle);
+        free(*s);
+    }
+    *s = NULL;
+}
+
+/* Makes `*s` this holder's alone before a write: a shared resource is copied by `copy`.
+ * 0 (an error queued) when memory runs out. */
+static int shared_own(shared **s, int32_t (*copy)(int32_t), void (*drop)(int32_t)) {
+    if ((*s)->refs == 1) {
+        return 1;
+    }
+    int32_t handle = copy((*s)->handle);
+    shared *mine = shared_new(handle);
+    if (mine == NULL) {
+        drop(handle);
+        return fail("out of memory");
+    }
+    (*s)->refs--;
+    *s = mine;
+    return 1;
+}
+
+static void hash_drop(int32_t h) { pyforge_hashlib_hashes_hash_drop_own((pyforge_hashlib_hashes_own_hash_t){h}); }
+
+static int32_t hash_copy(int32_t h) {
+    return pyforge_hashlib_hashes_method_hash_copy((pyforge_hashlib_hashes_borrow_hash_t){h}).__handle;
+}
+
+static void hmac_drop(int32_t h) { pyforge_hashlib_hashes_hmac_drop_own((pyforge_hashlib_hashes_own_hmac_t){h}); }
+
+static int32_t hmac_copy(int32_t h) {
+    return pyforge_hashlib_hashes_method_hmac_copy((pyforge_hashlib_hashes_borrow_hmac_t){h}).__handle;
+}
+
 /* ---- digests ------------------------------------------------------------------------------ */
 
 struct evp_md_ctx_st {
     const EVP_MD *md;
-    bool live; /* `hash` holds a cap resource */
-    pyforge_hashlib_hashes_own_hash_t hash;
+    shared *hash; /* NULL until first used */
 };
 
 EVP_MD_CTX *EVP_MD_CTX_new(void) { return calloc(1, sizeof(EVP_MD_CTX)); }
 
-static void hash_release(EVP_MD_CTX *ctx) {
-    if (ctx->live) {
-        pyforge_hashlib_hashes_hash_drop_own(ctx->hash);
-        ctx->live = false;
-    }
-}
-
 void EVP_MD_CTX_free(EVP_MD_CTX *ctx) {
     if (ctx != NULL) {
-        hash_release(ctx);
+        shared_release(&ctx->hash, hash_drop);
         free(ctx);
     }
 }
@@ -195,31 +245,35 @@ static int hash_ready(EVP_MD_CTX *ctx) {
     if (ctx->md == NULL) {
         return fail("digest context not initialized");
     }
-    if (!ctx->live) {
+    if (ctx->hash == NULL) {
         cap_string name = name_of(ctx->md), err;
-        if (!pyforge_hashlib_hashes_static_hash_create(&name, &ctx->hash, &err)) {
+        pyforge_hashlib_hashes_own_hash_t h;
+        if (!pyforge_hashlib_hashes_static_hash_create(&name, &h, &err)) {
             return cap_error(&err);
         }
-        ctx->live = true;
+        if ((ctx->hash = shared_new(h.__handle)) == NULL) {
+            hash_drop(h.__handle);
+            return fail("out of memory");
+        }
     }
     return 1;
 }
 
-static pyforge_hashlib_hashes_borrow_hash_t hash_of(EVP_MD_CTX *ctx) {
-    return pyforge_hashlib_hashes_borrow_hash(ctx->hash);
+static pyforge_hashlib_hashes_borrow_hash_t hash_of(const EVP_MD_CTX *ctx) {
+    return (pyforge_hashlib_hashes_borrow_hash_t){ctx->hash->handle};
 }
 
 int EVP_DigestInit_ex(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl) {
     if (type == NULL) {
         return fail("no digest given");
     }
-    hash_release(ctx);
+    shared_release(&ctx->hash, hash_drop);
     ctx->md = type;
     return 1;
 }
 
 int EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt) {
-    if (!hash_ready(ctx)) {
+    if (!hash_ready(ctx) || !shared_own(&ctx->hash, hash_copy, hash_drop)) {
         return 0;
     }
     cap_bytes data = lend(d, cnt);
@@ -228,11 +282,14 @@ int EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt) {
 }
 
 int EVP_MD_CTX_copy(EVP_MD_CTX *out, const EVP_MD_CTX *in) {
-    hash_release(out);
+    if (out == in) {
+        return 1;
+    }
+    shared_release(&out->hash, hash_drop);
     out->md = in->md;
-    if (in->live) {
-        out->hash = pyforge_hashlib_hashes_method_hash_copy(hash_of((EVP_MD_CTX *)in));
-        out->live = true;
+    out->hash = in->hash;
+    if (out->hash != NULL) {
+        out->hash->refs++;
     }
     return 1;
 }
@@ -278,28 +335,20 @@ int EVP_DigestFinalXOF(EVP_MD_CTX *ctx, unsigned char *md, size_t len) {
 
 struct hmac_ctx_st {
     const EVP_MD *md;
-    bool live; /* `mac` holds a cap resource */
-    pyforge_hashlib_hashes_own_hmac_t mac;
+    shared *mac; /* NULL until initialized */
 };
 
 HMAC_CTX *HMAC_CTX_new(void) { return calloc(1, sizeof(HMAC_CTX)); }
 
-static void hmac_release(HMAC_CTX *ctx) {
-    if (ctx->live) {
-        pyforge_hashlib_hashes_hmac_drop_own(ctx->mac);
-        ctx->live = false;
-    }
-}
-
 void HMAC_CTX_free(HMAC_CTX *ctx) {
     if (ctx != NULL) {
-        hmac_release(ctx);
+        shared_release(&ctx->mac, hmac_drop);
         free(ctx);
     }
 }
 
-static pyforge_hashlib_hashes_borrow_hmac_t hmac_of(HMAC_CTX *ctx) {
-    return pyforge_hashlib_hashes_borrow_hmac(ctx->mac);
+static pyforge_hashlib_hashes_borrow_hmac_t hmac_of(const HMAC_CTX *ctx) {
+    return (pyforge_hashlib_hashes_borrow_hmac_t){ctx->mac->handle};
 }
 
 /* The key is needed when the resource is made, so HMAC (unlike a digest) starts at once. */
@@ -307,20 +356,27 @@ int HMAC_Init_ex(HMAC_CTX *ctx, const void *key, int len, const EVP_MD *md, ENGI
     if (md == NULL || key == NULL || len < 0) {
         return fail("HMAC_Init_ex: a digest and a key are needed");
     }
-    hmac_release(ctx);
+    shared_release(&ctx->mac, hmac_drop);
     cap_string name = name_of(md), err;
     cap_bytes k = lend(key, (size_t)len);
-    if (!pyforge_hashlib_hashes_static_hmac_create(&name, &k, &ctx->mac, &err)) {
+    pyforge_hashlib_hashes_own_hmac_t h;
+    if (!pyforge_hashlib_hashes_static_hmac_create(&name, &k, &h, &err)) {
         return cap_error(&err);
     }
+    if ((ctx->mac = shared_new(h.__handle)) == NULL) {
+        hmac_drop(h.__handle);
+        return fail("out of memory");
+    }
     ctx->md = md;
-    ctx->live = true;
     return 1;
 }
 
 int HMAC_Update(HMAC_CTX *ctx, const unsigned char *data, size_t len) {
-    if (!ctx->live) {
+    if (ctx->mac == NULL) {
         return fail("HMAC context not initialized");
+    }
+    if (!shared_own(&ctx->mac, hmac_copy, hmac_drop)) {
+        return 0;
     }
     cap_bytes d = lend(data, len);
     pyforge_hashlib_hashes_method_hmac_update(hmac_of(ctx), &d);
@@ -328,11 +384,14 @@ int HMAC_Update(HMAC_CTX *ctx, const unsigned char *data, size_t len) {
 }
 
 int HMAC_CTX_copy(HMAC_CTX *dctx, HMAC_CTX *sctx) {
-    hmac_release(dctx);
+    if (dctx == sctx) {
+        return 1;
+    }
+    shared_release(&dctx->mac, hmac_drop);
     dctx->md = sctx->md;
-    if (sctx->live) {
-        dctx->mac = pyforge_hashlib_hashes_method_hmac_copy(hmac_of(sctx));
-        dctx->live = true;
+    dctx->mac = sctx->mac;
+    if (dctx->mac != NULL) {
+        dctx->mac->refs++;
     }
     return 1;
 }
@@ -340,7 +399,7 @@ int HMAC_CTX_copy(HMAC_CTX *dctx, HMAC_CTX *sctx) {
 const EVP_MD *HMAC_CTX_get_md(const HMAC_CTX *ctx) { return ctx->md; }
 
 int HMAC_Final(HMAC_CTX *ctx, unsigned char *md, unsigned int *len) {
-    if (!ctx->live) {
+    if (ctx->mac == NULL) {
         return fail("HMAC context not initialized");
     }
     cap_bytes mac;

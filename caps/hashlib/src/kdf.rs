@@ -1,9 +1,7 @@
 //! The key derivation functions: PBKDF2-HMAC (with CPython's checks and messages) and scrypt
 //! (with OpenSSL's parameter limits, which CPython documents `hashlib.scrypt` by).
 
-use digest::Digest;
-use digest::core_api::BlockSizeUser;
-use hmac::SimpleHmac;
+use digest::{FixedOutput, KeyInit, Update};
 
 use crate::digests::{Xof, unsupported, with_digest};
 
@@ -23,9 +21,17 @@ pub fn pbkdf2_hmac(name: &str, password: &[u8], salt: &[u8], iterations: u32, dk
     Ok(key)
 }
 
-fn pbkdf2_with<D: Digest + BlockSizeUser + Clone + Sync>(password: &[u8], salt: &[u8], rounds: u32, key: &mut [u8]) {
-    pbkdf2::pbkdf2::<SimpleHmac<D>>(password, salt, rounds, key)
-        .unwrap_or_else(|_| unreachable!("SimpleHmac takes keys of any length"));
+#[expect(
+    clippy::extra_unused_type_parameters,
+    reason = "`with_digest!` names the digest and its HMAC type to every function"
+)]
+fn pbkdf2_with<D, M: KeyInit + Update + FixedOutput + Clone + Sync>(
+    password: &[u8],
+    salt: &[u8],
+    rounds: u32,
+    key: &mut [u8],
+) {
+    pbkdf2::pbkdf2::<M>(password, salt, rounds, key).unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
 }
 
 /// OpenSSL's default `maxmem` (`SCRYPT_MAX_MEM`), used when the caller gives 0.
