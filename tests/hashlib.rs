@@ -90,9 +90,19 @@ fn importable_before_the_snapshot() -> Result<(), Failed> {
         print(hashlib.pbkdf2_hmac('sha256', b'password', b'salt', 1000).hex()[:16])";
     let out = t::run_native(
         dir.path(),
-        &["run", "--wasm", "target/pyforge/warmhash/python.composed.wasm", "--lib", "target/pyforge/warmhash/lib", "-c", code],
+        &[
+            "run",
+            "--wasm",
+            "target/pyforge/warmhash/python.composed.wasm",
+            "--lib",
+            "target/pyforge/warmhash/lib",
+            "-c",
+            code,
+        ],
     )?;
-    ensure(out.status == 0 && out.stdout == "['_hashlib', 'hashlib', 'hmac', 'secrets']\n632c2812e46d4604\n", || out.render())
+    ensure(out.status == 0 && out.stdout == "['_hashlib', 'hashlib', 'hmac', 'secrets']\n632c2812e46d4604\n", || {
+        out.render()
+    })
 }
 
 fn wit_copies_agree() -> Result<(), Failed> {

@@ -145,7 +145,13 @@ pub fn default_project(extra: &str) -> anyhow::Result<tempfile::TempDir> {
     let toml = std::fs::read_to_string(repo.join("pyforge.toml"))?;
     std::fs::write(root.join("pyforge.toml"), format!("{toml}{extra}"))?;
     std::fs::create_dir_all(root.join("target/wasm32-wasip2/release"))?;
-    for (cap, built) in DEFAULT_CAPS.iter().zip([zlib_cap_wasm(), sqlite_cap_wasm(), bz2_cap_wasm(), lzma_cap_wasm(), hashlib_cap_wasm()]) {
+    for (cap, built) in DEFAULT_CAPS.iter().zip([
+        zlib_cap_wasm(),
+        sqlite_cap_wasm(),
+        bz2_cap_wasm(),
+        lzma_cap_wasm(),
+        hashlib_cap_wasm(),
+    ]) {
         std::fs::copy(built, root.join(cap))?;
     }
     Ok(dir)
