@@ -15,13 +15,17 @@
 //!
 //! Compiled code is cached in `$PYFORGE_CACHE/precompiled/`, keyed by the component's hash
 //! and the engine's settings, so the second run of the same component starts fast.
+//!
+//! [`Limits`] bound what an untrusted program may take: the linear memory of all the
+//! component's instances together (Python's and every cap's), and the wall time (wasmtime's
+//! epoch interruption, compiled in only when a time limit is set).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 
@@ -44,12 +48,67 @@ pub struct Run<'a> {
     pub with_tests: bool,
     /// Arguments after `python`.
     pub args: &'a [String],
+    pub limits: Limits,
+}
+
+/// Exit status when the time limit ends a run (`timeout(1)`'s).
+pub const TIME_LIMIT_STATUS: i32 = 124;
+/// Exit status when the memory limit ended a run with a trap (Python could not turn the refused
+/// allocation into a `MemoryError`, or a cap ran out).
+pub const MEMORY_LIMIT_STATUS: i32 = 125;
+
+/// What a run may take from its host; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// Bytes of linear memory, all instances together (memories only grow, so this bounds the
+    /// sum of their sizes).
+    pub max_memory: Option<u64>,
+    /// Wall time.
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// The store's memory accounting: refuses a `memory.grow` that would take the total past the
+/// limit (the guest sees -1, so `malloc` returns NULL and Python raises `MemoryError`).
+#[derive(Debug, Default)]
+pub struct MemoryLimit {
+    limit: Option<u64>,
+    used: u64,
+    /// A growth was refused (so a trap after it is the limit's doing).
+    refused: bool,
+}
+
+impl ResourceLimiter for MemoryLimit {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let grow = desired.saturating_sub(current) as u64;
+        match self.limit {
+            Some(limit) if self.used.saturating_add(grow) > limit => {
+                self.refused = true;
+                Ok(false)
+            }
+            _ => {
+                self.used += grow;
+                Ok(true)
+            }
+        }
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
 
 /// A store's data for a Python component: WASI and its resources (also the snapshot's).
 pub struct State {
     pub wasi: WasiCtx,
     pub table: ResourceTable,
+    pub memory: MemoryLimit,
+}
+
+impl State {
+    /// WASI as built, its resource table, and no memory limit.
+    pub fn new(wasi: WasiCtx) -> State {
+        State { wasi, table: ResourceTable::new(), memory: MemoryLimit::default() }
+    }
 }
 
 impl WasiView for State {
@@ -65,6 +124,9 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     // own WASI runner uses 16 MiB); wasmtime wants the async stack to be at least as large.
     config.max_wasm_stack(16 << 20);
     config.async_stack_size(17 << 20);
+    // Epoch checks cost a little in every loop, so they are compiled in only when needed (the
+    // compiled-code cache keys on the setting).
+    config.epoch_interruption(r.limits.timeout.is_some());
     let engine = Engine::new(&config).map_err(anyhow::Error::from).context("failed to create the wasmtime engine")?;
     let component = load(&engine, r.component)?;
     let mut linker: Linker<State> = Linker::new(&engine);
@@ -117,8 +179,27 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
         wasi.env("PYTHONHOME", &info.prefix);
     }
 
-    let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
+    let mut state = State::new(wasi.build());
+    state.memory.limit = r.limits.max_memory;
+    let mut store = Store::new(&engine, state);
+    store.limiter(|s| &mut s.memory);
+    if let Some(timeout) = r.limits.timeout {
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            engine.increment_epoch();
+        });
+    }
     let instance = linker.instantiate(&mut store, &component).map_err(anyhow::Error::from).with_context(|| {
+        if store.data().memory.refused {
+            return format!(
+                "`{}` needs more memory than `--max-memory` allows just to start ({})",
+                r.component.display(),
+                human_bytes(r.limits.max_memory.unwrap_or(0))
+            );
+        }
         format!(
             "failed to instantiate `{}` (a Python with cap imports must be composed with its caps first: `pyforge compose`)",
             r.component.display()
@@ -129,10 +210,37 @@ pub fn run(r: &Run) -> anyhow::Result<i32> {
     match result {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),
-        Err(e) => match e.downcast_ref::<I32Exit>() {
-            Some(exit) => Ok(exit.0),
-            None => Err(anyhow::Error::from(e)).with_context(|| format!("`{}` trapped", r.component.display())),
-        },
+        Err(e) => {
+            if let Some(exit) = e.downcast_ref::<I32Exit>() {
+                return Ok(exit.0);
+            }
+            if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+                let secs = r.limits.timeout.unwrap_or_default().as_secs_f64();
+                eprintln!("pyforge: time limit reached: stopped Python after {secs} s (`--timeout`)");
+                return Ok(TIME_LIMIT_STATUS);
+            }
+            if store.data().memory.refused {
+                eprintln!(
+                    "pyforge: memory limit reached: an allocation was refused at {} of linear memory \
+                     (`--max-memory {}`) and the program could not go on ({})",
+                    human_bytes(store.data().memory.used),
+                    human_bytes(r.limits.max_memory.unwrap_or(0)),
+                    e.root_cause()
+                );
+                return Ok(MEMORY_LIMIT_STATUS);
+            }
+            Err(anyhow::Error::from(e)).with_context(|| format!("`{}` trapped", r.component.display()))
+        }
+    }
+}
+
+/// `256 MiB`-style.
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1 << 20)),
+        n => format!("{n} bytes"),
     }
 }
 

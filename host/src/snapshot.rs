@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde::Deserialize;
-use wasmtime::component::{Component, Instance, Linker, ResourceTable, WasmList};
+use wasmtime::component::{Component, Instance, Linker, WasmList};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx};
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
@@ -196,7 +196,7 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
         .insecure_random_seed(0x0070_7966_6f72_6765)
         .wall_clock(FixedWallClock)
         .monotonic_clock(CountingClock(std::sync::atomic::AtomicU64::new(0)));
-    let mut store = Store::new(&engine, State { wasi: wasi.build(), table: ResourceTable::new() });
+    let mut store = Store::new(&engine, State::new(wasi.build()));
     let instance = linker.instantiate(&mut store, &component).map_err(anyhow::Error::from)?;
     let init = instance
         .get_typed_func::<(), ()>(&mut store, "wizer-initialize")

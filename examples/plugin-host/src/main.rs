@@ -5,14 +5,21 @@
 //! components. Everything crosses the `pyforge:toolchain` WIT world; nothing else.
 //!
 //! ```text
-//! pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm
+//! pyforge-plugin-host [--max-memory BYTES] [--timeout SECS] TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm
 //! ```
+//!
+//! The inputs may come from anyone, so the tool runs bounded: `--max-memory` caps each of its
+//! linear memories (a refused `memory.grow` is an allocation failure inside the tool, which
+//! ends the call), `--timeout` its wall time (epoch interruption): either ends the run with a
+//! message saying which limit, and status 1, never by taking the host down.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, bail};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 mod gen_ {
@@ -26,10 +33,31 @@ use gen_::exports::pyforge::toolchain::compose::{Component as Part, Options};
 use gen_::exports::pyforge::toolchain::types::File;
 use gen_::pyforge::toolchain::clang::{Completed, Host as ClangHost};
 
-/// This host's state: WASI without any preopened directory.
+/// This host's state: WASI without any preopened directory, and the memory limit.
 struct State {
     wasi: WasiCtx,
     table: ResourceTable,
+    memory: MemoryLimit,
+}
+
+/// Refuses growing any linear memory past `max` bytes, and records having refused.
+struct MemoryLimit {
+    max: Option<usize>,
+    refused: Arc<AtomicBool>,
+}
+
+impl ResourceLimiter for MemoryLimit {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.max.is_none_or(|max| desired <= max);
+        if !allowed {
+            self.refused.store(true, Ordering::Relaxed);
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
 
 impl WasiView for State {
@@ -64,24 +92,78 @@ fn part(path: &str) -> anyhow::Result<Part> {
     Ok(Part { name: path.to_string(), bytes: std::fs::read(path).with_context(|| format!("failed to read `{path}`"))? })
 }
 
-fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+const USAGE: &str = "usage: pyforge-plugin-host [--max-memory BYTES] [--timeout SECS] TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm";
+
+fn main() -> std::process::ExitCode {
+    match host() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn host() -> anyhow::Result<()> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let (mut max_memory, mut timeout) = (None, None);
+    while args.first().is_some_and(|a| a.starts_with("--")) {
+        let flag = args.remove(0);
+        let value = if args.is_empty() { bail!("`{flag}` needs a value\n{USAGE}") } else { args.remove(0) };
+        match flag.as_str() {
+            "--max-memory" => {
+                max_memory = Some(value.parse::<usize>().with_context(|| format!("`--max-memory {value}`: bytes"))?)
+            }
+            "--timeout" => {
+                timeout = Some(value.parse::<f64>().with_context(|| format!("`--timeout {value}`: seconds"))?)
+            }
+            _ => bail!("unknown option `{flag}`\n{USAGE}"),
+        }
+    }
+    let refused = Arc::new(AtomicBool::new(false));
+    match run(&args, MemoryLimit { max: max_memory, refused: refused.clone() }, timeout) {
+        Err(e) if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+            bail!("time limit reached: the tool ran for more than {} s (`--timeout`)", timeout.unwrap_or_default())
+        }
+        Err(e) if refused.load(Ordering::Relaxed) => bail!(
+            "memory limit reached: the tool needed a linear memory larger than {} bytes (`--max-memory`): {}",
+            max_memory.unwrap_or_default(),
+            e.root_cause()
+        ),
+        other => other,
+    }
+}
+
+fn run(args: &[String], memory: MemoryLimit, timeout: Option<f64>) -> anyhow::Result<()> {
     let Some(o) = args.iter().position(|a| a == "-o") else {
-        bail!("usage: pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm");
+        bail!(USAGE);
     };
     let (inputs, output) = (&args[..o], args.get(o + 1).context("`-o` needs a path")?);
     let [tool, project, socket, plugs @ ..] = inputs else {
-        bail!("usage: pyforge-plugin-host TOOL.wasm PROJECT_DIR SOCKET.wasm [PLUG.wasm…] -o OUT.wasm");
+        bail!(USAGE);
     };
 
-    let engine = Engine::new(&Config::new())?;
+    let mut config = Config::new();
+    config.epoch_interruption(timeout.is_some());
+    let engine = Engine::new(&config)?;
     let component =
         Component::from_file(&engine, tool).map_err(anyhow::Error::from).context("failed to load the tool")?;
     let mut linker: Linker<State> = Linker::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     Toolchain::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-    let state = State { wasi: WasiCtx::builder().inherit_stderr().build(), table: ResourceTable::new() };
+    let state = State { wasi: WasiCtx::builder().inherit_stderr().build(), table: ResourceTable::new(), memory };
     let mut store = Store::new(&engine, state);
+    store.limiter(|s| &mut s.memory);
+    if let Some(secs) = timeout {
+        let secs = std::time::Duration::try_from_secs_f64(secs).context("`--timeout`: a positive number of seconds")?;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_trap();
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(secs);
+            engine.increment_epoch();
+        });
+    }
     let tool = Toolchain::instantiate(&mut store, &component, &linker)?;
 
     // check, on files passed by value
