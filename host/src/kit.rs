@@ -158,6 +158,10 @@ pub fn ensure(args: &KitArgs, clang: &Clang) -> anyhow::Result<Kit> {
     if plan.final_dir.join("kit.json").is_file() {
         return Kit::open(&plan.final_dir);
     }
+    let _lock = plan.lock()?;
+    if plan.final_dir.join("kit.json").is_file() {
+        return Kit::open(&plan.final_dir); // built by the process we waited for
+    }
     eprintln!("pyforge: no CPython kit for these inputs yet; building it once (about 6 minutes on 2 cores)");
     plan.build()
 }
@@ -168,6 +172,7 @@ pub fn build(args: &KitArgs, clang: &Clang, rebuild: bool) -> anyhow::Result<Kit
         bail!("`--kit` names an existing kit; `pyforge kit build` makes one in the cache (leave out `--kit`)");
     }
     let plan = Plan::new(args, clang)?;
+    let _lock = plan.lock()?;
     if plan.final_dir.join("kit.json").is_file() {
         if !rebuild {
             eprintln!("pyforge: kit is up to date (same inputs): {}", plan.final_dir.display());
@@ -213,6 +218,14 @@ struct Plan {
 }
 
 impl Plan {
+    /// The lock of this kit's directory (`<dir>.lock` beside it): one process builds a kit at a
+    /// time, and the others then find it built.
+    fn lock(&self) -> anyhow::Result<crate::lock::Lock> {
+        let mut name = self.final_dir.clone().into_os_string();
+        name.push(".lock");
+        crate::lock::exclusive(Path::new(&name), "building this CPython kit")
+    }
+
     fn new(args: &KitArgs, clang: &Clang) -> anyhow::Result<Plan> {
         let (program, prefix, tools_path) = clang.parts().map_err(anyhow::Error::msg)?;
         let program_s = program.display().to_string();

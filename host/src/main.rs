@@ -8,6 +8,7 @@ mod clang;
 mod commands;
 mod fresh;
 mod kit;
+mod lock;
 mod precompile;
 mod process;
 mod python;

@@ -2,6 +2,11 @@
 //! compiled once with Cranelift, serialized into `$PYFORGE_CACHE/precompiled/`, and later
 //! deserialized (about a millisecond). Entries are keyed by the component's hash and wasmtime's
 //! engine settings; old entries of the same kind are pruned so rebuilt Pythons do not pile up.
+//!
+//! Compiled code runs as native code, so a damaged entry must never be loaded: each entry's
+//! name ends with the XXH3-128 checksum of its contents, checked on every load (a few
+//! milliseconds for 30 MB). An entry that does not match — truncated, corrupted on disk — is
+//! reported, removed and compiled again.
 
 use std::hash::{Hash as _, Hasher as _};
 use std::path::{Path, PathBuf};
@@ -44,16 +49,9 @@ pub fn load_with(
 ) -> anyhow::Result<Component> {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    let path = dir().join(format!("{}-{content_key}-{:016x}.cwasm", kind.prefix, hasher.finish()));
-    if path.is_file() {
-        // SAFETY: the file is written only below, atomically, from `Component::serialize` with
-        // this same engine configuration (its hash is in the name); wasmtime also checks its
-        // version and settings header before using it.
-        #[expect(unsafe_code, reason = "deserializing our own precompiled cache entry")]
-        let loaded = unsafe { Component::deserialize_file(engine, &path) };
-        if let Ok(component) = loaded {
-            return Ok(component);
-        }
+    let stem = format!("{}-{content_key}-{:016x}-", kind.prefix, hasher.finish());
+    if let Some(component) = cached(engine, &stem) {
+        return Ok(component);
     }
     eprintln!("pyforge: compiling {what} once (cached in {})", dir().display());
     let bytes = bytes()?;
@@ -61,13 +59,46 @@ pub fn load_with(
         .map_err(anyhow::Error::from)
         .with_context(|| format!("{what} is not a valid component"))?;
     match component.serialize() {
-        Ok(out) => match crate::tool::write_atomic(&path, &out) {
-            Ok(()) => prune(kind, &path),
-            Err(e) => eprintln!("pyforge: warning: could not cache compiled code at `{}`: {e}", path.display()),
-        },
+        Ok(out) => {
+            let path = dir().join(format!("{stem}{}.cwasm", checksum(&out)));
+            match crate::tool::write_atomic(&path, &out) {
+                Ok(()) => prune(kind, &path),
+                Err(e) => eprintln!("pyforge: warning: could not cache compiled code at `{}`: {e}", path.display()),
+            }
+        }
         Err(e) => eprintln!("pyforge: warning: could not serialize compiled code: {e}"),
     }
     Ok(component)
+}
+
+/// The entry named `<stem><checksum>.cwasm`, loaded if its contents match the checksum; a
+/// damaged one is removed (and said so), and `None` makes the caller compile again.
+fn cached(engine: &Engine, stem: &str) -> Option<Component> {
+    let name = std::fs::read_dir(dir())
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|n| n.starts_with(stem) && n.ends_with(".cwasm"))?;
+    let path = dir().join(&name);
+    let bytes = std::fs::read(&path).ok()?;
+    if name[stem.len()..name.len() - ".cwasm".len()] != checksum(&bytes) {
+        eprintln!(
+            "pyforge: the cached compiled code `{}` is damaged (its contents do not match the checksum in its name): removing it",
+            path.display()
+        );
+        let _ = std::fs::remove_file(&path);
+        return None;
+    }
+    // SAFETY: the bytes are those `Component::serialize` wrote with this same engine
+    // configuration (its hash is in the name), checked against their checksum just now;
+    // wasmtime also checks the version and settings header before using them.
+    #[expect(unsafe_code, reason = "deserializing our own precompiled cache entry")]
+    let loaded = unsafe { Component::deserialize(engine, &bytes) };
+    loaded.ok()
+}
+
+/// The checksum an entry's name ends with: XXH3-128 of its contents, in hex.
+fn checksum(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
 /// Keeps the `kind.keep` most recently written entries of `kind` (always including `current`).

@@ -33,6 +33,7 @@ pub struct Args {
 /// Builds `forge` against `kit` with the tool — link, pre-initialize (for a self-contained
 /// forge), compose; `quiet` prints only problems.
 pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
+    let _lock = output_lock(&pyforge_args::forge_dir(forge), &format!("building forge `{forge}`"))?;
     let step = |step: &str| {
         let mut argv = vec!["build".to_string(), "--forge".into(), forge.into()];
         if quiet {
@@ -82,6 +83,7 @@ pub fn tool_step(tool: &Tool, kit: &Kit, mut argv: Vec<String>, step: &str) -> a
 
 /// Builds the project's application `name`: link, pre-initialize, compose and write its output.
 fn build_app(tool: &Tool, kit: &Kit, name: &str) -> anyhow::Result<i32> {
+    let _lock = output_lock(&pyforge_args::app_dir(name), &format!("building app `{name}`"))?;
     let step = |step: &str| tool_step(tool, kit, vec!["build-app".into(), name.into()], step);
     let status = step("link")?;
     if status != 0 {
@@ -92,4 +94,10 @@ fn build_app(tool: &Tool, kit: &Kit, name: &str) -> anyhow::Result<i32> {
         anyhow::bail!("app `{name}`: the build is not self-contained");
     }
     step("compose")
+}
+
+/// The lock of a build's output directory (`target/pyforge/<name>`), beside it: two builds of
+/// the same forge or app in one project take turns (the second says it waits).
+pub fn output_lock(dir: &str, what: &str) -> anyhow::Result<crate::lock::Lock> {
+    crate::lock::exclusive(std::path::Path::new(&format!("{dir}.lock")), what)
 }

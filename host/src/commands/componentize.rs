@@ -45,6 +45,8 @@ pub struct Args {
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
     let tool = Tool::load(compiler)?;
+    let app_dir = pyforge_args::app_dir(&args.app.app);
+    let _lock = super::build::output_lock(&app_dir, &format!("building app `{}`", args.app.app))?;
     let step = |step: &str| {
         let mut argv = vec!["componentize".to_string()];
         argv.extend(args.app.to_argv());
@@ -57,7 +59,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     if status != 0 {
         return Ok(status);
     }
-    let dir = PathBuf::from(pyforge_args::app_dir(&args.app.app));
+    let dir = PathBuf::from(app_dir);
     let snap = snapshot::snapshot(&dir)?.context("the app's build is not self-contained")?;
     let status = step("compose")?;
     if status != 0 {
