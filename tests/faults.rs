@@ -143,7 +143,9 @@ fn disk_full_keeps_the_previous_output() -> Result<(), Failed> {
         .collect();
     ensure(leftovers.is_empty(), || format!("temporary files left: {leftovers:?}"))?;
     let after = build(root)?;
-    ensure(after.status == 0 && after.stdout.contains("pre-initialized ") && after.stdout.contains("composed "), || after.render())
+    ensure(after.status == 0 && after.stdout.contains("pre-initialized ") && after.stdout.contains("composed "), || {
+        after.render()
+    })
 }
 
 fn damaged_compiled_code_is_recompiled() -> Result<(), Failed> {
