@@ -31,3 +31,7 @@ step "running tests"
 cargo test --locked --workspace "${excludes[@]}" "$@"
 # the tool's own CLI unit tests run natively (its WIT imports are never called by them)
 cargo test --locked -p pyforge-tool "$@"
+if [ $# -eq 0 ]; then
+  step "fuzz targets: the committed corpus replayed, then each target briefly (scripts/fuzz.sh --replay)"
+  scripts/fuzz.sh --replay
+fi

@@ -8,7 +8,9 @@
 //! * a full disk (a file-size limit, `ulimit -f`) while an output is written: a clear error
 //!   naming the file, the previous output intact, no temporary file left;
 //! * a damaged entry of the compiled-code cache (truncated, or corrupted in place): detected
-//!   by its checksum, said, removed and compiled again — never loaded.
+//!   by its checksum, said, removed and compiled again — never loaded;
+//! * a damaged kit file: a build refuses a kit whose link inputs do not match the checksums
+//!   recorded when it was built (`kit.sums`), and `pyforge kit verify` finds any damaged file.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -198,6 +200,52 @@ fn damaged_compiled_code_is_recompiled() -> Result<(), Failed> {
     ensure(quiet.status == 0 && quiet.stdout == "42\n" && quiet.stderr.is_empty(), || quiet.render())
 }
 
+fn damaged_kit_is_refused() -> Result<(), Failed> {
+    let forge = t::default_forge()?;
+    let kit = t::run_native(&forge.root, &["kit", "path"])?;
+    ensure(kit.status == 0, || kit.render())?;
+    let copy = tempfile::tempdir()?;
+    let dir = copy.path().join("kit");
+    let cp = Command::new("cp").arg("-a").arg(kit.stdout.trim()).arg(&dir).status()?;
+    ensure(cp.success(), || "cp -a of the kit failed".to_string())?;
+    let with_kit =
+        |args: &[&str]| t::run(Command::new(t::pyforge()).args(args).arg("--kit").arg(&dir).current_dir(&forge.root));
+    let good = with_kit(&["kit", "verify"])?;
+    ensure(good.status == 0 && good.stdout.contains("files match kit.sums"), || good.render())?;
+
+    // A stdlib source file: only a full check reads it.
+    let os_py = dir.join("stdlib/lib/python3.13/os.py");
+    let mut text = std::fs::read(&os_py)?;
+    text.extend_from_slice(b"\n# changed\n");
+    std::fs::write(&os_py, &text)?;
+    let out = with_kit(&["kit", "verify"])?;
+    ensure(
+        out.status == 1
+            && out.stderr.contains(
+                "is damaged: `stdlib/lib/python3.13/os.py` does not match the checksum recorded when the kit was built",
+            ),
+        || out.render(),
+    )?;
+
+    // An archive a build links: the build refuses the kit before linking.
+    let archive = dir.join("lib/libpython3.13.a");
+    let mut bytes = std::fs::read(&archive)?;
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&archive, &bytes)?;
+    let project = t::default_project("")?;
+    let out = t::run(Command::new(t::pyforge()).arg("build").arg("--kit").arg(&dir).current_dir(project.path()))?;
+    ensure(
+        out.status != 0
+            && out.stderr.contains(
+                "is damaged: `lib/libpython3.13.a` does not match the checksum recorded when the kit was built",
+            )
+            && out.stderr.contains("pyforge kit build"),
+        || out.render(),
+    )?;
+    ensure(!project.path().join(COMPOSED).exists(), || "a build went on with a damaged kit".to_string())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let trials = vec![
@@ -205,6 +253,7 @@ fn main() {
         Trial::test("killed_builds_recover", killed_builds_recover),
         Trial::test("disk_full_keeps_the_previous_output", disk_full_keeps_the_previous_output),
         Trial::test("damaged_compiled_code_is_recompiled", damaged_compiled_code_is_recompiled),
+        Trial::test("damaged_kit_is_refused", damaged_kit_is_refused),
     ];
     libtest_mimic::run(&args, trials).exit();
 }

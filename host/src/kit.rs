@@ -141,6 +141,97 @@ impl Kit {
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
     }
+
+    /// The files every build reads: the archives, `python.o`, the inittab template and the
+    /// stdlib zip.
+    fn link_inputs(&self) -> Vec<&str> {
+        let i = &self.info;
+        let mut files: Vec<&str> = i.archives.iter().map(String::as_str).collect();
+        files.extend([i.python_o.as_str(), i.config_c.as_str(), i.stdlib_zip.as_str()]);
+        files
+    }
+
+    /// Checks files against [`SUMS`]: the link inputs, or (`all`) every file of the kit. A kit
+    /// from before checksums were recorded gets its `kit.sums` now.
+    pub fn verify(&self, all: bool) -> anyhow::Result<Result<usize, Damage>> {
+        let sums_path = self.dir.join(SUMS);
+        if !sums_path.is_file() {
+            eprintln!("pyforge: recording checksums of the kit's files in `{}` (once)", sums_path.display());
+            write_sums(&self.dir)?;
+        }
+        let text =
+            std::fs::read_to_string(&sums_path).with_context(|| format!("failed to read `{}`", sums_path.display()))?;
+        let mut sums = std::collections::BTreeMap::new();
+        for line in text.lines() {
+            match line.split_once("  ") {
+                Some((sum, file)) => sums.insert(file, sum),
+                None => return Ok(Err(Damage { file: SUMS.to_string(), problem: "has a malformed line".to_string() })),
+            };
+        }
+        let files: Vec<&str> = if all { sums.keys().copied().collect() } else { self.link_inputs() };
+        for file in &files {
+            let Some(expected) = sums.get(file) else {
+                return Ok(Err(Damage { file: file.to_string(), problem: format!("is not listed in {SUMS}") }));
+            };
+            let problem = match std::fs::read(self.dir.join(file)) {
+                Ok(bytes) if checksum(&bytes) == *expected => continue,
+                Ok(_) => "does not match the checksum recorded when the kit was built".to_string(),
+                Err(e) => format!("cannot be read ({e})"),
+            };
+            return Ok(Err(Damage { file: file.to_string(), problem }));
+        }
+        Ok(Ok(files.len()))
+    }
+}
+
+/// A kit's file that is not what the kit's build wrote.
+#[derive(Debug)]
+pub struct Damage {
+    pub file: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` {}", self.file, self.problem)
+    }
+}
+
+/// `kit.sums`: one line per file of the kit, `<XXH3-128 hex>  <path relative to the kit>`,
+/// sorted; written when the kit is assembled, checked before use.
+pub const SUMS: &str = "kit.sums";
+
+fn checksum(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// Writes `dir/kit.sums` (atomically) for every other file under `dir`.
+fn write_sums(dir: &Path) -> anyhow::Result<()> {
+    fn walk(root: &Path, rel: &Path, out: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+        let here = root.join(rel);
+        for entry in std::fs::read_dir(&here).with_context(|| format!("failed to read `{}`", here.display()))? {
+            let entry = entry?;
+            let rel = rel.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                walk(root, &rel, out)?;
+            } else {
+                let name = rel.to_string_lossy().replace('\\', "/");
+                if name != SUMS && name != "kit.json" {
+                    let bytes = std::fs::read(root.join(&rel))?;
+                    out.push((name, checksum(&bytes)));
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut sums = Vec::new();
+    walk(dir, Path::new(""), &mut sums)?;
+    sums.sort();
+    let text: String = sums.iter().map(|(file, sum)| format!("{sum}  {file}\n")).collect();
+    let tmp = dir.join(format!(".{SUMS}.tmp"));
+    std::fs::write(&tmp, text).with_context(|| format!("failed to write `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, dir.join(SUMS)).with_context(|| format!("failed to write `{}`", dir.join(SUMS).display()))?;
+    Ok(())
 }
 
 /// The kits directory in the cache.
@@ -150,19 +241,46 @@ fn kits_dir() -> PathBuf {
 
 /// The kit for `args`: the one named by `--kit`, or the cache's kit for the current inputs,
 /// built first when there is none.
+///
+/// The kit's link inputs are checked against its `kit.sums` first: a damaged kit named by
+/// `--kit` is an error; a damaged kit of the cache is said, removed and built again.
 pub fn ensure(args: &KitArgs, clang: &Clang) -> anyhow::Result<Kit> {
     if let Some(dir) = &args.kit {
-        return Kit::open(dir);
+        let kit = Kit::open(dir)?;
+        if let Err(damage) = kit.verify(false)? {
+            bail!(
+                "the CPython kit `{}` is damaged: {damage}\nhelp: build a new kit (`pyforge kit build`) or copy this one again",
+                kit.dir.display()
+            );
+        }
+        return Ok(kit);
     }
     let plan = Plan::new(args, clang)?;
-    if plan.final_dir.join("kit.json").is_file() {
-        return Kit::open(&plan.final_dir);
+    if plan.final_dir.join("kit.json").is_file()
+        && let Ok(kit) = Kit::open(&plan.final_dir)
+        && kit.verify(false)?.is_ok()
+    {
+        return Ok(kit);
     }
     let _lock = plan.lock()?;
     if plan.final_dir.join("kit.json").is_file() {
-        return Kit::open(&plan.final_dir); // built by the process we waited for
+        // Built by the process we waited for, or damaged.
+        match Kit::open(&plan.final_dir).and_then(|kit| Ok((kit.verify(false)?, kit))) {
+            Ok((Ok(_), kit)) => return Ok(kit),
+            Ok((Err(damage), _)) => eprintln!(
+                "pyforge: the CPython kit `{}` is damaged ({damage}): removing it and building it again",
+                plan.final_dir.display()
+            ),
+            Err(e) => eprintln!(
+                "pyforge: the CPython kit `{}` is damaged ({e:#}): removing it and building it again",
+                plan.final_dir.display()
+            ),
+        }
+        std::fs::remove_dir_all(&plan.final_dir)
+            .with_context(|| format!("failed to remove `{}`", plan.final_dir.display()))?;
+    } else {
+        eprintln!("pyforge: no CPython kit for these inputs yet; building it once (about 6 minutes on 2 cores)");
     }
-    eprintln!("pyforge: no CPython kit for these inputs yet; building it once (about 6 minutes on 2 cores)");
     plan.build()
 }
 
@@ -175,8 +293,14 @@ pub fn build(args: &KitArgs, clang: &Clang, rebuild: bool) -> anyhow::Result<Kit
     let _lock = plan.lock()?;
     if plan.final_dir.join("kit.json").is_file() {
         if !rebuild {
-            eprintln!("pyforge: kit is up to date (same inputs): {}", plan.final_dir.display());
-            return Kit::open(&plan.final_dir);
+            match Kit::open(&plan.final_dir).and_then(|kit| Ok((kit.verify(true)?, kit))) {
+                Ok((Ok(_), kit)) => {
+                    eprintln!("pyforge: kit is up to date (same inputs): {}", plan.final_dir.display());
+                    return Ok(kit);
+                }
+                Ok((Err(damage), _)) => eprintln!("pyforge: the kit is damaged ({damage}): building it again"),
+                Err(e) => eprintln!("pyforge: the kit is damaged ({e:#}): building it again"),
+            }
         }
         std::fs::remove_dir_all(&plan.final_dir)
             .with_context(|| format!("failed to remove `{}`", plan.final_dir.display()))?;
@@ -374,6 +498,7 @@ impl Plan {
             Ok(info)
         })?;
         std::fs::write(staging.join("kit.json"), serde_json::to_string_pretty(&info)? + "\n")?;
+        write_sums(&staging)?;
         std::fs::rename(&staging, &self.final_dir)
             .with_context(|| format!("failed to move the kit into `{}`", self.final_dir.display()))?;
         Kit::open(&self.final_dir)

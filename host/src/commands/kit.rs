@@ -37,6 +37,12 @@ enum Sub {
         #[command(flatten)]
         kit: KitArgs,
     },
+    /// Check every file of the kit against the checksums recorded when it was built
+    /// (`kit.sums`); every build checks the files it links.
+    Verify {
+        #[command(flatten)]
+        kit: KitArgs,
+    },
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
@@ -50,6 +56,19 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
         Sub::Info { kit } => {
             let k = kit::existing(&kit, &clang)?;
             print!("{}", std::fs::read_to_string(k.dir.join("kit.json"))?);
+        }
+        Sub::Verify { kit } => {
+            let k = kit::existing(&kit, &clang)?;
+            match k.verify(true)? {
+                Ok(n) => println!("{}: {n} files match {}", k.dir.display(), kit::SUMS),
+                Err(damage) => {
+                    eprintln!(
+                        "error: the CPython kit `{}` is damaged: {damage}\nhelp: `pyforge kit build --rebuild` builds it again",
+                        k.dir.display()
+                    );
+                    return Ok(1);
+                }
+            }
         }
     }
     Ok(0)

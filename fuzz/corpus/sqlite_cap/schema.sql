@@ -1,0 +1,6 @@
+CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB, d REAL);
+INSERT INTO t(b,c,d) VALUES (?,?,?),(?,?,?);
+CREATE INDEX ib ON t(b);
+SELECT * FROM t WHERE b LIKE 't%' ORDER BY d DESC;
+UPDATE t SET c = zeroblob(100) WHERE a = 1;
+DELETE FROM t WHERE a > ?;

@@ -1,0 +1,10 @@
+//! `check` on the template project with `pyforge.toml` replaced by the input.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let report = pyforge_fuzz::check_with("pyforge.toml", data);
+    // Every diagnostic renders (spans inside the text they point into).
+    for d in &report.diagnostics {
+        let _ = d.render();
+    }
+});

@@ -1,0 +1,171 @@
+//! The sqlite cap, inside wasm: random SQL and random database images.
+//!
+//! The input is SQL text, optionally followed by `\0IMAGE\0` and a database image. The image
+//! is loaded with `deserialize` (so SQLite reads whatever pages it is given); then every
+//! statement of the text is prepared, its parameters bound (values of each type in turn),
+//! stepped (at most 100 rows) and inspected; then every table is scanned, the database checked,
+//! serialized, deserialized into a second connection and backed up into a third. Every call
+//! must answer a value or an error, never trap (see `pyforge_fuzz::caps`).
+#![no_main]
+
+use pyforge_fuzz::caps::sqlite_world::exports::pyforge::sqlite::sqlite::{Guest, StepResult, Value};
+use pyforge_fuzz::caps::{self, State, Stop, check, sqlite_world::Cap as World};
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+const SEPARATOR: &[u8] = b"\0IMAGE\0";
+/// `SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_MEMORY`.
+const OPEN: i32 = 0x2 | 0x4 | 0x80;
+/// `SQLITE_LIMIT_LENGTH`: strings and blobs stay small, so a statement cannot ask for gigabytes.
+const LIMIT_LENGTH: i32 = 0;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let (sql, image) = match data.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
+        Some(at) => (&data[..at], Some(&data[at + SEPARATOR.len()..])),
+        None => (data, None),
+    };
+    let _ = run(&String::from_utf8_lossy(sql), image);
+});
+
+fn run(sql: &str, image: Option<&[u8]>) -> Result<(), Stop> {
+    let cap = caps::sqlite();
+    let mut store = cap.store();
+    let world = World::instantiate(&mut store, cap.component(), cap.linker()).expect("the sqlite cap instantiates");
+    let s = world.pyforge_sqlite_sqlite();
+    let conn = s.connection();
+    let db = check(&mut store, "open", |s| conn.call_open(s, ":memory:", OPEN))?.expect("open :memory:");
+    check(&mut store, "limit", |s| conn.call_limit(s, db, LIMIT_LENGTH, 1 << 20))?;
+    if let Some(image) = image {
+        let _ = check(&mut store, "deserialize", |s| conn.call_deserialize(s, db, "main", image))?;
+    }
+
+    let _ = check(&mut store, "complete", |st| s.call_complete(st, sql))?;
+    let mut rest = sql.to_string();
+    let mut values = 0u32;
+    for _ in 0..32 {
+        if rest.trim().is_empty() {
+            break;
+        }
+        let Ok(prepared) = check(&mut store, "prepare", |s| conn.call_prepare(s, db, &rest))? else { break };
+        // `used` counts UTF-8 bytes of the text given.
+        let used = (prepared.used as usize).min(rest.len());
+        let Some(next) = rest.get(used..).map(str::to_string) else {
+            panic!("prepare: `used` ({used}) is not at a character boundary of the SQL");
+        };
+        if used == 0 && prepared.statement.is_none() {
+            break;
+        }
+        rest = next;
+        if let Some(stmt) = prepared.statement {
+            run_statement(&mut store, s, stmt, &mut values, 100)?;
+        }
+    }
+    let _ = check(&mut store, "changes", |s| conn.call_changes(s, db))?;
+    let _ = check(&mut store, "total_changes", |s| conn.call_total_changes(s, db))?;
+    let _ = check(&mut store, "last_insert_rowid", |s| conn.call_last_insert_rowid(s, db))?;
+    let _ = check(&mut store, "autocommit", |s| conn.call_autocommit(s, db))?;
+
+    // Whatever the image and the SQL left: every table scanned, the database checked.
+    let tables = query_texts(&mut store, s, db, "SELECT name FROM sqlite_schema WHERE type = 'table' LIMIT 8")?;
+    for table in &tables {
+        let quoted = table.replace('"', "\"\"");
+        query_texts(&mut store, s, db, &format!("SELECT * FROM \"{quoted}\" LIMIT 50"))?;
+        let quoted = table.replace('\'', "''");
+        let columns = query_texts(&mut store, s, db, &format!("SELECT name FROM pragma_table_info('{quoted}')"))?;
+        if let Some(column) = columns.first() {
+            let blob = s.blob();
+            if let Ok(b) =
+                check(&mut store, "blob_open", |s| conn.call_blob_open(s, db, "main", table, column, 1, true))?
+            {
+                let size = check(&mut store, "blob.size", |s| blob.call_size(s, b))?;
+                for (offset, length) in [(0, size), (size / 2, size), (-1, 1), (0, -1)] {
+                    let _ = check(&mut store, "blob.read", |s| blob.call_read(s, b, offset, length))?;
+                }
+                let _ = check(&mut store, "blob.write", |s| blob.call_write(s, b, size / 2, b"xy"))?;
+                let _ = check(&mut store, "blob.close", |s| blob.call_close(s, b))?;
+            }
+        }
+    }
+    query_texts(&mut store, s, db, "PRAGMA integrity_check")?;
+
+    // The database through serialize/deserialize and backup.
+    if let Some(bytes) = check(&mut store, "serialize", |s| conn.call_serialize(s, db, "main"))? {
+        let second = check(&mut store, "open", |s| conn.call_open(s, ":memory:", OPEN))?.expect("open :memory:");
+        if check(&mut store, "deserialize", |s| conn.call_deserialize(s, second, "main", &bytes))?.is_ok() {
+            query_texts(&mut store, s, second, "PRAGMA quick_check")?;
+        }
+        let third = check(&mut store, "open", |s| conn.call_open(s, ":memory:", OPEN))?.expect("open :memory:");
+        let backup = s.backup();
+        if let Ok(b) = check(&mut store, "backup.start", |s| backup.call_start(s, third, "main", db, "main"))? {
+            let _ = check(&mut store, "backup.step", |s| backup.call_step(s, b, -1))?;
+            let _ = check(&mut store, "backup.finish", |s| backup.call_finish(s, b))?;
+        }
+        for c in [second, third] {
+            let _ = check(&mut store, "close", |s| conn.call_close(s, c))?;
+        }
+    }
+    let _ = check(&mut store, "close", |s| conn.call_close(s, db))?;
+    Ok(())
+}
+
+/// Binds every parameter, steps up to `rows` rows and asks the statement everything it answers.
+fn run_statement(
+    store: &mut Store<State>,
+    s: &Guest,
+    stmt: ResourceAny,
+    values: &mut u32,
+    rows: usize,
+) -> Result<(), Stop> {
+    let st = s.statement();
+    let params = check(store, "parameters", |s| st.call_parameters(s, stmt))?;
+    for index in 1..=params.len() as i32 {
+        *values += 1;
+        let value = match *values % 5 {
+            0 => Value::Null,
+            1 => Value::Integer(i64::from(*values) - 3),
+            2 => Value::Real(f64::from(*values) / 3.0),
+            3 => Value::Text(format!("t{values}é").into_bytes()),
+            _ => Value::Blob(vec![*values as u8; (*values % 7) as usize]),
+        };
+        let _ = check(store, "bind", |s| st.call_bind(s, stmt, index, &value))?;
+    }
+    let columns = check(store, "columns", |s| st.call_columns(s, stmt))?;
+    let _ = check(store, "readonly", |s| st.call_readonly(s, stmt))?;
+    let _ = check(store, "expanded_sql", |s| st.call_expanded_sql(s, stmt))?;
+    for _ in 0..rows {
+        match check(store, "step", |s| st.call_step(s, stmt))? {
+            Ok(StepResult::Row(row)) => {
+                assert_eq!(row.len(), columns.len(), "a row's width is the statement's column count");
+                for i in 0..row.len() as i32 {
+                    let _ = check(store, "column_bytes", |s| st.call_column_bytes(s, stmt, i))?;
+                }
+            }
+            Ok(StepResult::Done) | Err(_) => break,
+        }
+    }
+    let _ = check(store, "busy", |s| st.call_busy(s, stmt))?;
+    let _ = check(store, "reset", |s| st.call_reset(s, stmt))?;
+    check(store, "statement drop", |s| stmt.resource_drop(s))
+}
+
+/// The first column of each row of `sql` (at most 50) that is text.
+fn query_texts(store: &mut Store<State>, s: &Guest, db: ResourceAny, sql: &str) -> Result<Vec<String>, Stop> {
+    let mut out = Vec::new();
+    let Ok(prepared) = check(store, "prepare", |st| s.connection().call_prepare(st, db, sql))? else {
+        return Ok(out);
+    };
+    let Some(stmt) = prepared.statement else { return Ok(out) };
+    let st = s.statement();
+    for _ in 0..50 {
+        match check(store, "step", |s| st.call_step(s, stmt))? {
+            Ok(StepResult::Row(row)) => {
+                if let Some(Value::Text(t)) = row.first() {
+                    out.push(String::from_utf8_lossy(t).into_owned());
+                }
+            }
+            Ok(StepResult::Done) | Err(_) => break,
+        }
+    }
+    check(store, "statement drop", |s| stmt.resource_drop(s))?;
+    Ok(out)
+}
