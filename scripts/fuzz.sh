@@ -28,10 +28,10 @@ targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
 seconds=${FUZZ_SECONDS:-$($replay && echo 20 || echo 600)}
 host=$(rustc -vV | sed -n 's/^host: //p')
 
-step "building the fuzz targets (SanitizerCoverage, release, $host)"
+step "building the fuzz targets (SanitizerCoverage, the fuzz profile, $host)"
 RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks --cfg fuzzing" \
-  cargo build --locked --release -p pyforge-fuzz --target "$host" --target-dir target/fuzz
-bin=target/fuzz/$host/release
+  cargo build --locked --profile fuzz -p pyforge-fuzz --target "$host" --target-dir target/fuzz
+bin=target/fuzz/$host/fuzz
 
 fuzz_one() {
   local t=$1 corpus=fuzz/corpus/$1 work=target/fuzz/work/$1 artifacts=target/fuzz/artifacts/$1/
