@@ -169,6 +169,16 @@ impl Kit {
             };
         }
         let files: Vec<&str> = if all { sums.keys().copied().collect() } else { self.link_inputs() };
+        // The link inputs are read on every command that takes a kit (`pyforge run` among
+        // them): when their sizes and times are what they were at the last check that passed,
+        // their contents are not read again.
+        let stamp = if all { None } else { Some(self.stamp(&files)) };
+        let stamp_path = self.dir.join(VERIFIED);
+        if let Some(stamp) = &stamp
+            && std::fs::read_to_string(&stamp_path).is_ok_and(|text| text == *stamp)
+        {
+            return Ok(Ok(files.len()));
+        }
         for file in &files {
             let Some(expected) = sums.get(file) else {
                 return Ok(Err(Damage { file: file.to_string(), problem: format!("is not listed in {SUMS}") }));
@@ -180,8 +190,41 @@ impl Kit {
             };
             return Ok(Err(Damage { file: file.to_string(), problem }));
         }
+        if let Some(stamp) = stamp {
+            let _ = write_atomic(&self.dir, VERIFIED, stamp.as_bytes()); // only a shortcut: may fail
+        }
         Ok(Ok(files.len()))
     }
+
+    /// Size and modification time of each of `files`, one line each.
+    fn stamp(&self, files: &[&str]) -> String {
+        files
+            .iter()
+            .map(|file| {
+                let meta = std::fs::metadata(self.dir.join(file)).ok();
+                let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
+                let time = meta
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{file} {len} {time}\n")
+            })
+            .collect()
+    }
+}
+
+/// `.kit.verified`: the [`Kit::stamp`] of the link inputs at their last passed check.
+const VERIFIED: &str = ".kit.verified";
+
+/// Writes `dir/name` through a temporary file in `dir` and a rename.
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let path = dir.join(name);
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("failed to write `{}`", path.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("failed to write `{}`", path.display()))?;
+    tmp.persist(&path).with_context(|| format!("failed to write `{}`", path.display()))?;
+    Ok(())
 }
 
 /// A kit's file that is not what the kit's build wrote.
@@ -216,7 +259,7 @@ fn write_sums(dir: &Path) -> anyhow::Result<()> {
                 walk(root, &rel, out)?;
             } else {
                 let name = rel.to_string_lossy().replace('\\', "/");
-                if name != SUMS && name != "kit.json" {
+                if name != SUMS && name != "kit.json" && name != VERIFIED && !name.starts_with(".tmp") {
                     let bytes = std::fs::read(root.join(&rel))?;
                     out.push((name, checksum(&bytes)));
                 }
@@ -228,10 +271,7 @@ fn write_sums(dir: &Path) -> anyhow::Result<()> {
     walk(dir, Path::new(""), &mut sums)?;
     sums.sort();
     let text: String = sums.iter().map(|(file, sum)| format!("{sum}  {file}\n")).collect();
-    let tmp = dir.join(format!(".{SUMS}.tmp"));
-    std::fs::write(&tmp, text).with_context(|| format!("failed to write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, dir.join(SUMS)).with_context(|| format!("failed to write `{}`", dir.join(SUMS).display()))?;
-    Ok(())
+    write_atomic(dir, SUMS, text.as_bytes())
 }
 
 /// The kits directory in the cache.
