@@ -47,7 +47,7 @@ pub fn check_with(path: &str, data: &[u8]) -> pyforge_core::check::Report {
 /// wit-component makes for tests); `None` when the text is not a valid world.
 pub fn component_from_wit(text: &str) -> Option<Vec<u8>> {
     let mut resolve = wit_parser::Resolve::default();
-    let pkg = resolve.push_str("fuzz.wit", pyforge_core::wit::for_wit_parser(text)).ok()?;
+    let pkg = resolve.push_str("fuzz.wit", &pyforge_core::wit::for_wit_parser(text)).ok()?;
     let world = resolve.select_world(&[pkg], None).ok()?;
     let mut module = wit_component::dummy_module(
         &resolve,
