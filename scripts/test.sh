@@ -17,7 +17,7 @@ step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native crates, then the wasm32-wasip2 ones), warnings denied"
 WASM_ONLY=(pyforge-tool pyforge-zlib-cap pyforge-sqlite-cap pyforge-bz2-cap pyforge-lzma-cap pyforge-hashlib-cap demo-checksum-cap zlib-consumer
-  sqlite-consumer compress-consumer zlib-static compress-static)
+  sqlite-consumer compress-consumer zlib-static compress-static checksums-bench boundary-provider boundary-consumer)
 excludes=(); for c in "${WASM_ONLY[@]}"; do excludes+=(--exclude "$c"); done
 cargo clippy --locked --workspace "${excludes[@]}" --all-targets -- -D warnings
 export CC_wasm32_wasip2="$PYFORGE_CC" AR_wasm32_wasip2="llvm-ar-${PYFORGE_CC#clang-}"

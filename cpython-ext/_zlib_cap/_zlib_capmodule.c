@@ -218,33 +218,49 @@ zc_decompress(PyObject *m, PyObject *args)
 // Checksums go in 1 MiB pieces so the cap's memory stays small for large inputs.
 #define CHUNK ((Py_ssize_t)1 << 20)
 
+// crc32/adler32(data, value=<initial>, /), METH_FASTCALL with the argument handling of CPython's
+// Argument Clinic code for them (a contiguous buffer; `value` an int taken modulo 2**32): these
+// are called per chunk in loops (gzip, zipfile), so no argument tuple is built.
 static PyObject *
-checksum(PyObject *args, const char *format, unsigned int value, uint32_t (*f)(bytes_t *, uint32_t))
+checksum(PyObject *const *args, Py_ssize_t nargs, const char *name, uint32_t value,
+         uint32_t (*f)(bytes_t *, uint32_t))
 {
-    Py_buffer data;
-    if (!PyArg_ParseTuple(args, format, &data, &value)) {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError, "%s expected %s argument%s, got %zd", name,
+                     nargs < 1 ? "at least 1" : "at most 2", nargs < 1 ? "" : "s", nargs);
         return NULL;
     }
-    uint32_t v = value;
+    Py_buffer data;
+    if (PyObject_GetBuffer(args[0], &data, PyBUF_SIMPLE) != 0) {
+        return NULL;
+    }
+    if (nargs == 2) {
+        unsigned long v = PyLong_AsUnsignedLongMask(args[1]);
+        if (v == (unsigned long)-1 && PyErr_Occurred()) {
+            PyBuffer_Release(&data);
+            return NULL;
+        }
+        value = (uint32_t)v;
+    }
     for (Py_ssize_t off = 0; off < data.len; off += CHUNK) {
         Py_ssize_t n = data.len - off < CHUNK ? data.len - off : CHUNK;
         bytes_t piece = {(uint8_t *)data.buf + off, (size_t)n};
-        v = f(&piece, v);
+        value = f(&piece, value);
     }
     PyBuffer_Release(&data);
-    return PyLong_FromUnsignedLong(v);
+    return PyLong_FromUnsignedLong(value);
 }
 
 static PyObject *
-zc_crc32(PyObject *m, PyObject *args)
+zc_crc32(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
-    return checksum(args, "y*|I:crc32", 0, pyforge_zlib_deflate_crc32);
+    return checksum(args, nargs, "crc32", 0, pyforge_zlib_deflate_crc32);
 }
 
 static PyObject *
-zc_adler32(PyObject *m, PyObject *args)
+zc_adler32(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
-    return checksum(args, "y*|I:adler32", 1, pyforge_zlib_deflate_adler32);
+    return checksum(args, nargs, "adler32", 1, pyforge_zlib_deflate_adler32);
 }
 
 static PyObject *
@@ -435,8 +451,8 @@ zc_zd_decompress(PyObject *m, PyObject *args)
 static PyMethodDef methods[] = {
     {"compress", zc_compress, METH_VARARGS, "compress(data, level, wbits) -> bytes"},
     {"decompress", zc_decompress, METH_VARARGS, "decompress(data, wbits, bufsize) -> bytes"},
-    {"crc32", zc_crc32, METH_VARARGS, "crc32($module, data, value=0, /)\n--\n\nCompute a CRC-32 checksum of data."},
-    {"adler32", zc_adler32, METH_VARARGS, "adler32($module, data, value=1, /)\n--\n\nCompute an Adler-32 checksum of data."},
+    {"crc32", (PyCFunction)(void (*)(void))zc_crc32, METH_FASTCALL, "crc32($module, data, value=0, /)\n--\n\nCompute a CRC-32 checksum of data."},
+    {"adler32", (PyCFunction)(void (*)(void))zc_adler32, METH_FASTCALL, "adler32($module, data, value=1, /)\n--\n\nCompute an Adler-32 checksum of data."},
     {"version", zc_version, METH_NOARGS, "version() -> str: the cap's zlib version"},
     {"compressobj", zc_compressobj, METH_VARARGS, "compressobj(level, method, wbits, memLevel, strategy, zdict) -> Handle"},
     {"c_compress", zc_c_compress, METH_VARARGS, "c_compress(handle, data) -> bytes"},
