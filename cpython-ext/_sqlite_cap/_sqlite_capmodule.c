@@ -9,12 +9,19 @@
  * step that produced them, so reading columns does not cross into the cap), and the column
  * and parameter names (valid until the statement is finalized).
  *
+ * Crossings are few: one `statement.run` does what the C API does in several calls. Bindings
+ * are kept here until the next step, which sends them; a reset of a statement that has
+ * finished is done by that same run; a read-only query's rows come in batches (PREFETCH), and
+ * with them the connection's counters (changes, last rowid, autocommit) and — when new — the
+ * columns, which later calls read from here. A typical `execute` is one crossing.
+ *
  * File names: a relative database path means the file relative to Python's working
  * directory (`os.getcwd()`), which the cap cannot see, so it is made absolute here before it
  * crosses. Both components resolve absolute paths against the same preopened directories.
  */
 #define _DEFAULT_SOURCE /* usleep, strnlen, strdup, strcasecmp under -std=c11 */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,12 +41,16 @@ struct sqlite3 {
     int refs;     /* the caller's reference until closed, plus one per statement, blob, backup */
     int errcode;  /* extended */
     char *errmsg; /* NULL: the standard text of errcode */
+    /* the counters as the last run left them; valid until a call that may change them */
+    bool counted;
+    sqlite3_int64 changes, total_changes, last_rowid;
+    bool autocommit;
 };
 
 struct sqlite3_stmt {
     pyforge_sqlite_sqlite_own_statement_t handle;
     sqlite3 *db;
-    /* column names and declared types, fetched once per execution */
+    /* column names and declared types: fetched once, renewed when a run reports new ones */
     bool have_columns;
     size_t ncolumns;
     char **names, **decltypes;
@@ -47,13 +58,28 @@ struct sqlite3_stmt {
     bool have_params;
     size_t nparams;
     char **param_names;
-    /* the current row (has_row after SQLITE_ROW) and per column, text made NUL-terminated
-     * or a value converted to bytes by the cap (sqlite3_column_blob of a number) */
+    int readonly; /* sqlite3_stmt_readonly, once fetched; -1 before */
+    /* values bound since the last run (owned copies), by parameter index - 1: sent with the next */
+    cap_value *bound;
+    bool *dirty;
+    /* the rows of the last run: nrows rows of width cells, the bytes of their text and blobs
+     * in data; row next - 1 is the current row while has_row, its bytes at bytes[column] */
+    pyforge_sqlite_sqlite_list_cell_t cells;
+    sqlite_cap_import_list_u8_t data;
+    size_t width, nrows, next, data_used;
     bool has_row;
-    pyforge_sqlite_sqlite_list_value_t row;
-    sqlite_cap_import_list_u8_t *converted;
-    bool at_start; /* reset (or new): the next step starts an execution */
-    bool failed;   /* the last step failed (until a reset) */
+    const uint8_t **bytes;
+    sqlite_cap_import_list_u8_t *converted; /* per column of the current row: its text + NUL */
+    int end;          /* how the last run ended (RUN_END_*), reported once its rows are read; -1: no run */
+    cap_error end_error;
+    bool cap_on_row;  /* the cap's statement stays on a row (the last run ended "more") */
+    bool cap_stepped; /* the cap's statement has stepped since its last reset */
+    bool reset_due;   /* reset locally: the next run resets the cap's statement first */
+    bool stepped;     /* stepped since the last reset (SQLite's statement is not "ready") */
+    bool busy;        /* sqlite3_stmt_busy */
+    bool failed;      /* the last step failed (until a reset): its code and message */
+    int fail_code;
+    char *fail_msg;
 };
 
 struct sqlite3_blob {
@@ -293,6 +319,7 @@ int sqlite3_close_v2(sqlite3 *db) {
     }
     if (db->open) {
         cap_error err;
+        db->counted = false;
         if (!pyforge_sqlite_sqlite_method_connection_close(conn(db), &err)) {
             return failed(db, &err);
         }
@@ -338,6 +365,7 @@ int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char
         return not_utf8(db, SQLITE_MISUSE);
     }
     cap_error err;
+    db->counted = false;
     if (!pyforge_sqlite_sqlite_method_connection_exec(conn(db), &s, &err)) {
         int rc = failed(db, &err);
         if (errmsg) {
@@ -349,19 +377,31 @@ int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char
 }
 
 int sqlite3_changes(sqlite3 *db) {
-    return db->open ? (int)pyforge_sqlite_sqlite_method_connection_changes(conn(db)) : 0;
+    if (!db->open) {
+        return 0;
+    }
+    return (int)(db->counted ? db->changes : pyforge_sqlite_sqlite_method_connection_changes(conn(db)));
 }
 
 int sqlite3_total_changes(sqlite3 *db) {
-    return db->open ? (int)pyforge_sqlite_sqlite_method_connection_total_changes(conn(db)) : 0;
+    if (!db->open) {
+        return 0;
+    }
+    return (int)(db->counted ? db->total_changes : pyforge_sqlite_sqlite_method_connection_total_changes(conn(db)));
 }
 
 sqlite3_int64 sqlite3_last_insert_rowid(sqlite3 *db) {
-    return db->open ? pyforge_sqlite_sqlite_method_connection_last_insert_rowid(conn(db)) : 0;
+    if (!db->open) {
+        return 0;
+    }
+    return db->counted ? db->last_rowid : pyforge_sqlite_sqlite_method_connection_last_insert_rowid(conn(db));
 }
 
 int sqlite3_get_autocommit(sqlite3 *db) {
-    return db->open ? pyforge_sqlite_sqlite_method_connection_autocommit(conn(db)) : 1;
+    if (!db->open) {
+        return 1;
+    }
+    return db->counted ? db->autocommit : pyforge_sqlite_sqlite_method_connection_autocommit(conn(db));
 }
 
 int sqlite3_busy_timeout(sqlite3 *db, int ms) {
@@ -434,6 +474,7 @@ int sqlite3_deserialize(sqlite3 *db, const char *schema, unsigned char *data, sq
         cap_string s = str(schema ? schema : "main");
         sqlite_cap_import_list_u8_t bytes = {data, (size_t)size};
         cap_error err;
+        db->counted = false;
         /* the cap keeps its own copy (resizeable, freed on close) */
         rc = !utf8(&s) ? not_utf8(db, SQLITE_MISUSE)
              : pyforge_sqlite_sqlite_method_connection_deserialize(conn(db), &s, &bytes, &err) ? ok(db)
@@ -456,17 +497,37 @@ static void free_strings(char **v, size_t n) {
     }
 }
 
-static void drop_row(sqlite3_stmt *s) {
-    if (s->has_row) {
-        for (size_t i = 0; i < s->row.len; i++) {
-            /* our own malloc (as_bytes), freed as such: the generated list-free skips
-             * zero-length lists, which would leak the NUL byte of every empty value */
-            free(s->converted[i].ptr);
+/* Rows asked of a read-only query per run (the cap may send fewer: about 1 MiB at most). */
+#define PREFETCH 256
+
+static void drop_converted(sqlite3_stmt *s) {
+    if (s->converted) {
+        for (size_t i = 0; i < s->width; i++) {
+            free(s->converted[i].ptr); /* our own malloc'd copies (column_bytes_of) */
         }
         free(s->converted);
         s->converted = NULL;
-        pyforge_sqlite_sqlite_list_value_free(&s->row);
-        s->has_row = false;
+    }
+}
+
+/* Forgets the current row, and the rest of the batch with it when `all`. */
+static void drop_rows(sqlite3_stmt *s, bool all) {
+    drop_converted(s);
+    s->has_row = false;
+    if (all || s->next >= s->nrows) {
+        pyforge_sqlite_sqlite_list_cell_free(&s->cells);
+        sqlite_cap_import_list_u8_free(&s->data);
+        free(s->bytes);
+        s->cells = (pyforge_sqlite_sqlite_list_cell_t){NULL, 0};
+        s->data = (sqlite_cap_import_list_u8_t){NULL, 0};
+        s->bytes = NULL;
+        s->width = s->nrows = s->next = s->data_used = 0;
+    }
+    if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
+        pyforge_sqlite_sqlite_error_free(&s->end_error);
+    }
+    if (all) {
+        s->end = -1;
     }
 }
 
@@ -476,6 +537,39 @@ static void drop_columns(sqlite3_stmt *s) {
         free_strings(s->decltypes, s->ncolumns);
         s->names = s->decltypes = NULL;
         s->have_columns = false;
+    }
+}
+
+/* Takes the columns the cap sent (freeing `cols`); false when out of memory. */
+static bool take_columns(sqlite3_stmt *s, pyforge_sqlite_sqlite_list_column_t *cols) {
+    drop_columns(s);
+    size_t n = cols->len ? cols->len : 1;
+    s->names = calloc(n, sizeof(char *));
+    s->decltypes = calloc(n, sizeof(char *));
+    bool ok = s->names != NULL && s->decltypes != NULL;
+    if (ok) {
+        for (size_t i = 0; i < cols->len; i++) {
+            s->names[i] = cstring(&cols->ptr[i].name);
+            s->decltypes[i] = cols->ptr[i].decltype_.is_some ? cstring(&cols->ptr[i].decltype_.val) : NULL;
+        }
+        s->ncolumns = cols->len;
+        s->have_columns = true;
+    } else {
+        free(s->names);
+        free(s->decltypes);
+        s->names = s->decltypes = NULL;
+    }
+    pyforge_sqlite_sqlite_list_column_free(cols);
+    return ok;
+}
+
+static void drop_bound(sqlite3_stmt *s, size_t i) {
+    if (s->dirty[i]) {
+        cap_value *v = &s->bound[i];
+        if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
+            free(v->val.text.ptr); /* text and blob share the list layout */
+        }
+        s->dirty[i] = false;
     }
 }
 
@@ -506,8 +600,9 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **o
         }
         st->handle = prepared.statement.val;
         st->db = db;
+        st->readonly = -1;
+        st->end = -1;
         retain(db);
-        st->at_start = true;
         *out = st;
     }
     return ok(db);
@@ -519,64 +614,186 @@ int sqlite3_finalize(sqlite3_stmt *s) {
     }
     /* As in SQLite, finalizing leaves the connection's error as the statement's last step
      * left it: the failure, or none. */
-    int rc = s->failed ? sqlite3_errcode(s->db) : ok(s->db);
-    drop_row(s);
+    int rc = SQLITE_OK;
+    if (s->failed) {
+        set_error(s->db, s->fail_code, s->fail_msg);
+        s->fail_msg = NULL;
+        rc = s->fail_code & 0xff;
+    } else {
+        ok(s->db);
+        free(s->fail_msg);
+    }
+    drop_rows(s, true);
     drop_columns(s);
+    for (size_t i = 0; s->dirty && i < s->nparams; i++) {
+        drop_bound(s, i);
+    }
+    free(s->bound);
+    free(s->dirty);
     free_strings(s->param_names, s->nparams);
+    s->db->counted = false; /* finalizing a statement that had not finished can roll it back */
     pyforge_sqlite_sqlite_statement_drop_own(s->handle);
     release(s->db);
     free(s);
     return rc;
 }
 
+/* The step's outcome from what the last run sent: the next row, else how the run ended;
+ * -1 when nothing is left (the next run is due). */
+static int serve(sqlite3_stmt *s) {
+    drop_rows(s, false);
+    if (s->next < s->nrows) {
+        /* where the row's text and blobs are in `data` (bounded by it, whatever the cap sent) */
+        pyforge_sqlite_sqlite_cell_t *row = &s->cells.ptr[s->next * s->width];
+        for (size_t i = 0; i < s->width; i++) {
+            size_t n = row[i].tag == PYFORGE_SQLITE_SQLITE_CELL_TEXT   ? (size_t)row[i].val.text + 1
+                       : row[i].tag == PYFORGE_SQLITE_SQLITE_CELL_BLOB ? (size_t)row[i].val.blob
+                                                                        : 0;
+            bool in = n <= s->data.len - s->data_used;
+            s->bytes[i] = n && in ? s->data.ptr + s->data_used : NULL;
+            s->data_used += in ? n : 0;
+        }
+        s->next++;
+        s->converted = calloc(s->width ? s->width : 1, sizeof *s->converted);
+        if (s->converted == NULL) {
+            set_error(s->db, SQLITE_NOMEM, NULL);
+            return SQLITE_NOMEM;
+        }
+        s->has_row = true;
+        s->busy = true;
+        set_error(s->db, SQLITE_ROW, NULL);
+        return SQLITE_ROW;
+    }
+    int end = s->end;
+    s->end = -1;
+    if (end == PYFORGE_SQLITE_SQLITE_RUN_END_DONE) {
+        s->busy = false;
+        set_error(s->db, SQLITE_DONE, NULL);
+        return SQLITE_DONE;
+    }
+    if (end == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
+        s->busy = false;
+        s->failed = true;
+        s->fail_code = s->end_error.code;
+        free(s->fail_msg);
+        s->fail_msg = cstring(&s->end_error.message);
+        return failed(s->db, &s->end_error);
+    }
+    return -1;
+}
+
 int sqlite3_step(sqlite3_stmt *s) {
     if (s == NULL) {
         return SQLITE_MISUSE;
     }
-    drop_row(s);
-    if (s->at_start) {
-        drop_columns(s); /* a schema change re-prepares: the columns may differ now */
-        s->at_start = false;
+    s->stepped = true;
+    int rc = serve(s);
+    if (rc >= 0) {
+        return rc;
     }
-    pyforge_sqlite_sqlite_step_result_t r;
-    cap_error err;
-    if (!pyforge_sqlite_sqlite_method_statement_step(stmt_of(s), &r, &err)) {
-        s->failed = true;
-        return failed(s->db, &err);
+    /* One crossing: the pending reset, the bindings made since the last run, the steps. */
+    size_t n = 0;
+    for (size_t i = 0; s->dirty && i < s->nparams; i++) {
+        n += s->dirty[i];
     }
-    if (r.tag == PYFORGE_SQLITE_SQLITE_STEP_RESULT_DONE) {
-        set_error(s->db, SQLITE_DONE, NULL);
-        return SQLITE_DONE;
-    }
-    s->row = r.val.row;
-    s->converted = calloc(s->row.len ? s->row.len : 1, sizeof *s->converted);
-    s->has_row = true;
-    if (s->converted == NULL) {
-        drop_row(s);
+    pyforge_sqlite_sqlite_binding_t *b = n ? malloc(n * sizeof *b) : NULL;
+    if (n && b == NULL) {
         set_error(s->db, SQLITE_NOMEM, NULL);
         return SQLITE_NOMEM;
     }
-    set_error(s->db, SQLITE_ROW, NULL);
-    return SQLITE_ROW;
+    for (size_t i = 0, k = 0; s->dirty && i < s->nparams; i++) {
+        if (s->dirty[i]) {
+            b[k++] = (pyforge_sqlite_sqlite_binding_t){(int32_t)i + 1, s->bound[i]};
+        }
+    }
+    pyforge_sqlite_sqlite_list_binding_t bindings = {b, n};
+    pyforge_sqlite_sqlite_run_result_t r;
+    cap_error err;
+    bool ran = pyforge_sqlite_sqlite_method_statement_run(stmt_of(s), s->reset_due, &bindings, PREFETCH, &r, &err);
+    free(b);
+    for (size_t i = 0; s->dirty && i < s->nparams; i++) {
+        drop_bound(s, i); /* the cap has them now (or refused one: then SQLite kept those before) */
+    }
+    s->reset_due = false;
+    s->cap_stepped = true;
+    if (!ran) { /* a binding failed: nothing was stepped */
+        s->stepped = false;
+        return failed(s->db, &err);
+    }
+    sqlite3 *db = s->db;
+    db->counted = true;
+    db->changes = r.changes;
+    db->total_changes = r.total_changes;
+    db->last_rowid = r.last_insert_rowid;
+    db->autocommit = r.autocommit;
+    if (r.columns.is_some && !take_columns(s, &r.columns.val)) {
+        s->have_columns = false; /* fetched again when asked */
+    }
+    s->cells = r.cells;
+    s->data = r.data;
+    s->width = r.width;
+    s->nrows = r.width ? r.cells.len / r.width : 0;
+    s->next = s->data_used = 0;
+    s->bytes = calloc(s->width ? s->width : 1, sizeof *s->bytes);
+    s->end = r.end.tag;
+    if (r.end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
+        s->end_error = r.end.val.failed;
+    }
+    s->cap_on_row = r.end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE;
+    if (s->bytes == NULL || (s->cap_on_row && s->nrows == 0)) { /* out of memory; or a row not sent */
+        drop_rows(s, true);
+        if (s->bytes == NULL) {
+            set_error(db, SQLITE_NOMEM, NULL);
+            return SQLITE_NOMEM;
+        }
+        set_error(db, SQLITE_ERROR, strdup("the sqlite cap ended a run on a row it did not send"));
+        return SQLITE_ERROR;
+    }
+    return serve(s);
 }
 
 int sqlite3_reset(sqlite3_stmt *s) {
     if (s == NULL) {
         return SQLITE_OK;
     }
-    drop_row(s);
-    s->at_start = true;
-    s->failed = false;
-    cap_error err;
-    if (!pyforge_sqlite_sqlite_method_statement_reset(stmt_of(s), &err)) {
-        return failed(s->db, &err);
+    drop_rows(s, true);
+    s->busy = false;
+    s->stepped = false;
+    if (s->cap_on_row) {
+        /* the cap's statement holds a row (and so its read cursor and locks): reset it now */
+        s->cap_on_row = false;
+        s->cap_stepped = false;
+        s->reset_due = false;
+        cap_error err;
+        if (!pyforge_sqlite_sqlite_method_statement_reset(stmt_of(s), &err)) {
+            pyforge_sqlite_sqlite_error_free(&err); /* its last step gave a row: no error to report */
+        }
+    } else if (s->cap_stepped) {
+        s->reset_due = true; /* it has finished: the next run resets it */
+    }
+    if (s->failed) {
+        s->failed = false;
+        int code = s->fail_code;
+        set_error(s->db, code, s->fail_msg);
+        s->fail_msg = NULL;
+        return code & 0xff;
     }
     return ok(s->db);
 }
 
 sqlite3 *sqlite3_db_handle(sqlite3_stmt *s) { return s ? s->db : NULL; }
-int sqlite3_stmt_readonly(sqlite3_stmt *s) { return s ? pyforge_sqlite_sqlite_method_statement_readonly(stmt_of(s)) : 1; }
-int sqlite3_stmt_busy(sqlite3_stmt *s) { return s ? pyforge_sqlite_sqlite_method_statement_busy(stmt_of(s)) : 0; }
+
+int sqlite3_stmt_readonly(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return 1;
+    }
+    if (s->readonly < 0) {
+        s->readonly = pyforge_sqlite_sqlite_method_statement_readonly(stmt_of(s));
+    }
+    return s->readonly;
+}
+
+int sqlite3_stmt_busy(sqlite3_stmt *s) { return s ? s->busy : 0; }
 
 char *sqlite3_expanded_sql(sqlite3_stmt *s) {
     cap_string out;
@@ -595,8 +812,17 @@ static bool load_params(sqlite3_stmt *s) {
     if (!s->have_params) {
         sqlite_cap_import_list_option_string_t names;
         pyforge_sqlite_sqlite_method_statement_parameters(stmt_of(s), &names);
-        s->param_names = calloc(names.len ? names.len : 1, sizeof(char *));
-        if (s->param_names == NULL) {
+        size_t n = names.len ? names.len : 1;
+        s->param_names = calloc(n, sizeof(char *));
+        s->bound = calloc(n, sizeof *s->bound);
+        s->dirty = calloc(n, sizeof *s->dirty);
+        if (s->param_names == NULL || s->bound == NULL || s->dirty == NULL) {
+            free(s->param_names);
+            free(s->bound);
+            free(s->dirty);
+            s->param_names = NULL;
+            s->bound = NULL;
+            s->dirty = NULL;
             sqlite_cap_import_list_option_string_free(&names);
             return false;
         }
@@ -619,14 +845,39 @@ const char *sqlite3_bind_parameter_name(sqlite3_stmt *s, int index) {
     return s->param_names[index - 1];
 }
 
+/* A binding is checked as SQLite checks it (the statement must be ready, the index in range)
+ * and kept, with a copy of its bytes, until the next step sends it. */
 static int bind(sqlite3_stmt *s, int index, cap_value *v) {
     if (s == NULL) {
         return SQLITE_MISUSE;
     }
-    cap_error err;
-    if (!pyforge_sqlite_sqlite_method_statement_bind(stmt_of(s), index, v, &err)) {
-        return failed(s->db, &err);
+    if (s->stepped) { /* SQLite: only a reset (or new) statement takes bindings */
+        set_error(s->db, SQLITE_MISUSE, NULL);
+        return SQLITE_MISUSE;
     }
+    if (!load_params(s)) {
+        set_error(s->db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
+    }
+    if (index < 1 || (size_t)index > s->nparams) {
+        set_error(s->db, SQLITE_RANGE, NULL);
+        return SQLITE_RANGE;
+    }
+    cap_value copy = *v;
+    if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
+        size_t n = v->val.text.len;
+        copy.val.text.ptr = n ? malloc(n) : NULL;
+        if (n && copy.val.text.ptr == NULL) {
+            set_error(s->db, SQLITE_NOMEM, NULL);
+            return SQLITE_NOMEM;
+        }
+        if (n) {
+            memcpy(copy.val.text.ptr, v->val.text.ptr, n);
+        }
+    }
+    drop_bound(s, (size_t)index - 1);
+    s->bound[index - 1] = copy;
+    s->dirty[index - 1] = true;
     return ok(s->db);
 }
 
@@ -645,8 +896,8 @@ int sqlite3_bind_double(sqlite3_stmt *s, int index, double value) {
     return bind(s, index, &v);
 }
 
-/* The bytes cross (are copied) at once, so SQLITE_STATIC and SQLITE_TRANSIENT are alike;
- * other destructors are called here, as SQLite would once done with the value. */
+/* The bytes are copied at once, so SQLITE_STATIC and SQLITE_TRANSIENT are alike; other
+ * destructors are called here, as SQLite would once done with the value. */
 int sqlite3_bind_text(sqlite3_stmt *s, int index, const char *text, int n, sqlite3_destructor_type d) {
     if (text == NULL) {
         return sqlite3_bind_null(s, index);
@@ -680,28 +931,14 @@ static bool load_columns(sqlite3_stmt *s) {
     if (!s->have_columns) {
         pyforge_sqlite_sqlite_list_column_t cols;
         pyforge_sqlite_sqlite_method_statement_columns(stmt_of(s), &cols);
-        size_t n = cols.len ? cols.len : 1;
-        s->names = calloc(n, sizeof(char *));
-        s->decltypes = calloc(n, sizeof(char *));
-        if (s->names == NULL || s->decltypes == NULL) {
-            free(s->names);
-            free(s->decltypes);
-            pyforge_sqlite_sqlite_list_column_free(&cols);
-            return false;
-        }
-        for (size_t i = 0; i < cols.len; i++) {
-            s->names[i] = cstring(&cols.ptr[i].name);
-            s->decltypes[i] = cols.ptr[i].decltype_.is_some ? cstring(&cols.ptr[i].decltype_.val) : NULL;
-        }
-        s->ncolumns = cols.len;
-        s->have_columns = true;
-        pyforge_sqlite_sqlite_list_column_free(&cols);
+        return take_columns(s, &cols);
     }
     return true;
 }
 
 int sqlite3_column_count(sqlite3_stmt *s) { return load_columns(s) ? (int)s->ncolumns : 0; }
-int sqlite3_data_count(sqlite3_stmt *s) { return s && s->has_row ? (int)s->row.len : 0; }
+
+int sqlite3_data_count(sqlite3_stmt *s) { return s && s->has_row ? (int)s->width : 0; }
 
 const char *sqlite3_column_name(sqlite3_stmt *s, int i) {
     return load_columns(s) && i >= 0 && (size_t)i < s->ncolumns ? s->names[i] : NULL;
@@ -712,91 +949,105 @@ const char *sqlite3_column_decltype(sqlite3_stmt *s, int i) {
 }
 
 /* The current row's column `i`, or NULL (SQLite answers NULL/0 outside a row, as here). */
-static cap_value *cell(sqlite3_stmt *s, int i) {
-    return s && s->has_row && i >= 0 && (size_t)i < s->row.len ? &s->row.ptr[i] : NULL;
+static pyforge_sqlite_sqlite_cell_t *cell(sqlite3_stmt *s, int i) {
+    return s && s->has_row && i >= 0 && (size_t)i < s->width ? &s->cells.ptr[(s->next - 1) * s->width + (size_t)i]
+                                                                : NULL;
 }
 
 int sqlite3_column_type(sqlite3_stmt *s, int i) {
-    cap_value *v = cell(s, i);
-    switch (v ? v->tag : PYFORGE_SQLITE_SQLITE_VALUE_NULL) {
-    case PYFORGE_SQLITE_SQLITE_VALUE_INTEGER: return SQLITE_INTEGER;
-    case PYFORGE_SQLITE_SQLITE_VALUE_REAL: return SQLITE_FLOAT;
-    case PYFORGE_SQLITE_SQLITE_VALUE_TEXT: return SQLITE_TEXT;
-    case PYFORGE_SQLITE_SQLITE_VALUE_BLOB: return SQLITE_BLOB;
+    pyforge_sqlite_sqlite_cell_t *v = cell(s, i);
+    switch (v ? v->tag : PYFORGE_SQLITE_SQLITE_CELL_NULL) {
+    case PYFORGE_SQLITE_SQLITE_CELL_INTEGER: return SQLITE_INTEGER;
+    case PYFORGE_SQLITE_SQLITE_CELL_REAL: return SQLITE_FLOAT;
+    case PYFORGE_SQLITE_SQLITE_CELL_TEXT: return SQLITE_TEXT;
+    case PYFORGE_SQLITE_SQLITE_CELL_BLOB: return SQLITE_BLOB;
     default: return SQLITE_NULL;
     }
 }
 
 sqlite3_int64 sqlite3_column_int64(sqlite3_stmt *s, int i) {
-    cap_value *v = cell(s, i);
-    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_INTEGER) {
+    pyforge_sqlite_sqlite_cell_t *v = cell(s, i);
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_CELL_INTEGER) {
         return v->val.integer;
     }
-    return v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_REAL ? (sqlite3_int64)v->val.real : 0;
+    return v && v->tag == PYFORGE_SQLITE_SQLITE_CELL_REAL ? (sqlite3_int64)v->val.real : 0;
 }
 
 double sqlite3_column_double(sqlite3_stmt *s, int i) {
-    cap_value *v = cell(s, i);
-    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_REAL) {
+    pyforge_sqlite_sqlite_cell_t *v = cell(s, i);
+    if (v && v->tag == PYFORGE_SQLITE_SQLITE_CELL_REAL) {
         return v->val.real;
     }
-    return v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_INTEGER ? (double)v->val.integer : 0.0;
+    return v && v->tag == PYFORGE_SQLITE_SQLITE_CELL_INTEGER ? (double)v->val.integer : 0.0;
 }
 
-/* Column `i` as bytes with a NUL after them (SQLite's promise for text): text and blobs as
- * they came, numbers converted by the cap (SQLite's own number-to-text). */
-static sqlite_cap_import_list_u8_t *as_bytes(sqlite3_stmt *s, int i) {
-    cap_value *v = cell(s, i);
-    if (v == NULL || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_NULL) {
+/* Column `i` as sqlite3_column_text (`nul`) or sqlite3_column_blob gives it, and its length.
+ * Text arrives with its NUL (see `run`) and blobs as they are, so both are used in place;
+ * a blob's text is a NUL-terminated copy, and a number's its text as SQLite writes it
+ * (integers here, reals by the cap's `format-real`), made once per row. NULL for a NULL value
+ * (or when out of memory). */
+static const uint8_t *column_bytes_of(sqlite3_stmt *s, int i, bool nul, size_t *len) {
+    pyforge_sqlite_sqlite_cell_t *v = cell(s, i);
+    *len = 0;
+    if (v == NULL || v->tag == PYFORGE_SQLITE_SQLITE_CELL_NULL) {
         return NULL;
+    }
+    const uint8_t *at = s->bytes[i];
+    if (v->tag == PYFORGE_SQLITE_SQLITE_CELL_TEXT) {
+        *len = at ? v->val.text : 0;
+        return at ? at : (const uint8_t *)"";
+    }
+    if (v->tag == PYFORGE_SQLITE_SQLITE_CELL_BLOB && (!nul || at == NULL)) {
+        *len = at ? v->val.blob : 0;
+        return at;
     }
     sqlite_cap_import_list_u8_t *b = &s->converted[i];
     if (b->ptr == NULL) {
-        sqlite_cap_import_list_u8_t got;
-        if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
-            got = v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT ? v->val.text : v->val.blob;
-        } else {
-            pyforge_sqlite_sqlite_method_statement_column_bytes(stmt_of(s), i, &got);
+        char num[32];
+        const uint8_t *src = at;
+        size_t n = v->tag == PYFORGE_SQLITE_SQLITE_CELL_BLOB ? v->val.blob : 0;
+        cap_string real = {NULL, 0};
+        if (v->tag == PYFORGE_SQLITE_SQLITE_CELL_INTEGER) {
+            n = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->val.integer);
+            src = (const uint8_t *)num;
+        } else if (v->tag == PYFORGE_SQLITE_SQLITE_CELL_REAL) {
+            pyforge_sqlite_sqlite_format_real(v->val.real, &real);
+            src = real.ptr;
+            n = real.len;
         }
-        uint8_t *p = malloc(got.len + 1);
+        uint8_t *p = malloc(n + 1);
+        if (p != NULL) {
+            if (n) {
+                memcpy(p, src, n);
+            }
+            p[n] = 0;
+            *b = (sqlite_cap_import_list_u8_t){p, n};
+        }
+        sqlite_cap_import_string_free(&real);
         if (p == NULL) {
             set_error(s->db, SQLITE_NOMEM, NULL);
             return NULL;
         }
-        memcpy(p, got.ptr, got.len);
-        p[got.len] = 0;
-        if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_INTEGER || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_REAL) {
-            sqlite_cap_import_list_u8_free(&got);
-        }
-        *b = (sqlite_cap_import_list_u8_t){p, got.len};
     }
-    return b;
+    *len = b->len;
+    return b->ptr;
 }
 
 const unsigned char *sqlite3_column_text(sqlite3_stmt *s, int i) {
-    cap_value *v = cell(s, i);
-    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT && v->val.text.len == 0) {
-        return (const unsigned char *)"";
-    }
-    sqlite_cap_import_list_u8_t *b = as_bytes(s, i);
-    return b ? b->ptr : NULL;
+    size_t n;
+    return column_bytes_of(s, i, true, &n);
 }
 
 const void *sqlite3_column_blob(sqlite3_stmt *s, int i) {
-    sqlite_cap_import_list_u8_t *b = as_bytes(s, i);
-    return b && b->len ? b->ptr : NULL; /* SQLite gives NULL for a zero-length value */
+    size_t n;
+    const uint8_t *p = column_bytes_of(s, i, false, &n);
+    return n ? p : NULL; /* SQLite gives NULL for a zero-length value */
 }
 
 int sqlite3_column_bytes(sqlite3_stmt *s, int i) {
-    cap_value *v = cell(s, i);
-    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT) {
-        return (int)v->val.text.len;
-    }
-    if (v && v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
-        return (int)v->val.blob.len;
-    }
-    sqlite_cap_import_list_u8_t *b = as_bytes(s, i);
-    return b ? (int)b->len : 0;
+    size_t n;
+    column_bytes_of(s, i, false, &n);
+    return (int)n;
 }
 
 /* ---- blobs -------------------------------------------------------------------------------- */
@@ -899,6 +1150,7 @@ sqlite3_backup *sqlite3_backup_init(sqlite3 *dest, const char *dest_name, sqlite
 
 int sqlite3_backup_step(sqlite3_backup *b, int pages) {
     pyforge_sqlite_sqlite_backup_progress_t p;
+    b->dest->counted = false;
     pyforge_sqlite_sqlite_method_backup_step(pyforge_sqlite_sqlite_borrow_backup(b->handle), pages, &p);
     b->remaining = p.remaining;
     b->pagecount = p.page_count;
@@ -913,6 +1165,7 @@ int sqlite3_backup_finish(sqlite3_backup *b) {
         return SQLITE_OK;
     }
     cap_error err;
+    b->dest->counted = false;
     int rc = pyforge_sqlite_sqlite_method_backup_finish(pyforge_sqlite_sqlite_borrow_backup(b->handle), &err)
                  ? ok(b->dest)
                  : failed(b->dest, &err);

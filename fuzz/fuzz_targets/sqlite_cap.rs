@@ -8,7 +8,9 @@
 //! must answer a value or an error, never trap (see `pyforge_fuzz::caps`).
 #![no_main]
 
-use pyforge_fuzz::caps::sqlite_world::exports::pyforge::sqlite::sqlite::{Guest, StepResult, Value};
+use pyforge_fuzz::caps::sqlite_world::exports::pyforge::sqlite::sqlite::{
+    Binding, Cell, Guest, RunEnd, StepResult, Value,
+};
 use pyforge_fuzz::caps::{self, State, Stop, check, sqlite_world::Cap as World};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
@@ -118,6 +120,7 @@ fn run_statement(
 ) -> Result<(), Stop> {
     let st = s.statement();
     let params = check(store, "parameters", |s| st.call_parameters(s, stmt))?;
+    let mut bindings = Vec::new();
     for index in 1..=params.len() as i32 {
         *values += 1;
         let value = match *values % 5 {
@@ -128,6 +131,7 @@ fn run_statement(
             _ => Value::Blob(vec![*values as u8; (*values % 7) as usize]),
         };
         let _ = check(store, "bind", |s| st.call_bind(s, stmt, index, &value))?;
+        bindings.push(Binding { index, value });
     }
     let columns = check(store, "columns", |s| st.call_columns(s, stmt))?;
     let _ = check(store, "readonly", |s| st.call_readonly(s, stmt))?;
@@ -145,6 +149,33 @@ fn run_statement(
     }
     let _ = check(store, "busy", |s| st.call_busy(s, stmt))?;
     let _ = check(store, "reset", |s| st.call_reset(s, stmt))?;
+    // Again in batches, as the C side of `_sqlite3` reads it: reset + bind + up to 7 rows a run.
+    let mut reset = true;
+    for _ in 0..rows.div_ceil(7) {
+        let Ok(r) = check(store, "run", |s| st.call_run(s, stmt, reset, &bindings, 7))? else { break };
+        reset = false;
+        let width = r.width as usize;
+        assert!(width > 0 || r.cells.is_empty(), "run: cells without a width");
+        assert_eq!(r.cells.len() % width.max(1), 0, "run: cells are whole rows");
+        let bytes: usize = r
+            .cells
+            .iter()
+            .map(|c| match c {
+                Cell::Text(n) => *n as usize + 1,
+                Cell::Blob(n) => *n as usize,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(bytes, r.data.len(), "run: data holds exactly the cells' bytes");
+        for c in &r.cells {
+            if let Cell::Real(f) = c {
+                let _ = check(store, "format_real", |st| s.call_format_real(st, *f))?;
+            }
+        }
+        if !matches!(r.end, RunEnd::More) {
+            break;
+        }
+    }
     check(store, "statement drop", |s| stmt.resource_drop(s))
 }
 

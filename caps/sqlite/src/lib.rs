@@ -1,17 +1,18 @@
-//! The sqlite cap: exports `pyforge:sqlite/sqlite@0.1.0` (`wit/sqlite.wit`) over SQLite
+//! The sqlite cap: exports `pyforge:sqlite/sqlite@0.2.0` (`wit/sqlite.wit`) over SQLite
 //! itself — the amalgamation that `libsqlite3-sys` bundles, compiled with clang for
 //! `wasm32-wasip2` (`SQLITE_THREADSAFE=0`, no extension loading; files go through this
 //! component's own WASI filesystem imports and SQLite's "unix" VFS, see `src/wasi_locks.c`).
 //!
-//! Each resource owns one SQLite object and each method is one C API call, so what a caller
-//! sees is what SQLite says: result codes, messages and values unchanged. Every failure is a
+//! Each resource owns one SQLite object and each method is one C API call (`statement.run` a
+//! fixed sequence of them), so what a caller sees is what SQLite says: result codes, messages
+//! and values unchanged. Every failure is a
 //! WIT error carrying the extended result code and `sqlite3_errmsg` — never a trap.
 
 #![expect(unsafe_code, reason = "SQLite is a C library; every call below is one C API call")]
 
 mod bindings {
     wit_bindgen::generate!({
-        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.1.0; }",
+        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.2.0; }",
         path: "wit",
         generate_all,
     });
@@ -25,7 +26,8 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 
 use bindings::exports::pyforge::sqlite::sqlite::{
-    self as wit, BackupProgress, Column, Error, Prepared, StepResult, Value,
+    self as wit, BackupProgress, Binding, Cell as RowCell, Column, Error, Prepared, RunEnd, RunResult, StepResult,
+    Value,
 };
 use libsqlite3_sys as ffi;
 
@@ -173,7 +175,7 @@ impl wit::GuestConnection for Connection {
         check(db, rc)?;
         let used = if tail.is_null() { sql.len() } else { (unsafe { tail.offset_from(head) }) as usize };
         Ok(Prepared {
-            statement: (!stmt.is_null()).then(|| wit::Statement::new(Statement { stmt, db })),
+            statement: (!stmt.is_null()).then(|| wit::Statement::new(Statement { stmt, db, reported: Cell::new(-1) })),
             used: used as u32,
         })
     }
@@ -282,16 +284,16 @@ impl wit::GuestConnection for Connection {
 struct Statement {
     stmt: *mut ffi::sqlite3_stmt,
     db: *mut ffi::sqlite3,
+    /// `SQLITE_STMTSTATUS_REPREPARE` when the columns were last reported (`columns`, `run`);
+    /// -1: never.
+    reported: Cell<c_int>,
 }
 
-impl Drop for Statement {
-    fn drop(&mut self) {
-        unsafe { ffi::sqlite3_finalize(self.stmt) };
-    }
-}
+/// A read-only `run` stops early once its rows hold this many bytes of text and blobs.
+const RUN_BYTES: usize = 1 << 20;
 
-impl wit::GuestStatement for Statement {
-    fn bind(&self, index: i32, value: Value) -> Result<(), Error> {
+impl Statement {
+    fn bind_value(&self, index: i32, value: Value) -> Result<(), Error> {
         let s = self.stmt;
         let rc = unsafe {
             match value {
@@ -314,41 +316,70 @@ impl wit::GuestStatement for Statement {
         check(self.db, rc)
     }
 
-    fn step(&self) -> Result<StepResult, Error> {
+    /// The current row's values.
+    fn row(&self) -> Vec<Value> {
         let s = self.stmt;
-        match unsafe { ffi::sqlite3_step(s) } {
-            ffi::SQLITE_DONE => Ok(StepResult::Done),
-            ffi::SQLITE_ROW => {
-                let n = unsafe { ffi::sqlite3_data_count(s) };
-                let row = (0..n)
-                    .map(|i| unsafe {
-                        match ffi::sqlite3_column_type(s, i) {
-                            ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_column_int64(s, i)),
-                            ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_column_double(s, i)),
-                            ffi::SQLITE_TEXT => {
-                                let p = ffi::sqlite3_column_text(s, i);
-                                Value::Text(bytes(p.cast(), ffi::sqlite3_column_bytes(s, i)))
-                            }
-                            ffi::SQLITE_BLOB => {
-                                let p = ffi::sqlite3_column_blob(s, i);
-                                Value::Blob(bytes(p, ffi::sqlite3_column_bytes(s, i)))
-                            }
-                            _ => Value::Null,
+        let n = unsafe { ffi::sqlite3_data_count(s) };
+        (0..n)
+            .map(|i| unsafe {
+                match ffi::sqlite3_column_type(s, i) {
+                    ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_column_int64(s, i)),
+                    ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_column_double(s, i)),
+                    ffi::SQLITE_TEXT => {
+                        let p = ffi::sqlite3_column_text(s, i);
+                        Value::Text(bytes(p.cast(), ffi::sqlite3_column_bytes(s, i)))
+                    }
+                    ffi::SQLITE_BLOB => {
+                        let p = ffi::sqlite3_column_blob(s, i);
+                        Value::Blob(bytes(p, ffi::sqlite3_column_bytes(s, i)))
+                    }
+                    _ => Value::Null,
+                }
+            })
+            .collect()
+    }
+
+    /// Appends the current row to a `run` batch: its cells, and the bytes of its text (with
+    /// the NUL SQLite keeps after it) and blobs.
+    fn push_row(&self, cells: &mut Vec<RowCell>, data: &mut Vec<u8>) {
+        let s = self.stmt;
+        for i in 0..unsafe { ffi::sqlite3_data_count(s) } {
+            let cell = unsafe {
+                match ffi::sqlite3_column_type(s, i) {
+                    ffi::SQLITE_INTEGER => RowCell::Integer(ffi::sqlite3_column_int64(s, i)),
+                    ffi::SQLITE_FLOAT => RowCell::Real(ffi::sqlite3_column_double(s, i)),
+                    ffi::SQLITE_TEXT => {
+                        let p = ffi::sqlite3_column_text(s, i);
+                        let n = ffi::sqlite3_column_bytes(s, i).max(0) as usize;
+                        if p.is_null() {
+                            data.push(0);
+                        } else {
+                            // SQLite keeps a NUL after the text: n + 1 bytes are there.
+                            data.extend_from_slice(std::slice::from_raw_parts(p.cast::<u8>(), n + 1));
                         }
-                    })
-                    .collect();
-                Ok(StepResult::Row(row))
-            }
-            rc => Err(error(self.db, rc)),
+                        RowCell::Text(if p.is_null() { 0 } else { n as u32 })
+                    }
+                    ffi::SQLITE_BLOB => {
+                        let p = ffi::sqlite3_column_blob(s, i);
+                        let n = ffi::sqlite3_column_bytes(s, i).max(0) as usize;
+                        if p.is_null() || n == 0 {
+                            RowCell::Blob(0)
+                        } else {
+                            data.extend_from_slice(std::slice::from_raw_parts(p.cast::<u8>(), n));
+                            RowCell::Blob(n as u32)
+                        }
+                    }
+                    _ => RowCell::Null,
+                }
+            };
+            cells.push(cell);
         }
     }
 
-    fn reset(&self) -> Result<(), Error> {
-        check(self.db, unsafe { ffi::sqlite3_reset(self.stmt) })
-    }
-
-    fn columns(&self) -> Vec<Column> {
+    /// The columns, noting that they have been reported at the current re-prepare count.
+    fn report_columns(&self) -> Vec<Column> {
         let s = self.stmt;
+        self.reported.set(unsafe { ffi::sqlite3_stmt_status(s, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) });
         let n = unsafe { ffi::sqlite3_column_count(s) };
         (0..n)
             .map(|i| unsafe {
@@ -358,6 +389,76 @@ impl wit::GuestStatement for Statement {
                 }
             })
             .collect()
+    }
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        unsafe { ffi::sqlite3_finalize(self.stmt) };
+    }
+}
+
+impl wit::GuestStatement for Statement {
+    fn bind(&self, index: i32, value: Value) -> Result<(), Error> {
+        self.bind_value(index, value)
+    }
+
+    fn step(&self) -> Result<StepResult, Error> {
+        match unsafe { ffi::sqlite3_step(self.stmt) } {
+            ffi::SQLITE_DONE => Ok(StepResult::Done),
+            ffi::SQLITE_ROW => Ok(StepResult::Row(self.row())),
+            rc => Err(error(self.db, rc)),
+        }
+    }
+
+    fn run(&self, reset: bool, bindings: Vec<Binding>, max_rows: u32) -> Result<RunResult, Error> {
+        let s = self.stmt;
+        if reset {
+            unsafe { ffi::sqlite3_reset(s) };
+        }
+        for b in bindings {
+            self.bind_value(b.index, b.value)?;
+        }
+        let limit = if unsafe { ffi::sqlite3_stmt_readonly(s) } != 0 { max_rows.max(1) as usize } else { 1 };
+        let (mut cells, mut data, mut rows, mut width) = (Vec::new(), Vec::new(), 0, 0);
+        let end = loop {
+            match unsafe { ffi::sqlite3_step(s) } {
+                ffi::SQLITE_DONE => break RunEnd::Done,
+                ffi::SQLITE_ROW => {
+                    self.push_row(&mut cells, &mut data);
+                    width = unsafe { ffi::sqlite3_data_count(s) } as u32;
+                    rows += 1;
+                    if rows >= limit || data.len() >= RUN_BYTES {
+                        break RunEnd::More;
+                    }
+                }
+                rc => break RunEnd::Failed(error(self.db, rc)),
+            }
+        };
+        let reprepared = unsafe { ffi::sqlite3_stmt_status(s, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) };
+        let columns = (reprepared != self.reported.get()).then(|| self.report_columns());
+        let db = self.db;
+        unsafe {
+            Ok(RunResult {
+                cells,
+                width,
+                data,
+                end,
+                columns,
+                changes: ffi::sqlite3_changes64(db),
+                total_changes: ffi::sqlite3_total_changes64(db),
+                last_insert_rowid: ffi::sqlite3_last_insert_rowid(db),
+                autocommit: ffi::sqlite3_get_autocommit(db) != 0,
+            })
+        }
+    }
+
+    fn reset(&self) -> Result<(), Error> {
+        check(self.db, unsafe { ffi::sqlite3_reset(self.stmt) })
+    }
+
+    fn columns(&self) -> Vec<Column> {
+        self.report_columns()
     }
 
     fn parameters(&self) -> Vec<Option<String>> {
@@ -517,5 +618,14 @@ impl wit::Guest for Cap {
 
     fn errstr(code: i32) -> String {
         text(unsafe { ffi::sqlite3_errstr(code) }).unwrap_or_default()
+    }
+
+    fn format_real(value: f64) -> String {
+        unsafe {
+            let p = ffi::sqlite3_mprintf(c"%!.15g".as_ptr(), value);
+            let out = text(p).unwrap_or_default();
+            ffi::sqlite3_free(p.cast());
+            out
+        }
     }
 }

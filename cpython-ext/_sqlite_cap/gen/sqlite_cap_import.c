@@ -5,112 +5,118 @@
 
 union double_int64 { double a; int64_t b; };
 
-// Imported Functions from `pyforge:sqlite/sqlite@0.1.0`
+// Imported Functions from `pyforge:sqlite/sqlite@0.2.0`
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[static]connection.open")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[static]connection.open")))
 extern void __wasm_import_pyforge_sqlite_sqlite_static_connection_open(uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.close")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.close")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_close(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.prepare")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.prepare")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.exec")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.exec")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_exec(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.changes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_changes(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.total-changes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.total-changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_total_changes(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.last-insert-rowid")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.last-insert-rowid")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_last_insert_rowid(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.autocommit")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.autocommit")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_connection_autocommit(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.busy-timeout")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.busy-timeout")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_busy_timeout(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.limit")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.limit")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_connection_limit(int32_t, int32_t, int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.db-config")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.db-config")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_db_config(int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.interrupt")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.interrupt")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_interrupt(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.blob-open")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.blob-open")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_blob_open(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *, size_t, int64_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.serialize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.serialize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_serialize(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]connection.deserialize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.deserialize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_deserialize(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.bind")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.bind")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_bind(int32_t, int32_t, int32_t, int64_t, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.step")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.step")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_step(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.reset")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.reset")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_reset(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.columns")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.run")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_run(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.columns")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_columns(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.parameters")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.parameters")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_parameters(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.column-bytes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.column-bytes")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_column_bytes(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.readonly")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.readonly")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_readonly(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.busy")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.busy")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_busy(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]statement.expanded-sql")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.expanded-sql")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_expanded_sql(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]blob.size")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.size")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_blob_size(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]blob.read")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.read")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_read(int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]blob.write")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.write")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_write(int32_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]blob.close")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.close")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_close(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[static]backup.start")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[static]backup.start")))
 extern void __wasm_import_pyforge_sqlite_sqlite_static_backup_start(int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]backup.step")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]backup.step")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_backup_step(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[method]backup.finish")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]backup.finish")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_backup_finish(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("version")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("version")))
 extern void __wasm_import_pyforge_sqlite_sqlite_version(uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("threadsafe")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("threadsafe")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_threadsafe(void);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("complete")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("complete")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_complete(uint8_t *, size_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("errstr")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("errstr")))
 extern void __wasm_import_pyforge_sqlite_sqlite_errstr(int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("format-real")))
+extern void __wasm_import_pyforge_sqlite_sqlite_format_real(double, uint8_t *);
 
 // Canonical ABI intrinsics
 
@@ -189,7 +195,72 @@ void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t 
   }
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[resource-drop]connection")))
+void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr) {
+  pyforge_sqlite_sqlite_value_free(&ptr->value);
+}
+
+void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr) {
+  switch ((int32_t) ptr->tag) {
+    case 2: {
+      pyforge_sqlite_sqlite_error_free(&ptr->val.failed);
+      break;
+    }
+  }
+}
+
+void pyforge_sqlite_sqlite_cell_free(pyforge_sqlite_sqlite_cell_t *ptr) {
+  switch ((int32_t) ptr->tag) {
+    case 1: {
+      break;
+    }
+    case 2: {
+      break;
+    }
+    case 3: {
+      break;
+    }
+    case 4: {
+      break;
+    }
+  }
+}
+
+void pyforge_sqlite_sqlite_list_cell_free(pyforge_sqlite_sqlite_list_cell_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    pyforge_sqlite_sqlite_cell_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      pyforge_sqlite_sqlite_cell_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_list_column_free(pyforge_sqlite_sqlite_list_column_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    pyforge_sqlite_sqlite_column_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      pyforge_sqlite_sqlite_column_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_option_list_column_free(pyforge_sqlite_sqlite_option_list_column_t *ptr) {
+  if (ptr->is_some) {
+    pyforge_sqlite_sqlite_list_column_free(&ptr->val);
+  }
+}
+
+void pyforge_sqlite_sqlite_run_result_free(pyforge_sqlite_sqlite_run_result_t *ptr) {
+  pyforge_sqlite_sqlite_list_cell_free(&ptr->cells);
+  sqlite_cap_import_list_u8_free(&ptr->data);
+  pyforge_sqlite_sqlite_run_end_free(&ptr->end);
+  pyforge_sqlite_sqlite_option_list_column_free(&ptr->columns);
+}
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]connection")))
 extern void __wasm_import_pyforge_sqlite_sqlite_connection_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_connection_drop_own(pyforge_sqlite_sqlite_own_connection_t handle) {
@@ -204,7 +275,7 @@ pyforge_sqlite_sqlite_borrow_connection_t pyforge_sqlite_sqlite_borrow_connectio
   return (pyforge_sqlite_sqlite_borrow_connection_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[resource-drop]statement")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]statement")))
 extern void __wasm_import_pyforge_sqlite_sqlite_statement_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_statement_drop_own(pyforge_sqlite_sqlite_own_statement_t handle) {
@@ -228,7 +299,7 @@ void pyforge_sqlite_sqlite_prepared_free(pyforge_sqlite_sqlite_prepared_t *ptr) 
   pyforge_sqlite_sqlite_option_own_statement_free(&ptr->statement);
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[resource-drop]blob")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]blob")))
 extern void __wasm_import_pyforge_sqlite_sqlite_blob_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_blob_drop_own(pyforge_sqlite_sqlite_own_blob_t handle) {
@@ -243,7 +314,7 @@ pyforge_sqlite_sqlite_borrow_blob_t pyforge_sqlite_sqlite_borrow_blob(pyforge_sq
   return (pyforge_sqlite_sqlite_borrow_blob_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.1.0"), __import_name__("[resource-drop]backup")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]backup")))
 extern void __wasm_import_pyforge_sqlite_sqlite_backup_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_backup_drop_own(pyforge_sqlite_sqlite_own_backup_t handle) {
@@ -308,14 +379,22 @@ void pyforge_sqlite_sqlite_result_step_result_error_free(pyforge_sqlite_sqlite_r
   }
 }
 
-void pyforge_sqlite_sqlite_list_column_free(pyforge_sqlite_sqlite_list_column_t *ptr) {
+void pyforge_sqlite_sqlite_list_binding_free(pyforge_sqlite_sqlite_list_binding_t *ptr) {
   size_t list_len = ptr->len;
   if (list_len > 0) {
-    pyforge_sqlite_sqlite_column_t *list_ptr = ptr->ptr;
+    pyforge_sqlite_sqlite_binding_t *list_ptr = ptr->ptr;
     for (size_t i = 0; i < list_len; i++) {
-      pyforge_sqlite_sqlite_column_free(&list_ptr[i]);
+      pyforge_sqlite_sqlite_binding_free(&list_ptr[i]);
     }
     free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_result_run_result_error_free(pyforge_sqlite_sqlite_result_run_result_error_t *ptr) {
+  if (!ptr->is_err) {
+    pyforge_sqlite_sqlite_run_result_free(&ptr->val.ok);
+  } else {
+    pyforge_sqlite_sqlite_error_free(&ptr->val.err);
   }
 }
 
@@ -811,6 +890,76 @@ bool pyforge_sqlite_sqlite_method_statement_reset(pyforge_sqlite_sqlite_borrow_s
   }
 }
 
+bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_statement_t self, bool reset, pyforge_sqlite_sqlite_list_binding_t *bindings, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(8)))
+  uint8_t ret_area[(40+12*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_statement_run((self).__handle, reset, (uint8_t *) (*bindings).ptr, (*bindings).len, (int32_t) (max_rows), ptr);
+  pyforge_sqlite_sqlite_result_run_result_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      pyforge_sqlite_sqlite_run_end_t variant4;
+      variant4.tag = (int32_t) *((uint8_t*) (ptr + (8+5*sizeof(void*))));
+      switch ((int32_t) variant4.tag) {
+        case 0: {
+          break;
+        }
+        case 1: {
+          break;
+        }
+        case 2: {
+          variant4.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (8+6*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+7*sizeof(void*))))), (*((size_t*) (ptr + (8+8*sizeof(void*))))) },
+          };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_option_list_column_t option5;
+      switch ((int32_t) *((uint8_t*) (ptr + (8+9*sizeof(void*))))) {
+        case 0: {
+          option5.is_some = false;
+          break;
+        }
+        case 1: {
+          option5.is_some = true;
+          option5.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (8+10*sizeof(void*))))), (*((size_t*) (ptr + (8+11*sizeof(void*))))) };
+          break;
+        }
+      }
+
+      result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
+        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
+        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
+        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
+        (pyforge_sqlite_sqlite_run_end_t) variant4,
+        (pyforge_sqlite_sqlite_option_list_column_t) option5,
+        (int64_t) *((int64_t*) (ptr + (8+12*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (16+12*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (24+12*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (32+12*sizeof(void*)))),
+      };
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + 8)),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
 void pyforge_sqlite_sqlite_method_statement_columns(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_column_t *ret) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(2*sizeof(void*))];
@@ -1053,6 +1202,14 @@ void pyforge_sqlite_sqlite_errstr(int32_t code, sqlite_cap_import_string_t *ret)
   uint8_t ret_area[(2*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_pyforge_sqlite_sqlite_errstr(code, ptr);
+  *ret = (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 0))), (*((size_t*) (ptr + sizeof(void*)))) };
+}
+
+void pyforge_sqlite_sqlite_format_real(double value, sqlite_cap_import_string_t *ret) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(2*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_format_real(value, ptr);
   *ret = (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 0))), (*((size_t*) (ptr + sizeof(void*)))) };
 }
 

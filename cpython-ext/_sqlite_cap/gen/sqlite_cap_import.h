@@ -74,6 +74,84 @@ typedef struct pyforge_sqlite_sqlite_step_result_t {
 // `SQLITE_DONE`.
 #define PYFORGE_SQLITE_SQLITE_STEP_RESULT_DONE 1
 
+// A parameter value for `run`: `sqlite3_bind_*` of `value` to parameter `index` (1-based).
+typedef struct pyforge_sqlite_sqlite_binding_t {
+  int32_t   index;
+  pyforge_sqlite_sqlite_value_t   value;
+} pyforge_sqlite_sqlite_binding_t;
+
+// How `run`'s last step ended, after the rows it returned.
+typedef struct pyforge_sqlite_sqlite_run_end_t {
+  uint8_t tag;
+  union {
+    pyforge_sqlite_sqlite_error_t     failed;
+  } val;
+} pyforge_sqlite_sqlite_run_end_t;
+
+// The last step gave a row (the last one sent) and the statement stays on it:
+// it is busy, and more rows may follow.
+#define PYFORGE_SQLITE_SQLITE_RUN_END_MORE 0
+// `SQLITE_DONE`: the statement has finished (not busy).
+#define PYFORGE_SQLITE_SQLITE_RUN_END_DONE 1
+// A step failed (after the rows before it): its error, as `step` reports it.
+#define PYFORGE_SQLITE_SQLITE_RUN_END_FAILED 2
+
+// A value in a `run`'s rows: as `value`, but text and blobs say only how many bytes of the
+// run's `data` they take.
+typedef struct pyforge_sqlite_sqlite_cell_t {
+  uint8_t tag;
+  union {
+    int64_t     integer;
+    double     real;
+    uint32_t     text;
+    uint32_t     blob;
+  } val;
+} pyforge_sqlite_sqlite_cell_t;
+
+#define PYFORGE_SQLITE_SQLITE_CELL_NULL 0
+#define PYFORGE_SQLITE_SQLITE_CELL_INTEGER 1
+#define PYFORGE_SQLITE_SQLITE_CELL_REAL 2
+// This many bytes of `data`, then one NUL byte more: the terminator that
+// `sqlite3_column_text` promises, not part of the text.
+#define PYFORGE_SQLITE_SQLITE_CELL_TEXT 3
+#define PYFORGE_SQLITE_SQLITE_CELL_BLOB 4
+
+typedef struct {
+  pyforge_sqlite_sqlite_cell_t *ptr;
+  size_t len;
+} pyforge_sqlite_sqlite_list_cell_t;
+
+typedef struct {
+  pyforge_sqlite_sqlite_column_t *ptr;
+  size_t len;
+} pyforge_sqlite_sqlite_list_column_t;
+
+typedef struct {
+  bool is_some;
+  pyforge_sqlite_sqlite_list_column_t val;
+} pyforge_sqlite_sqlite_option_list_column_t;
+
+// `run`'s outcome. Its rows travel as two flat lists, so a batch of rows is two copies
+// however many rows and values it holds.
+typedef struct pyforge_sqlite_sqlite_run_result_t {
+  // The rows' values (what `step` gives for each row), `width` per row, row after row.
+  pyforge_sqlite_sqlite_list_cell_t   cells;
+  uint32_t   width;
+  // The bytes of the text and blob cells, one after another in cell order.
+  sqlite_cap_import_list_u8_t   data;
+  pyforge_sqlite_sqlite_run_end_t   end;
+  // The statement's columns (as `columns` gives them) when the caller has not been told
+  // them yet: on the first run, and after SQLite re-prepared the statement (a schema
+  // change can change them). Otherwise none: they are as last reported.
+  pyforge_sqlite_sqlite_option_list_column_t   columns;
+  // The connection after the steps: `sqlite3_changes64`, `sqlite3_total_changes64`,
+  // `sqlite3_last_insert_rowid` and `sqlite3_get_autocommit`.
+  int64_t   changes;
+  int64_t   total_changes;
+  int64_t   last_insert_rowid;
+  bool   autocommit;
+} pyforge_sqlite_sqlite_run_result_t;
+
 // `sqlite3_backup_step`'s outcome: its result code (`SQLITE_OK`, `SQLITE_DONE`, or
 // `SQLITE_BUSY`/`SQLITE_LOCKED` to retry later; any other code is an error that
 // `finish` reports), then `sqlite3_backup_remaining` and `sqlite3_backup_pagecount`.
@@ -180,9 +258,17 @@ typedef struct {
 } pyforge_sqlite_sqlite_result_step_result_error_t;
 
 typedef struct {
-  pyforge_sqlite_sqlite_column_t *ptr;
+  pyforge_sqlite_sqlite_binding_t *ptr;
   size_t len;
-} pyforge_sqlite_sqlite_list_column_t;
+} pyforge_sqlite_sqlite_list_binding_t;
+
+typedef struct {
+  bool is_err;
+  union {
+    pyforge_sqlite_sqlite_run_result_t ok;
+    pyforge_sqlite_sqlite_error_t err;
+  } val;
+} pyforge_sqlite_sqlite_result_run_result_error_t;
 
 typedef struct {
   sqlite_cap_import_option_string_t *ptr;
@@ -210,7 +296,7 @@ typedef struct {
   int32_t f1;
 } sqlite_cap_import_tuple2_string_s32_t;
 
-// Imported Functions from `pyforge:sqlite/sqlite@0.1.0`
+// Imported Functions from `pyforge:sqlite/sqlite@0.2.0`
 // `sqlite3_open_v2(filename, open-flags)` with the default VFS. The file name means what
 // it means to this component's own filesystem imports (its preopened directories).
 // On failure the connection is closed and its error returned.
@@ -254,6 +340,16 @@ extern bool pyforge_sqlite_sqlite_method_statement_bind(pyforge_sqlite_sqlite_bo
 extern bool pyforge_sqlite_sqlite_method_statement_step(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_step_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_reset`: the error of the last step, if it failed.
 extern bool pyforge_sqlite_sqlite_method_statement_reset(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_error_t *err);
+// Several C API calls in one: `sqlite3_reset` first when `reset` (its result is not
+// reported: it is the last step's, already reported); `sqlite3_bind_*` of each of
+// `bindings` in order — the first failure is this call's error, with nothing stepped
+// (earlier bindings stay, as in SQLite); then `sqlite3_step` until `SQLITE_DONE`, an
+// error, or a row limit: `max-rows` rows (at least one) for a read-only statement
+// (`sqlite3_stmt_readonly`), one row for any other. A read-only statement may stop
+// earlier once its rows hold about 1 MiB. So a read-only query's rows can be read
+// before the caller asks for them: SQLite leaves it undefined whether a query sees
+// changes made on its connection while it runs, and it may not see them here.
+extern bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_statement_t self, bool reset, pyforge_sqlite_sqlite_list_binding_t *bindings, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_column_count` with each column's name and declared type.
 extern void pyforge_sqlite_sqlite_method_statement_columns(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_column_t *ret);
 // `sqlite3_bind_parameter_count` and each parameter's name (`:a`, `?1`, ...; none
@@ -291,6 +387,8 @@ extern int32_t pyforge_sqlite_sqlite_threadsafe(void);
 extern bool pyforge_sqlite_sqlite_complete(sqlite_cap_import_string_t *sql);
 // `sqlite3_errstr`.
 extern void pyforge_sqlite_sqlite_errstr(int32_t code, sqlite_cap_import_string_t *ret);
+// A real as SQLite converts it to text (`sqlite3_column_text` of a REAL value: `%!.15g`).
+extern void pyforge_sqlite_sqlite_format_real(double value, sqlite_cap_import_string_t *ret);
 
 // Helper Functions
 
@@ -307,6 +405,20 @@ void pyforge_sqlite_sqlite_column_free(pyforge_sqlite_sqlite_column_t *ptr);
 void pyforge_sqlite_sqlite_list_value_free(pyforge_sqlite_sqlite_list_value_t *ptr);
 
 void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t *ptr);
+
+void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr);
+
+void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr);
+
+void pyforge_sqlite_sqlite_cell_free(pyforge_sqlite_sqlite_cell_t *ptr);
+
+void pyforge_sqlite_sqlite_list_cell_free(pyforge_sqlite_sqlite_list_cell_t *ptr);
+
+void pyforge_sqlite_sqlite_list_column_free(pyforge_sqlite_sqlite_list_column_t *ptr);
+
+void pyforge_sqlite_sqlite_option_list_column_free(pyforge_sqlite_sqlite_option_list_column_t *ptr);
+
+void pyforge_sqlite_sqlite_run_result_free(pyforge_sqlite_sqlite_run_result_t *ptr);
 
 extern void pyforge_sqlite_sqlite_connection_drop_own(pyforge_sqlite_sqlite_own_connection_t handle);
 
@@ -350,7 +462,9 @@ void sqlite_cap_import_option_list_u8_free(sqlite_cap_import_option_list_u8_t *p
 
 void pyforge_sqlite_sqlite_result_step_result_error_free(pyforge_sqlite_sqlite_result_step_result_error_t *ptr);
 
-void pyforge_sqlite_sqlite_list_column_free(pyforge_sqlite_sqlite_list_column_t *ptr);
+void pyforge_sqlite_sqlite_list_binding_free(pyforge_sqlite_sqlite_list_binding_t *ptr);
+
+void pyforge_sqlite_sqlite_result_run_result_error_free(pyforge_sqlite_sqlite_result_run_result_error_t *ptr);
 
 void sqlite_cap_import_list_option_string_free(sqlite_cap_import_list_option_string_t *ptr);
 
