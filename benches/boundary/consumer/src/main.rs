@@ -30,6 +30,14 @@ fn main() {
 
     report("local-call", 0, time(n, || black_box(local_nothing)()));
     report("nothing", 0, time(n, calls::nothing));
+    let counter = calls::Counter::new();
+    report(
+        "method",
+        0,
+        time(n, || {
+            black_box(counter.bump());
+        }),
+    );
     for bytes in [64usize, 4096, 1 << 20] {
         let data = vec![1u8; bytes];
         let rounds = (n * 64 / bytes.max(64)).max(20);

@@ -7,11 +7,28 @@ mod bindings {
     export!(Provider);
 }
 
-use bindings::exports::pyforge::bench_boundary::calls::Guest;
+use std::cell::Cell;
+
+use bindings::exports::pyforge::bench_boundary::calls::{Guest, GuestCounter};
 
 struct Provider;
 
+struct Counter(Cell<u32>);
+
+impl GuestCounter for Counter {
+    fn new() -> Counter {
+        Counter(Cell::new(0))
+    }
+
+    fn bump(&self) -> u32 {
+        self.0.set(self.0.get() + 1);
+        self.0.get()
+    }
+}
+
 impl Guest for Provider {
+    type Counter = Counter;
+
     fn nothing() {}
 
     fn take(data: Vec<u8>) -> u32 {
