@@ -11,6 +11,8 @@
 //! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
 //!   exception with SQLite's message, and the connection keeps working;
 //! * callbacks raise `NotSupportedError` saying why;
+//! * what the C side serves from batched runs (rows, counters, columns) is what SQLite answers
+//!   call by call;
 //! * a second, non-CPython consumer (`tests/caps/sqlite-consumer`) is composed with the same
 //!   cap bytes and runs under stock wasmtime;
 //! * the cap's WIT and the extension's copy are the same file.
@@ -268,6 +270,80 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
     Ok(())
 }
 
+/// What the C side serves from a `run` (sqlite cap 0.2.0: bindings sent with the step, rows in
+/// batches, counters and columns from the run) is what SQLite answers call by call: numbers and
+/// blobs read as text, an error after some rows (the rows first, then the error at its row),
+/// a query read while its connection writes, the counters after each kind of statement, one
+/// statement rebound with every kind of value, `fetchmany` across batch edges, columns after a
+/// re-prepare, a half-read cursor closed before a `DROP TABLE`. The expected output is the host
+/// CPython's with Debian's SQLite, byte for byte.
+fn batched_runs_answer_as_sqlite_does() -> Result<(), Failed> {
+    let code = r#"import sqlite3
+cx = sqlite3.connect(":memory:", detect_types=sqlite3.PARSE_COLNAMES)
+sqlite3.register_converter("raw", lambda b: b)
+# numbers and blobs read as text (sqlite3_column_text), as SQLite writes them
+print(cx.execute('select 1.5 as "a [raw]", 10 as "b [raw]", 1e100 as "c [raw]", 0.1 as "d [raw]", '
+                 '-2.5 as "e [raw]", 123456789012345678 as "f [raw]", x\'41ff\' as "g [raw]", 2.0 as "h [raw]", '
+                 '\'\' as "i [raw]", null as "j [raw]"').fetchone())
+cx.execute("create table t(n integer, j text)")
+cx.executemany("insert into t values (?, ?)", [(i, "[1]" if i != 300 else "[") for i in range(1, 1001)])
+print(cx.total_changes, cx.in_transaction)
+# a failing row: the rows before it, then the error, at that row
+n = 0
+try:
+    for row in cx.execute("select n, json(j) from t"):
+        n += 1
+except sqlite3.OperationalError as e:
+    print("after", n, "rows:", e)
+# a query read while its connection writes
+cur = cx.execute("select n from t order by n")
+first = [cur.fetchone()[0] for _ in range(3)]
+cx.execute("insert into t values (2000, '[]')")
+print(first, len(cur.fetchall()), cx.execute("select count(*) from t").fetchone())
+# counters after each kind of statement
+c = cx.execute("update t set j = '[2]' where n <= 10")
+print(c.rowcount, cx.total_changes, cx.in_transaction)
+c = cx.execute("insert into t values (5000, null)")
+print(c.lastrowid, c.rowcount)
+cx.commit()
+print(cx.in_transaction, cx.execute("select changes(), total_changes()").fetchone())
+# one statement, rebound with each kind of value
+for v in ["x", "yy" * 1000, b"\0\1", None, 3.25, 7, ""]:
+    print(cx.execute("select ?, typeof(?), length(?)", (v, v, v)).fetchone()[1:], end=" ")
+print()
+# fetchmany across batch edges, and the last batch
+cur = cx.execute("select n from t order by n")
+print([len(cur.fetchmany(100)) for _ in range(12)], cur.fetchone())
+# columns after a schema change (SQLite re-prepares the cached statement)
+cx.execute("create table s(a)")
+q = "select * from s"
+print([d[0] for d in cx.execute(q).description], end=" ")
+cx.execute("alter table s add column b")
+print([d[0] for d in cx.execute(q).description])
+# a cursor left on a row keeps its statement busy; reset frees it
+cur = cx.execute("select n from t")
+cur.fetchone()
+cur.close()
+cx.execute("drop table t")
+print("dropped", cx.execute("select count(*) from sqlite_schema").fetchone())
+"#;
+    let out = t::default_python(&["-c", code])?;
+    let want = "(b'1.5', b'10', b'1.0e+100', b'0.1', b'-2.5', b'123456789012345678', b'A\\xff', b'2.0', None, None)\n\
+        1000 True\n\
+        after 298 rows: malformed JSON\n\
+        [1, 2, 3] 997 (1001,)\n\
+        10 1011 True\n\
+        1002 1\n\
+        False (1, 1012)\n\
+        ('text', 1) ('text', 2000) ('blob', 2) ('null', None) ('real', 4) ('integer', 1) ('text', 0) \n\
+        [100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 2, 0] None\n\
+        ['a'] ['a', 'b']\n\
+        dropped (1,)\n\
+        ";
+    ensure(out.status == 0 && out.stdout == want, || out.render())?;
+    Ok(())
+}
+
 /// The same cap bytes serve a Rust command component importing the same interface, under stock
 /// wasmtime, with a file database in its preopened directory.
 fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
@@ -306,6 +382,7 @@ fn main() {
         Trial::test("file_database_persists_across_runs", file_database_persists_across_runs),
         Trial::test("wasmtime_dir_means_the_host_file", wasmtime_dir_means_the_host_file),
         Trial::test("empty_values_do_not_leak", empty_values_do_not_leak),
+        Trial::test("batched_runs_answer_as_sqlite_does", batched_runs_answer_as_sqlite_does),
         Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
         Trial::test("cpython_test_sqlite3", cpython_test_sqlite3),
     ];

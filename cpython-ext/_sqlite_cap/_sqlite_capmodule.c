@@ -68,8 +68,9 @@ struct sqlite3_stmt {
     sqlite_cap_import_list_u8_t data;
     size_t width, nrows, next, data_used;
     bool has_row;
-    const uint8_t **bytes;
-    sqlite_cap_import_list_u8_t *converted; /* per column of the current row: its text + NUL */
+    const uint8_t **bytes; /* room for bytes_room columns, kept from run to run */
+    size_t bytes_room;
+    sqlite_cap_import_list_u8_t *converted; /* per column of the current row when asked: its text + NUL */
     int end;          /* how the last run ended (RUN_END_*), reported once its rows are read; -1: no run */
     cap_error end_error;
     bool cap_on_row;  /* the cap's statement stays on a row (the last run ended "more") */
@@ -517,10 +518,8 @@ static void drop_rows(sqlite3_stmt *s, bool all) {
     if (all || s->next >= s->nrows) {
         pyforge_sqlite_sqlite_list_cell_free(&s->cells);
         sqlite_cap_import_list_u8_free(&s->data);
-        free(s->bytes);
         s->cells = (pyforge_sqlite_sqlite_list_cell_t){NULL, 0};
         s->data = (sqlite_cap_import_list_u8_t){NULL, 0};
-        s->bytes = NULL;
         s->width = s->nrows = s->next = s->data_used = 0;
     }
     if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
@@ -624,6 +623,7 @@ int sqlite3_finalize(sqlite3_stmt *s) {
         free(s->fail_msg);
     }
     drop_rows(s, true);
+    free(s->bytes);
     drop_columns(s);
     for (size_t i = 0; s->dirty && i < s->nparams; i++) {
         drop_bound(s, i);
@@ -654,11 +654,6 @@ static int serve(sqlite3_stmt *s) {
             s->data_used += in ? n : 0;
         }
         s->next++;
-        s->converted = calloc(s->width ? s->width : 1, sizeof *s->converted);
-        if (s->converted == NULL) {
-            set_error(s->db, SQLITE_NOMEM, NULL);
-            return SQLITE_NOMEM;
-        }
         s->has_row = true;
         s->busy = true;
         set_error(s->db, SQLITE_ROW, NULL);
@@ -696,8 +691,9 @@ int sqlite3_step(sqlite3_stmt *s) {
     for (size_t i = 0; s->dirty && i < s->nparams; i++) {
         n += s->dirty[i];
     }
-    pyforge_sqlite_sqlite_binding_t *b = n ? malloc(n * sizeof *b) : NULL;
-    if (n && b == NULL) {
+    pyforge_sqlite_sqlite_binding_t few[8];
+    pyforge_sqlite_sqlite_binding_t *b = n <= 8 ? few : malloc(n * sizeof *b);
+    if (b == NULL) {
         set_error(s->db, SQLITE_NOMEM, NULL);
         return SQLITE_NOMEM;
     }
@@ -710,7 +706,9 @@ int sqlite3_step(sqlite3_stmt *s) {
     pyforge_sqlite_sqlite_run_result_t r;
     cap_error err;
     bool ran = pyforge_sqlite_sqlite_method_statement_run(stmt_of(s), s->reset_due, &bindings, PREFETCH, &r, &err);
-    free(b);
+    if (b != few) {
+        free(b);
+    }
     for (size_t i = 0; s->dirty && i < s->nparams; i++) {
         drop_bound(s, i); /* the cap has them now (or refused one: then SQLite kept those before) */
     }
@@ -734,15 +732,23 @@ int sqlite3_step(sqlite3_stmt *s) {
     s->width = r.width;
     s->nrows = r.width ? r.cells.len / r.width : 0;
     s->next = s->data_used = 0;
-    s->bytes = calloc(s->width ? s->width : 1, sizeof *s->bytes);
+    bool room = s->width <= s->bytes_room;
+    if (!room) {
+        const uint8_t **more = realloc(s->bytes, s->width * sizeof *s->bytes);
+        if (more != NULL) {
+            s->bytes = more;
+            s->bytes_room = s->width;
+            room = true;
+        }
+    }
     s->end = r.end.tag;
     if (r.end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
         s->end_error = r.end.val.failed;
     }
     s->cap_on_row = r.end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE;
-    if (s->bytes == NULL || (s->cap_on_row && s->nrows == 0)) { /* out of memory; or a row not sent */
+    if (!room || (s->cap_on_row && s->nrows == 0)) { /* out of memory; or a row not sent */
         drop_rows(s, true);
-        if (s->bytes == NULL) {
+        if (!room) {
             set_error(db, SQLITE_NOMEM, NULL);
             return SQLITE_NOMEM;
         }
@@ -1000,6 +1006,13 @@ static const uint8_t *column_bytes_of(sqlite3_stmt *s, int i, bool nul, size_t *
     if (v->tag == PYFORGE_SQLITE_SQLITE_CELL_BLOB && (!nul || at == NULL)) {
         *len = at ? v->val.blob : 0;
         return at;
+    }
+    if (s->converted == NULL) {
+        s->converted = calloc(s->width, sizeof *s->converted);
+        if (s->converted == NULL) {
+            set_error(s->db, SQLITE_NOMEM, NULL);
+            return NULL;
+        }
     }
     sqlite_cap_import_list_u8_t *b = &s->converted[i];
     if (b->ptr == NULL) {

@@ -21,7 +21,7 @@ mod bindings {
     export!(Cap);
 }
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 
@@ -175,7 +175,9 @@ impl wit::GuestConnection for Connection {
         check(db, rc)?;
         let used = if tail.is_null() { sql.len() } else { (unsafe { tail.offset_from(head) }) as usize };
         Ok(Prepared {
-            statement: (!stmt.is_null()).then(|| wit::Statement::new(Statement { stmt, db, reported: Cell::new(-1) })),
+            statement: (!stmt.is_null()).then(|| {
+                wit::Statement::new(Statement { stmt, db, reported: Cell::new(-1), held: RefCell::default() })
+            }),
             used: used as u32,
         })
     }
@@ -287,6 +289,10 @@ struct Statement {
     /// `SQLITE_STMTSTATUS_REPREPARE` when the columns were last reported (`columns`, `run`);
     /// -1: never.
     reported: Cell<c_int>,
+    /// The bytes of each text or blob parameter (by index - 1), bound as `SQLITE_STATIC`: they
+    /// arrived in this component's memory with the call, so SQLite uses them where they are
+    /// until the parameter is bound again or the statement finalized (dropped after it).
+    held: RefCell<Vec<Vec<u8>>>,
 }
 
 /// A read-only `run` stops early once its rows hold this many bytes of text and blobs.
@@ -295,24 +301,32 @@ const RUN_BYTES: usize = 1 << 20;
 impl Statement {
     fn bind_value(&self, index: i32, value: Value) -> Result<(), Error> {
         let s = self.stmt;
-        let rc = unsafe {
+        let (rc, bytes) = unsafe {
             match value {
-                Value::Null => ffi::sqlite3_bind_null(s, index),
-                Value::Integer(i) => ffi::sqlite3_bind_int64(s, index, i),
-                Value::Real(f) => ffi::sqlite3_bind_double(s, index, f),
-                Value::Text(t) => ffi::sqlite3_bind_text64(
-                    s,
-                    index,
-                    t.as_ptr().cast(),
-                    t.len() as u64,
-                    ffi::SQLITE_TRANSIENT(),
-                    ffi::SQLITE_UTF8 as u8,
-                ),
+                Value::Null => (ffi::sqlite3_bind_null(s, index), None),
+                Value::Integer(i) => (ffi::sqlite3_bind_int64(s, index, i), None),
+                Value::Real(f) => (ffi::sqlite3_bind_double(s, index, f), None),
+                Value::Text(t) => {
+                    let (p, n) = (t.as_ptr().cast(), t.len() as u64);
+                    (ffi::sqlite3_bind_text64(s, index, p, n, ffi::SQLITE_STATIC(), ffi::SQLITE_UTF8 as u8), Some(t))
+                }
                 Value::Blob(b) => {
-                    ffi::sqlite3_bind_blob64(s, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT())
+                    let (p, n) = (b.as_ptr().cast(), b.len() as u64);
+                    (ffi::sqlite3_bind_blob64(s, index, p, n, ffi::SQLITE_STATIC()), Some(b))
                 }
             }
         };
+        // Bound: SQLite has let go of the parameter's previous value and holds `bytes`. (A bind
+        // that failed may have left the old value bound: it stays held.)
+        if rc == OK
+            && let Ok(i) = usize::try_from(index - 1)
+        {
+            let mut held = self.held.borrow_mut();
+            if i >= held.len() {
+                held.resize_with(i + 1, Vec::new);
+            }
+            held[i] = bytes.unwrap_or_default();
+        }
         check(self.db, rc)
     }
 
@@ -394,6 +408,7 @@ impl Statement {
 
 impl Drop for Statement {
     fn drop(&mut self) {
+        // (then `held` drops: SQLite no longer points into it)
         unsafe { ffi::sqlite3_finalize(self.stmt) };
     }
 }
