@@ -82,6 +82,37 @@ fn acceptance_imports_with_nothing_mounted() -> Result<(), Failed> {
     )
 }
 
+/// The README's advice for the wasmtime CLI: without its concurrency support and WASIp3, the
+/// forge still runs, caps included (every cap is called).
+fn runs_without_wasmtime_concurrency_support() -> Result<(), Failed> {
+    let out = bare(
+        &["-W", "concurrency-support=n", "-S", "p3=n"],
+        &[
+            "-c",
+            "import zlib, sqlite3, bz2, lzma, hashlib\n\
+             cx = sqlite3.connect(':memory:')\n\
+             cx.execute('create table t(v)')\n\
+             cx.executemany('insert into t values (?)', [(zlib.crc32(b'x' * i),) for i in range(300)])\n\
+             n, = cx.execute('select count(*) from t').fetchone()\n\
+             data = b'pyforge' * 100\n\
+             same = all(m.decompress(m.compress(data)) == data for m in (zlib, bz2, lzma))\n\
+             print('ok', n, same, hashlib.pbkdf2_hmac('sha256', b'p', b's', 2).hex()[:8])",
+        ],
+    )?;
+    ok(&out)?;
+    let expected = format!("ok 300 True {}", &host_pbkdf2()[..8]);
+    ensure(out.stdout.trim_end() == expected, || format!("expected `{expected}`\n{}", out.render()))
+}
+
+/// `pbkdf2_hmac('sha256', b'p', b's', 2)` by the host's python3 (OpenSSL).
+fn host_pbkdf2() -> String {
+    let out = Command::new("python3")
+        .args(["-c", "import hashlib; print(hashlib.pbkdf2_hmac('sha256', b'p', b's', 2).hex())"])
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 fn script_in_a_dir_runs() -> Result<(), Failed> {
     let app = tempfile::tempdir()?;
     std::fs::write(
@@ -288,6 +319,7 @@ fn main() {
     let args = Arguments::from_args();
     let tests = vec![
         Trial::test("acceptance_imports_with_nothing_mounted", acceptance_imports_with_nothing_mounted),
+        Trial::test("runs_without_wasmtime_concurrency_support", runs_without_wasmtime_concurrency_support),
         Trial::test("script_in_a_dir_runs", script_in_a_dir_runs),
         Trial::test("no_stdlib_module_lost", no_stdlib_module_lost),
         Trial::test("each_run_is_fresh", each_run_is_fresh),
