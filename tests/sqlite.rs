@@ -10,7 +10,9 @@
 //!   own SQLite reads it;
 //! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
 //!   exception with SQLite's message, and the connection keeps working;
-//! * callbacks raise `NotSupportedError` saying why;
+//! * user-defined functions, aggregates and window functions run (the cap suspends the statement,
+//!   Python runs the call, the statement resumes) as in the host's CPython, errors and nested
+//!   statements included; the other callbacks raise `NotSupportedError` saying why;
 //! * what the C side serves from batched runs (rows, counters, columns) is what SQLite answers
 //!   call by call;
 //! * a second, non-CPython consumer (`tests/caps/sqlite-consumer`) is composed with the same
@@ -244,7 +246,7 @@ except sqlite3.OperationalError as e:
     print(type(e).__name__, "|", e)
 print(cx.execute("select count(*) from t").fetchone())
 try:
-    cx.create_function("f", 1, lambda x: x)
+    cx.create_collation("c", lambda a, b: 0)
 except sqlite3.NotSupportedError as e:
     print(type(e).__name__, "|", e)
 cx.set_authorizer(None)
@@ -263,14 +265,14 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
         DatabaseError | file is not a database | SQLITE_NOTADB\n\
         OperationalError | text passed to SQLite is not valid UTF-8 (the sqlite cap takes UTF-8 strings)\n\
         (1,)\n\
-        NotSupportedError | a user-defined SQL function is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which cannot call back into Python\n\
+        NotSupportedError | a user-defined collation is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back into Python only for user-defined functions, aggregates and window functions\n\
         True\n\
         foreign keys: (0,)\n";
     ensure(out.status == 0 && out.stdout == want, || out.render())?;
     Ok(())
 }
 
-/// What the C side serves from a `run` (sqlite cap 0.2.0: bindings sent with the step, rows in
+/// What the C side serves from a `run` (sqlite cap 0.2.0+: bindings sent with the step, rows in
 /// batches, counters and columns from the run) is what SQLite answers call by call: numbers and
 /// blobs read as text, an error after some rows (the rows first, then the error at its row),
 /// a query read while its connection writes, the counters after each kind of statement, one
@@ -344,6 +346,22 @@ print("dropped", cx.execute("select count(*) from sqlite_schema").fetchone())
     Ok(())
 }
 
+/// User-defined functions, aggregates and window functions (`tests/sqlite/user_functions.py`):
+/// every kind of value both ways, functions in WHERE/ORDER BY/CHECK/triggers, groups, frames, a
+/// callback raising in each place, statements run inside a function while the outer one is
+/// suspended, a cursor abandoned mid-way, replaced and removed functions. The output must be the
+/// host CPython's with Debian's SQLite, byte for byte.
+fn user_functions_run_as_in_cpython() -> Result<(), Failed> {
+    let script = t::root().join("tests/sqlite/user_functions.py");
+    let host = t::run(Command::new("python3").arg(&script))?;
+    ensure(host.status == 0 && host.stdout.lines().count() > 15, || host.render())?;
+    let code = std::fs::read_to_string(&script)?;
+    let out = t::default_python(&["-c", &code])?;
+    ensure(out.status == 0 && out.stdout == host.stdout, || {
+        format!("the host's python3 printed:\n{}\nthe forge:\n{}", host.stdout, out.render())
+    })
+}
+
 /// The same cap bytes serve a Rust command component importing the same interface, under stock
 /// wasmtime, with a file database in its preopened directory.
 fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
@@ -383,6 +401,7 @@ fn main() {
         Trial::test("wasmtime_dir_means_the_host_file", wasmtime_dir_means_the_host_file),
         Trial::test("empty_values_do_not_leak", empty_values_do_not_leak),
         Trial::test("batched_runs_answer_as_sqlite_does", batched_runs_answer_as_sqlite_does),
+        Trial::test("user_functions_run_as_in_cpython", user_functions_run_as_in_cpython),
         Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
         Trial::test("cpython_test_sqlite3", cpython_test_sqlite3),
     ];

@@ -1,5 +1,120 @@
-//! Compiles `src/wasi_locks.c` (see there) with the C compiler libsqlite3-sys uses.
+//! Builds SQLite for the cap: the amalgamation that `libsqlite3-sys` bundles (found through
+//! its `DEP_SQLITE3_INCLUDE`), patched so that a callback into the importing component can
+//! *suspend* the statement (see below), compiled with the flags `libsqlite3-sys` uses for
+//! wasm32-wasi; plus `src/wasi_locks.c`.
+//!
+//! Why compile SQLite a second time: `libsqlite3-sys` compiles the amalgamation as it ships,
+//! and a patched copy cannot be handed to it. Its own library is still built (its bindings
+//! come with it) but never linked into the cap: this crate's static library comes first on the
+//! link line, defines every `sqlite3_*` symbol, so the linker never pulls the unpatched member
+//! in. (`tests/sqlite.rs` fails if it did: the callbacks would then not suspend.)
+//!
+//! The patch. A component cannot call into the component that imports it, so when SQLite's
+//! virtual machine calls a user-defined function, aggregate step/inverse/value/final of the
+//! importer, the cap's trampoline (`src/lib.rs`, `callback`) records the call and asks to
+//! suspend; the patched opcode then leaves `sqlite3VdbeExec` the way `OP_ResultRow` does —
+//! with the program counter kept, here on the *same* opcode, and `SQLITE_ROW` (no result row)
+//! returned through `sqlite3_step` — so the statement stays running. The cap returns the call;
+//! the caller runs it and `resume`s with the result; the next `sqlite3_step` re-executes the
+//! opcode, whose trampoline now takes the result instead of suspending. Every opcode patched is
+//! safe to re-execute (OP_AggStep's step counter is put back). Statements that call no
+//! importer function run the unpatched paths: one flag test after each function call.
+use std::{env, fs, path::PathBuf};
+
+/// (where, what is there, what it becomes): each `what` must occur exactly once.
+const PATCHES: &[(&str, &str, &str)] = &[
+    (
+        "OP_Function",
+        "  (*pCtx->pFunc->xSFunc)(pCtx, pCtx->argc, pCtx->argv);/* IMP: R-24505-23230 */\n",
+        "  pyforge_sqlite_op = 1;\n  (*pCtx->pFunc->xSFunc)(pCtx, pCtx->argc, pCtx->argv);/* IMP: R-24505-23230 */\n  pyforge_sqlite_op = 0;\n  if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+    ),
+    ("OP_AggStep1 (before)", "  pMem->n++;\n", "  pMem->n++;\n  pyforge_sqlite_op = 1;\n"),
+    (
+        "OP_AggStep1 (after)",
+        "  (pCtx->pFunc->xSFunc)(pCtx,pCtx->argc,pCtx->argv); /* IMP: R-24505-23230 */\n",
+        "  (pCtx->pFunc->xSFunc)(pCtx,pCtx->argc,pCtx->argv); /* IMP: R-24505-23230 */\n  pyforge_sqlite_op = 0;\n  if( PYFORGE_TAKE_SUSPEND() ){ pMem->n--; goto pyforge_suspend; }\n",
+    ),
+    (
+        "OP_AggValue",
+        "    rc = sqlite3VdbeMemAggValue(pMem, &aMem[pOp->p3], pOp->p4.pFunc);\n",
+        "    pyforge_sqlite_op = 1;\n    rc = sqlite3VdbeMemAggValue(pMem, &aMem[pOp->p3], pOp->p4.pFunc);\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+    ),
+    (
+        "OP_AggFinal",
+        "    rc = sqlite3VdbeMemFinalize(pMem, pOp->p4.pFunc);\n",
+        "    pyforge_sqlite_op = 1;\n    rc = sqlite3VdbeMemFinalize(pMem, pOp->p4.pFunc);\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+    ),
+    (
+        // A suspended final must leave the accumulator as it is: it runs again on resume.
+        "sqlite3VdbeMemFinalize",
+        "  pFunc->xFinalize(&ctx); /* IMP: R-24505-23230 */\n",
+        "  pFunc->xFinalize(&ctx); /* IMP: R-24505-23230 */\n  if( pyforge_sqlite_suspend ) return SQLITE_OK;\n",
+    ),
+    (
+        "sqlite3VdbeExec's exit",
+        "  ** top. */\nvdbe_return:\n",
+        "  ** top. */\n  goto vdbe_return;\n\n  /* pyforge: a callback into the importer suspends the statement on this opcode (see\n  ** caps/sqlite/build.rs): as OP_ResultRow leaves, without a row, to run it again. */\npyforge_suspend:\n  p->cacheCtr = (p->cacheCtr + 2)|1;\n  p->pResultRow = 0;\n  p->pc = (int)(pOp - aOp);\n  rc = SQLITE_ROW;\n\nvdbe_return:\n",
+    ),
+];
+
+const PRELUDE: &str = "/* pyforge: patched by caps/sqlite/build.rs (callbacks suspend the statement) */\n\
+int pyforge_sqlite_op = 0; /* 1 while an opcode calls a function that may suspend */\n\
+int pyforge_sqlite_suspend = 0; /* set by a callback (src/lib.rs) that suspends the statement */\n\
+#define PYFORGE_TAKE_SUSPEND() (pyforge_sqlite_suspend ? (pyforge_sqlite_suspend = 0, 1) : 0)\n";
+
 fn main() {
     println!("cargo:rerun-if-changed=src/wasi_locks.c");
+    println!("cargo:rerun-if-changed=build.rs");
     cc::Build::new().file("src/wasi_locks.c").compile("pyforge_wasi_locks");
+
+    let dir = env::var("DEP_SQLITE3_INCLUDE")
+        .expect("DEP_SQLITE3_INCLUDE is not set: libsqlite3-sys must be a dependency with its `bundled` feature");
+    let source = PathBuf::from(&dir).join("sqlite3.c");
+    println!("cargo:rerun-if-changed={}", source.display());
+    let mut text = fs::read_to_string(&source).unwrap_or_else(|e| panic!("reading {}: {e}", source.display()));
+    for (place, what, with) in PATCHES {
+        let n = text.matches(what).count();
+        assert!(
+            n == 1,
+            "{}: the pyforge patch of {place} expects its anchor exactly once, found {n} times; \
+             SQLite's source changed: update PATCHES in caps/sqlite/build.rs",
+            source.display()
+        );
+        text = text.replacen(what, with, 1);
+    }
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
+    let patched = out.join("sqlite3.c");
+    fs::write(&patched, format!("{PRELUDE}{text}")).expect("writing the patched sqlite3.c");
+
+    // libsqlite3-sys 0.35.0's flags (its build.rs, `build_bundled`), wasm32-wasi branch.
+    let mut build = cc::Build::new();
+    build.file(&patched).include(&dir);
+    for flag in [
+        "-DSQLITE_CORE",
+        "-DSQLITE_DEFAULT_FOREIGN_KEYS=1",
+        "-DSQLITE_ENABLE_API_ARMOR",
+        "-DSQLITE_ENABLE_COLUMN_METADATA",
+        "-DSQLITE_ENABLE_DBSTAT_VTAB",
+        "-DSQLITE_ENABLE_FTS3",
+        "-DSQLITE_ENABLE_FTS3_PARENTHESIS",
+        "-DSQLITE_ENABLE_FTS5",
+        "-DSQLITE_ENABLE_JSON1",
+        "-DSQLITE_ENABLE_LOAD_EXTENSION=1",
+        "-DSQLITE_ENABLE_MEMORY_MANAGEMENT",
+        "-DSQLITE_ENABLE_RTREE",
+        "-DSQLITE_ENABLE_STAT4",
+        "-DSQLITE_SOUNDEX",
+        "-DSQLITE_USE_URI",
+        "-DHAVE_LOCALTIME_R",
+        "-DSQLITE_THREADSAFE=0",
+        "-DLONGDOUBLE_TYPE=double",
+        "-D_WASI_EMULATED_MMAN",
+        "-D_WASI_EMULATED_GETPID",
+        "-D_WASI_EMULATED_SIGNAL",
+        "-D_WASI_EMULATED_PROCESS_CLOCKS",
+    ] {
+        build.flag(flag);
+    }
+    // Named apart from libsqlite3-sys's `sqlite3`; linked first (see the top of this file).
+    build.compile("pyforge_sqlite3");
 }

@@ -45,6 +45,7 @@ struct sqlite3 {
     bool counted;
     sqlite3_int64 changes, total_changes, last_rowid;
     bool autocommit;
+    struct function *functions; /* registered by sqlite3_create_function_v2 and friends */
 };
 
 struct sqlite3_stmt {
@@ -81,7 +82,13 @@ struct sqlite3_stmt {
     bool failed;      /* the last step failed (until a reset): its code and message */
     int fail_code;
     char *fail_msg;
+    pyforge_sqlite_sqlite_call_t call; /* the call that ended the last run (end is CALL) */
+    struct aggregate *aggregates;       /* the state of the aggregates it computes */
 };
+
+/* user-defined functions (below) */
+static pyforge_sqlite_sqlite_answer_t make_call(sqlite3_stmt *s, pyforge_sqlite_sqlite_call_t *call);
+static void abandon_aggregates(sqlite3_stmt *s);
 
 struct sqlite3_blob {
     pyforge_sqlite_sqlite_own_blob_t handle;
@@ -177,8 +184,11 @@ static int not_utf8(sqlite3 *db, int code) {
 /* Like SQLite's zombie connections: statements, blobs and backups may outlive the close. */
 static void retain(sqlite3 *db) { db->refs++; }
 
+static void destroy_functions(sqlite3 *db);
+
 static void release(sqlite3 *db) {
     if (--db->refs == 0) {
+        destroy_functions(db); /* as SQLite does when the connection really closes */
         free(db->errmsg);
         free(db);
     }
@@ -525,6 +535,9 @@ static void drop_rows(sqlite3_stmt *s, bool all) {
     if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
         pyforge_sqlite_sqlite_error_free(&s->end_error);
     }
+    if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_CALL) {
+        pyforge_sqlite_sqlite_call_free(&s->call);
+    }
     if (all) {
         s->end = -1;
     }
@@ -622,6 +635,7 @@ int sqlite3_finalize(sqlite3_stmt *s) {
         ok(s->db);
         free(s->fail_msg);
     }
+    abandon_aggregates(s);
     drop_rows(s, true);
     free(s->bytes);
     drop_columns(s);
@@ -661,6 +675,12 @@ static int serve(sqlite3_stmt *s) {
     }
     int end = s->end;
     s->end = -1;
+    if (end == PYFORGE_SQLITE_SQLITE_RUN_END_DONE || end == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
+        /* SQLite released the aggregates not finalized yet when the statement halted: their
+         * final calls are made now, inside this step, as there (before the caller reads an
+         * error). */
+        abandon_aggregates(s);
+    }
     if (end == PYFORGE_SQLITE_SQLITE_RUN_END_DONE) {
         s->busy = false;
         set_error(s->db, SQLITE_DONE, NULL);
@@ -674,63 +694,29 @@ static int serve(sqlite3_stmt *s) {
         s->fail_msg = cstring(&s->end_error.message);
         return failed(s->db, &s->end_error);
     }
+    if (end == PYFORGE_SQLITE_SQLITE_RUN_END_CALL) {
+        s->end = end; /* the call is made by the step, which resumes */
+        return -2;
+    }
     return -1;
 }
 
-int sqlite3_step(sqlite3_stmt *s) {
-    if (s == NULL) {
-        return SQLITE_MISUSE;
-    }
-    s->stepped = true;
-    int rc = serve(s);
-    if (rc >= 0) {
-        return rc;
-    }
-    /* One crossing: the pending reset, the bindings made since the last run, the steps. */
-    size_t n = 0;
-    for (size_t i = 0; s->dirty && i < s->nparams; i++) {
-        n += s->dirty[i];
-    }
-    pyforge_sqlite_sqlite_binding_t few[8];
-    pyforge_sqlite_sqlite_binding_t *b = n <= 8 ? few : malloc(n * sizeof *b);
-    if (b == NULL) {
-        set_error(s->db, SQLITE_NOMEM, NULL);
-        return SQLITE_NOMEM;
-    }
-    for (size_t i = 0, k = 0; s->dirty && i < s->nparams; i++) {
-        if (s->dirty[i]) {
-            b[k++] = (pyforge_sqlite_sqlite_binding_t){(int32_t)i + 1, s->bound[i]};
-        }
-    }
-    pyforge_sqlite_sqlite_list_binding_t bindings = {b, n};
-    pyforge_sqlite_sqlite_run_result_t r;
-    cap_error err;
-    bool ran = pyforge_sqlite_sqlite_method_statement_run(stmt_of(s), s->reset_due, &bindings, PREFETCH, &r, &err);
-    if (b != few) {
-        free(b);
-    }
-    for (size_t i = 0; s->dirty && i < s->nparams; i++) {
-        drop_bound(s, i); /* the cap has them now (or refused one: then SQLite kept those before) */
-    }
-    s->reset_due = false;
-    s->cap_stepped = true;
-    if (!ran) { /* a binding failed: nothing was stepped */
-        s->stepped = false;
-        return failed(s->db, &err);
-    }
+/* Takes what a run (or resume) sent: its rows, how it ended, the connection's counters and
+ * new columns. SQLITE_OK, or the error (set on the connection). */
+static int take_run(sqlite3_stmt *s, pyforge_sqlite_sqlite_run_result_t *r) {
     sqlite3 *db = s->db;
     db->counted = true;
-    db->changes = r.changes;
-    db->total_changes = r.total_changes;
-    db->last_rowid = r.last_insert_rowid;
-    db->autocommit = r.autocommit;
-    if (r.columns.is_some && !take_columns(s, &r.columns.val)) {
+    db->changes = r->changes;
+    db->total_changes = r->total_changes;
+    db->last_rowid = r->last_insert_rowid;
+    db->autocommit = r->autocommit;
+    if (r->columns.is_some && !take_columns(s, &r->columns.val)) {
         s->have_columns = false; /* fetched again when asked */
     }
-    s->cells = r.cells;
-    s->data = r.data;
-    s->width = r.width;
-    s->nrows = r.width ? r.cells.len / r.width : 0;
+    s->cells = r->cells;
+    s->data = r->data;
+    s->width = r->width;
+    s->nrows = r->width ? r->cells.len / r->width : 0;
     s->next = s->data_used = 0;
     bool room = s->width <= s->bytes_room;
     if (!room) {
@@ -741,12 +727,16 @@ int sqlite3_step(sqlite3_stmt *s) {
             room = true;
         }
     }
-    s->end = r.end.tag;
-    if (r.end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
-        s->end_error = r.end.val.failed;
+    s->end = r->end.tag;
+    if (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_FAILED) {
+        s->end_error = r->end.val.failed;
     }
-    s->cap_on_row = r.end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE;
-    if (!room || (s->cap_on_row && s->nrows == 0)) { /* out of memory; or a row not sent */
+    if (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_CALL) {
+        s->call = r->end.val.call;
+    }
+    /* the cap's statement holds a row, or waits in a call: either way it is mid-way */
+    s->cap_on_row = r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE || r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_CALL;
+    if (!room || (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE && s->nrows == 0)) { /* out of memory; or a row not sent */
         drop_rows(s, true);
         if (!room) {
             set_error(db, SQLITE_NOMEM, NULL);
@@ -755,13 +745,79 @@ int sqlite3_step(sqlite3_stmt *s) {
         set_error(db, SQLITE_ERROR, strdup("the sqlite cap ended a run on a row it did not send"));
         return SQLITE_ERROR;
     }
-    return serve(s);
+    return SQLITE_OK;
+}
+
+int sqlite3_step(sqlite3_stmt *s) {
+    if (s == NULL) {
+        return SQLITE_MISUSE;
+    }
+    s->stepped = true;
+    int rc = serve(s);
+    if (rc == -1) {
+        /* One crossing: the pending reset, the bindings made since the last run, the steps. */
+        size_t n = 0;
+        for (size_t i = 0; s->dirty && i < s->nparams; i++) {
+            n += s->dirty[i];
+        }
+        pyforge_sqlite_sqlite_binding_t few[8];
+        pyforge_sqlite_sqlite_binding_t *b = n <= 8 ? few : malloc(n * sizeof *b);
+        if (b == NULL) {
+            set_error(s->db, SQLITE_NOMEM, NULL);
+            return SQLITE_NOMEM;
+        }
+        for (size_t i = 0, k = 0; s->dirty && i < s->nparams; i++) {
+            if (s->dirty[i]) {
+                b[k++] = (pyforge_sqlite_sqlite_binding_t){(int32_t)i + 1, s->bound[i]};
+            }
+        }
+        pyforge_sqlite_sqlite_list_binding_t bindings = {b, n};
+        pyforge_sqlite_sqlite_run_result_t r;
+        cap_error err;
+        bool ran = pyforge_sqlite_sqlite_method_statement_run(stmt_of(s), s->reset_due, &bindings, PREFETCH, &r, &err);
+        if (b != few) {
+            free(b);
+        }
+        for (size_t i = 0; s->dirty && i < s->nparams; i++) {
+            drop_bound(s, i); /* the cap has them now (or refused one: then SQLite kept those before) */
+        }
+        s->reset_due = false;
+        s->cap_stepped = true;
+        if (!ran) { /* a binding failed: nothing was stepped */
+            s->stepped = false;
+            return failed(s->db, &err);
+        }
+        if ((rc = take_run(s, &r)) != SQLITE_OK) {
+            return rc;
+        }
+        rc = serve(s);
+    }
+    /* SQLite called a function registered here: call it, resume with its outcome. */
+    while (rc == -2) {
+        pyforge_sqlite_sqlite_call_t call = s->call;
+        s->end = -1; /* the call is this loop's now */
+        pyforge_sqlite_sqlite_answer_t answer = make_call(s, &call);
+        pyforge_sqlite_sqlite_call_free(&call);
+        pyforge_sqlite_sqlite_run_result_t r;
+        cap_error err;
+        bool ran = pyforge_sqlite_sqlite_method_statement_resume(stmt_of(s), &answer, PREFETCH, &r, &err);
+        pyforge_sqlite_sqlite_answer_free(&answer);
+        if (!ran) {
+            return failed(s->db, &err);
+        }
+        if ((rc = take_run(s, &r)) != SQLITE_OK) {
+            return rc;
+        }
+        rc = serve(s);
+    }
+    return rc;
 }
 
 int sqlite3_reset(sqlite3_stmt *s) {
     if (s == NULL) {
         return SQLITE_OK;
     }
+    abandon_aggregates(s);
     drop_rows(s, true);
     s->busy = false;
     s->stepped = false;
@@ -1201,31 +1257,6 @@ static int no_callback(sqlite3 *db, bool registering) {
     return SQLITE_MISUSE;
 }
 
-int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flags, void *app,
-                               void (*func)(sqlite3_context *, int, sqlite3_value **),
-                               void (*step)(sqlite3_context *, int, sqlite3_value **),
-                               void (*final)(sqlite3_context *), void (*destroy)(void *)) {
-    (void)name, (void)narg, (void)flags, (void)final;
-    int rc = no_callback(db, func || step);
-    if (destroy && rc != SQLITE_OK) {
-        destroy(app); /* SQLite calls it when registration fails, and so does this */
-    }
-    return rc;
-}
-
-int sqlite3_create_window_function(sqlite3 *db, const char *name, int narg, int flags, void *app,
-                                   void (*step)(sqlite3_context *, int, sqlite3_value **),
-                                   void (*final)(sqlite3_context *), void (*value)(sqlite3_context *),
-                                   void (*inverse)(sqlite3_context *, int, sqlite3_value **),
-                                   void (*destroy)(void *)) {
-    (void)name, (void)narg, (void)flags, (void)final, (void)value, (void)inverse;
-    int rc = no_callback(db, step != NULL);
-    if (destroy && rc != SQLITE_OK) {
-        destroy(app);
-    }
-    return rc;
-}
-
 int sqlite3_create_collation_v2(sqlite3 *db, const char *name, int rep, void *arg,
                                 int (*compare)(void *, int, const void *, int, const void *),
                                 void (*destroy)(void *)) {
@@ -1254,27 +1285,381 @@ int sqlite3_trace_v2(sqlite3 *db, unsigned mask, int (*callback)(unsigned, void 
     return no_callback(db, mask && callback);
 }
 
-/* Only ever called from inside the callbacks above, which never run. */
-void *sqlite3_user_data(sqlite3_context *ctx) { (void)ctx; abort(); }
-sqlite3 *sqlite3_context_db_handle(sqlite3_context *ctx) { (void)ctx; abort(); }
-void *sqlite3_aggregate_context(sqlite3_context *ctx, int n) { (void)ctx, (void)n; abort(); }
-int sqlite3_value_type(sqlite3_value *v) { (void)v; abort(); }
-sqlite3_int64 sqlite3_value_int64(sqlite3_value *v) { (void)v; abort(); }
-double sqlite3_value_double(sqlite3_value *v) { (void)v; abort(); }
-const unsigned char *sqlite3_value_text(sqlite3_value *v) { (void)v; abort(); }
-const void *sqlite3_value_blob(sqlite3_value *v) { (void)v; abort(); }
-int sqlite3_value_bytes(sqlite3_value *v) { (void)v; abort(); }
-void sqlite3_result_null(sqlite3_context *ctx) { (void)ctx; abort(); }
-void sqlite3_result_int64(sqlite3_context *ctx, sqlite3_int64 v) { (void)ctx, (void)v; abort(); }
-void sqlite3_result_double(sqlite3_context *ctx, double v) { (void)ctx, (void)v; abort(); }
+/* ---- user-defined functions, aggregates, window functions ---------------------------------
+ *
+ * SQLite runs in the cap, which cannot call into Python: when SQLite calls a function
+ * registered here, the cap suspends the statement and the run ends with `call` (the cap's WIT
+ * says how). The step that got it (sqlite3_step below) makes the call here — CPython's own
+ * callback, with an sqlite3_context and sqlite3_values of this file — and resumes the cap's
+ * statement with the outcome, until the run ends otherwise. Python may run other statements
+ * inside the callback: each suspended statement waits in the cap for its own resume.
+ *
+ * An aggregate's state (sqlite3_aggregate_context) lives here, by the number the cap gives
+ * each aggregate, on the statement that computes it; it is freed after the aggregate's final
+ * call. One SQLite abandons — released when the statement halts (done, or failed) or is reset
+ * or finalized before its final — gets its final call here then, in that same C API call, as
+ * SQLite itself calls xFinal on release; its result is dropped. */
+
+struct function {
+    uint32_t id; /* the cap's number for it */
+    char *name;
+    int narg;
+    void *app;
+    void (*func)(sqlite3_context *, int, sqlite3_value **);
+    void (*step)(sqlite3_context *, int, sqlite3_value **);
+    void (*final)(sqlite3_context *);
+    void (*value)(sqlite3_context *);
+    void (*inverse)(sqlite3_context *, int, sqlite3_value **);
+    void (*destroy)(void *);
+    struct function *next;
+};
+
+struct aggregate {
+    uint64_t id;
+    struct function *fn;
+    void *state; /* what sqlite3_aggregate_context gives */
+    struct aggregate *next;
+};
+
+struct sqlite3_value {
+    int type;
+    sqlite3_int64 i;
+    double d;
+    unsigned char *bytes; /* text (with a NUL after it) and blobs */
+    int n;
+};
+
+struct sqlite3_context {
+    sqlite3 *db;
+    sqlite3_stmt *stmt;
+    struct function *fn;
+    uint64_t aggregate;
+    pyforge_sqlite_sqlite_answer_t answer; /* the result so far: NULL, a value, or an error */
+};
+
+static void forget_function(struct function *f) {
+    if (f->destroy) {
+        f->destroy(f->app);
+    }
+    free(f->name);
+    free(f);
+}
+
+static void destroy_functions(sqlite3 *db) {
+    while (db->functions) {
+        struct function *f = db->functions;
+        db->functions = f->next;
+        forget_function(f);
+    }
+}
+
+static struct function **find_function(sqlite3 *db, const char *name, int narg) {
+    struct function **at = &db->functions;
+    while (*at && !((*at)->narg == narg && strcasecmp((*at)->name, name) == 0)) {
+        at = &(*at)->next;
+    }
+    return at;
+}
+
+static struct function *function_by_id(sqlite3 *db, uint32_t id) {
+    struct function *f = db->functions;
+    while (f && f->id != id) {
+        f = f->next;
+    }
+    return f;
+}
+
+/* Registers `f` (its callbacks, name, narg set) in the cap, or removes the function when
+ * `f` is NULL. SQLite's rules: a failed registration calls `destroy`; a replaced function's
+ * destroy is called. */
+static int register_function(sqlite3 *db, const char *name, int narg, int flags,
+                             pyforge_sqlite_sqlite_function_kind_t kind, struct function *f) {
+    if (!db->open) {
+        if (f) {
+            forget_function(f);
+        }
+        return closed(db);
+    }
+    cap_string s = str(name);
+    if (!utf8(&s)) {
+        if (f) {
+            forget_function(f);
+        }
+        return not_utf8(db, SQLITE_MISUSE);
+    }
+    cap_error err;
+    bool done = f ? pyforge_sqlite_sqlite_method_connection_create_function(conn(db), &s, narg, flags, kind, &f->id, &err)
+                  : pyforge_sqlite_sqlite_method_connection_remove_function(conn(db), &s, narg, &err);
+    if (!done) {
+        if (f) {
+            forget_function(f);
+        }
+        return failed(db, &err);
+    }
+    struct function **at = find_function(db, name, narg);
+    if (*at) {
+        struct function *old = *at;
+        *at = old->next;
+        forget_function(old);
+    }
+    if (f) {
+        f->name = strdup(name);
+        f->next = db->functions;
+        db->functions = f;
+    }
+    return ok(db);
+}
+
+static struct function *new_function(void *app, void (*destroy)(void *)) {
+    struct function *f = calloc(1, sizeof *f);
+    if (f == NULL && destroy) {
+        destroy(app);
+    }
+    if (f) {
+        f->app = app;
+        f->destroy = destroy;
+    }
+    return f;
+}
+
+int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flags, void *app,
+                               void (*func)(sqlite3_context *, int, sqlite3_value **),
+                               void (*step)(sqlite3_context *, int, sqlite3_value **),
+                               void (*final)(sqlite3_context *), void (*destroy)(void *)) {
+    if (!func && !step) {
+        return register_function(db, name, narg, flags, 0, NULL);
+    }
+    struct function *f = new_function(app, destroy);
+    if (f == NULL) {
+        set_error(db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
+    }
+    f->narg = narg;
+    f->func = func;
+    f->step = step;
+    f->final = final;
+    return register_function(db, name, narg, flags,
+                             func ? PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_SCALAR : PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_AGGREGATE,
+                             f);
+}
+
+int sqlite3_create_window_function(sqlite3 *db, const char *name, int narg, int flags, void *app,
+                                   void (*step)(sqlite3_context *, int, sqlite3_value **),
+                                   void (*final)(sqlite3_context *), void (*value)(sqlite3_context *),
+                                   void (*inverse)(sqlite3_context *, int, sqlite3_value **),
+                                   void (*destroy)(void *)) {
+    if (!step) {
+        return register_function(db, name, narg, flags, 0, NULL);
+    }
+    struct function *f = new_function(app, destroy);
+    if (f == NULL) {
+        set_error(db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
+    }
+    f->narg = narg;
+    f->step = step;
+    f->final = final;
+    f->value = value;
+    f->inverse = inverse;
+    return register_function(db, name, narg, flags, PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_WINDOW, f);
+}
+
+void *sqlite3_user_data(sqlite3_context *ctx) { return ctx->fn->app; }
+sqlite3 *sqlite3_context_db_handle(sqlite3_context *ctx) { return ctx->db; }
+
+void *sqlite3_aggregate_context(sqlite3_context *ctx, int n) {
+    if (ctx->aggregate == 0) {
+        return NULL; /* a final or value of an aggregate never stepped */
+    }
+    struct aggregate *a = ctx->stmt->aggregates;
+    while (a && a->id != ctx->aggregate) {
+        a = a->next;
+    }
+    if (a == NULL && n > 0 && (a = calloc(1, sizeof *a)) != NULL) {
+        a->state = calloc(1, (size_t)n);
+        if (a->state == NULL) {
+            free(a);
+            return NULL;
+        }
+        a->id = ctx->aggregate;
+        a->fn = ctx->fn;
+        a->next = ctx->stmt->aggregates;
+        ctx->stmt->aggregates = a;
+    }
+    return a ? a->state : NULL;
+}
+
+static void drop_aggregate(sqlite3_stmt *s, uint64_t id) {
+    for (struct aggregate **at = &s->aggregates; *at; at = &(*at)->next) {
+        if ((*at)->id == id) {
+            struct aggregate *a = *at;
+            *at = a->next;
+            free(a->state);
+            free(a);
+            return;
+        }
+    }
+}
+
+static void set_answer(sqlite3_context *ctx, pyforge_sqlite_sqlite_answer_t a) {
+    if (ctx->answer.tag == PYFORGE_SQLITE_SQLITE_ANSWER_ERROR) {
+        pyforge_sqlite_sqlite_answer_free(&a); /* as in SQLite, an error stays */
+        return;
+    }
+    pyforge_sqlite_sqlite_answer_free(&ctx->answer);
+    ctx->answer = a;
+}
+
+static pyforge_sqlite_sqlite_answer_t answer_value(uint8_t tag) {
+    pyforge_sqlite_sqlite_answer_t a = {.tag = PYFORGE_SQLITE_SQLITE_ANSWER_VALUE};
+    a.val.value.tag = tag;
+    return a;
+}
+
+static pyforge_sqlite_sqlite_answer_t answer_bytes(uint8_t tag, const void *p, int n) {
+    pyforge_sqlite_sqlite_answer_t a = answer_value(tag);
+    size_t len = n > 0 ? (size_t)n : 0;
+    uint8_t *copy = len ? malloc(len) : NULL;
+    if (len && copy == NULL) {
+        a.tag = PYFORGE_SQLITE_SQLITE_ANSWER_ERROR;
+        a.val.error = (cap_error){SQLITE_NOMEM, {NULL, 0}};
+        return a;
+    }
+    if (len) {
+        memcpy(copy, p, len);
+    }
+    a.val.value.val.text = (sqlite_cap_import_list_u8_t){copy, len}; /* text and blob share it */
+    return a;
+}
+
+static void answer_error(sqlite3_context *ctx, int code, const char *msg) {
+    pyforge_sqlite_sqlite_answer_t a = {.tag = PYFORGE_SQLITE_SQLITE_ANSWER_ERROR};
+    a.val.error.code = code;
+    char *m = msg ? strdup(msg) : NULL;
+    a.val.error.message = (cap_string){(uint8_t *)m, m ? strlen(m) : 0};
+    set_answer(ctx, a);
+}
+
+void sqlite3_result_null(sqlite3_context *ctx) { set_answer(ctx, answer_value(PYFORGE_SQLITE_SQLITE_VALUE_NULL)); }
+
+void sqlite3_result_int64(sqlite3_context *ctx, sqlite3_int64 v) {
+    pyforge_sqlite_sqlite_answer_t a = answer_value(PYFORGE_SQLITE_SQLITE_VALUE_INTEGER);
+    a.val.value.val.integer = v;
+    set_answer(ctx, a);
+}
+
+void sqlite3_result_double(sqlite3_context *ctx, double v) {
+    pyforge_sqlite_sqlite_answer_t a = answer_value(PYFORGE_SQLITE_SQLITE_VALUE_REAL);
+    a.val.value.val.real = v;
+    set_answer(ctx, a);
+}
+
+/* (CPython passes SQLITE_TRANSIENT: the bytes are copied, as SQLite copies them.) */
 void sqlite3_result_text(sqlite3_context *ctx, const char *t, int n, sqlite3_destructor_type d) {
-    (void)ctx, (void)t, (void)n, (void)d;
-    abort();
+    (void)d;
+    set_answer(ctx, answer_bytes(PYFORGE_SQLITE_SQLITE_VALUE_TEXT, t, n < 0 ? (int)strlen(t) : n));
 }
+
 void sqlite3_result_blob(sqlite3_context *ctx, const void *p, int n, sqlite3_destructor_type d) {
-    (void)ctx, (void)p, (void)n, (void)d;
-    abort();
+    (void)d;
+    set_answer(ctx, answer_bytes(PYFORGE_SQLITE_SQLITE_VALUE_BLOB, p, n));
 }
-void sqlite3_result_error(sqlite3_context *ctx, const char *msg, int n) { (void)ctx, (void)msg, (void)n; abort(); }
-void sqlite3_result_error_nomem(sqlite3_context *ctx) { (void)ctx; abort(); }
-void sqlite3_result_error_toobig(sqlite3_context *ctx) { (void)ctx; abort(); }
+
+void sqlite3_result_error(sqlite3_context *ctx, const char *msg, int n) {
+    char *m = n < 0 ? strdup(msg) : strndup(msg, (size_t)n);
+    answer_error(ctx, SQLITE_ERROR, m);
+    free(m);
+}
+void sqlite3_result_error_nomem(sqlite3_context *ctx) { answer_error(ctx, SQLITE_NOMEM, NULL); }
+void sqlite3_result_error_toobig(sqlite3_context *ctx) { answer_error(ctx, SQLITE_TOOBIG, NULL); }
+
+int sqlite3_value_type(sqlite3_value *v) { return v->type; }
+sqlite3_int64 sqlite3_value_int64(sqlite3_value *v) {
+    return v->type == SQLITE_INTEGER ? v->i : v->type == SQLITE_FLOAT ? (sqlite3_int64)v->d : 0;
+}
+double sqlite3_value_double(sqlite3_value *v) {
+    return v->type == SQLITE_FLOAT ? v->d : v->type == SQLITE_INTEGER ? (double)v->i : 0.0;
+}
+/* CPython reads text only of SQLITE_TEXT values and blobs only of SQLITE_BLOB ones. */
+const unsigned char *sqlite3_value_text(sqlite3_value *v) { return v->type == SQLITE_TEXT ? v->bytes : NULL; }
+const void *sqlite3_value_blob(sqlite3_value *v) { return v->type == SQLITE_BLOB && v->n ? v->bytes : NULL; }
+int sqlite3_value_bytes(sqlite3_value *v) { return v->n; }
+
+/* Runs the call that ended the statement's last run: the outcome to resume it with. */
+static pyforge_sqlite_sqlite_answer_t make_call(sqlite3_stmt *s, pyforge_sqlite_sqlite_call_t *call) {
+    sqlite3_context ctx = {.db = s->db, .stmt = s, .aggregate = call->aggregate};
+    ctx.answer = answer_value(PYFORGE_SQLITE_SQLITE_VALUE_NULL);
+    ctx.fn = function_by_id(s->db, call->function);
+    if (ctx.fn == NULL) {
+        answer_error(&ctx, SQLITE_MISUSE, "the sqlite cap called a function that is not registered");
+        return ctx.answer;
+    }
+    size_t n = call->args.len;
+    sqlite3_value *values = calloc(n ? n : 1, sizeof *values);
+    sqlite3_value **argv = calloc(n ? n : 1, sizeof *argv);
+    bool room = values && argv;
+    for (size_t i = 0; room && i < n; i++) {
+        cap_value *v = &call->args.ptr[i];
+        sqlite3_value *out = &values[i];
+        argv[i] = out;
+        switch (v->tag) {
+        case PYFORGE_SQLITE_SQLITE_VALUE_INTEGER: out->type = SQLITE_INTEGER, out->i = v->val.integer; break;
+        case PYFORGE_SQLITE_SQLITE_VALUE_REAL: out->type = SQLITE_FLOAT, out->d = v->val.real; break;
+        case PYFORGE_SQLITE_SQLITE_VALUE_TEXT:
+        case PYFORGE_SQLITE_SQLITE_VALUE_BLOB: {
+            sqlite_cap_import_list_u8_t *b = &v->val.text; /* text and blob share the layout */
+            out->type = v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT ? SQLITE_TEXT : SQLITE_BLOB;
+            out->n = (int)b->len;
+            out->bytes = malloc(b->len + 1);
+            if (out->bytes == NULL) {
+                room = false;
+                break;
+            }
+            memcpy(out->bytes, b->ptr, b->len);
+            out->bytes[b->len] = 0;
+            break;
+        }
+        default: out->type = SQLITE_NULL;
+        }
+    }
+    int argc = (int)n;
+    struct function *f = ctx.fn;
+    if (!room) {
+        answer_error(&ctx, SQLITE_NOMEM, NULL);
+    } else {
+        switch (call->kind) {
+        case PYFORGE_SQLITE_SQLITE_CALL_KIND_SCALAR: f->func ? f->func(&ctx, argc, argv) : (void)0; break;
+        case PYFORGE_SQLITE_SQLITE_CALL_KIND_STEP: f->step ? f->step(&ctx, argc, argv) : (void)0; break;
+        case PYFORGE_SQLITE_SQLITE_CALL_KIND_INVERSE: f->inverse ? f->inverse(&ctx, argc, argv) : (void)0; break;
+        case PYFORGE_SQLITE_SQLITE_CALL_KIND_VALUE: f->value ? f->value(&ctx) : (void)0; break;
+        case PYFORGE_SQLITE_SQLITE_CALL_KIND_FINAL:
+            if (f->final) {
+                f->final(&ctx);
+            }
+            drop_aggregate(s, call->aggregate);
+            break;
+        }
+    }
+    for (size_t i = 0; values && i < n; i++) {
+        free(values[i].bytes);
+    }
+    free(values);
+    free(argv);
+    return ctx.answer;
+}
+
+/* The final call of each aggregate the statement still holds (SQLite abandoned them: reset or
+ * finalize mid-way), as SQLite makes it; the results are dropped. */
+static void abandon_aggregates(sqlite3_stmt *s) {
+    while (s->aggregates) {
+        struct aggregate *a = s->aggregates;
+        sqlite3_context ctx = {.db = s->db, .stmt = s, .fn = a->fn, .aggregate = a->id};
+        ctx.answer = answer_value(PYFORGE_SQLITE_SQLITE_VALUE_NULL);
+        if (a->fn->final) {
+            a->fn->final(&ctx);
+        }
+        pyforge_sqlite_sqlite_answer_free(&ctx.answer);
+        drop_aggregate(s, a->id);
+    }
+}
+

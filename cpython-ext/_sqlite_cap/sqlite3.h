@@ -294,10 +294,12 @@ int sqlite3_backup_remaining(sqlite3_backup *backup);
 int sqlite3_backup_pagecount(sqlite3_backup *backup);
 int sqlite3_backup_finish(sqlite3_backup *backup);
 
-/* Callbacks into the caller. A component import cannot call back into its importer, so
- * registering one fails with SQLITE_MISUSE (the `sqlite3` package raises NotSupportedError
- * before it gets here); clearing one (a NULL callback) succeeds. The sqlite3_value_* and
- * sqlite3_result_* functions only run inside such callbacks, so they never run here. */
+/* Callbacks into the caller. A component import cannot call back into its importer: the cap
+ * suspends the statement instead, and the step here makes the call (see
+ * _sqlite_capmodule.c). User-defined functions, aggregates and window functions work so;
+ * registering a collation, authorizer, progress handler or trace callback fails with
+ * SQLITE_MISUSE (the `sqlite3` package raises NotSupportedError before it gets here), and
+ * clearing one (a NULL callback) succeeds. */
 int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flags, void *app,
                                void (*func)(sqlite3_context *, int, sqlite3_value **),
                                void (*step)(sqlite3_context *, int, sqlite3_value **),

@@ -1,7 +1,8 @@
-//! The sqlite cap: exports `pyforge:sqlite/sqlite@0.2.0` (`wit/sqlite.wit`) over SQLite
-//! itself — the amalgamation that `libsqlite3-sys` bundles, compiled with clang for
-//! `wasm32-wasip2` (`SQLITE_THREADSAFE=0`, no extension loading; files go through this
-//! component's own WASI filesystem imports and SQLite's "unix" VFS, see `src/wasi_locks.c`).
+//! The sqlite cap: exports `pyforge:sqlite/sqlite@0.3.0` (`wit/sqlite.wit`) over SQLite
+//! itself — the amalgamation that `libsqlite3-sys` bundles, patched so that a callback can
+//! suspend a statement (`build.rs`) and compiled with clang for `wasm32-wasip2`
+//! (`SQLITE_THREADSAFE=0`, no extension loading; files go through this component's own WASI
+//! filesystem imports and SQLite's "unix" VFS, see `src/wasi_locks.c`).
 //!
 //! Each resource owns one SQLite object and each method is one C API call (`statement.run` a
 //! fixed sequence of them), so what a caller sees is what SQLite says: result codes, messages
@@ -12,7 +13,7 @@
 
 mod bindings {
     wit_bindgen::generate!({
-        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.2.0; }",
+        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.3.0; }",
         path: "wit",
         generate_all,
     });
@@ -26,8 +27,8 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 
 use bindings::exports::pyforge::sqlite::sqlite::{
-    self as wit, BackupProgress, Binding, Cell as RowCell, Column, Error, Prepared, RunEnd, RunResult, StepResult,
-    Value,
+    self as wit, Answer, BackupProgress, Binding, Call, CallKind, Cell as RowCell, Column, Error, FunctionKind,
+    Prepared, RunEnd, RunResult, StepResult, Value,
 };
 use libsqlite3_sys as ffi;
 
@@ -36,6 +37,10 @@ unsafe extern "C" {
     fn sqlite3_close_v2(db: *mut ffi::sqlite3) -> c_int;
     // src/wasi_locks.c
     fn pyforge_sqlite_fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+    // The patched amalgamation (build.rs): 1 while an opcode calls a function that may suspend
+    // the statement; a callback sets `pyforge_sqlite_suspend` to suspend it.
+    static pyforge_sqlite_op: c_int;
+    static mut pyforge_sqlite_suspend: c_int;
 }
 
 /// Sets SQLite up once, before the first connection, to behave like a stock SQLite (what
@@ -117,6 +122,153 @@ fn misuse(what: &str) -> Error {
     Error { code: ffi::SQLITE_MISUSE, message: format!("{what} is closed") }
 }
 
+/// Callbacks into the importer: SQLite calls the trampolines below for the functions registered
+/// by `connection.create-function`, with the function's number as user data. A call made by an
+/// opcode during `run` or `resume` suspends the statement (see build.rs): the trampoline keeps
+/// the call in `PENDING` and sets `pyforge_sqlite_suspend`; the opcode leaves the VM; the run
+/// ends with `call`. `resume` puts the importer's answer in `ANSWER` and steps: the opcode runs
+/// again and its trampoline takes the answer.
+mod callbacks {
+    use super::*;
+
+    /// Which call an answer is for: the function, the callback, the aggregate.
+    pub type Key = (u32, CallKind, u64);
+
+    thread_local! {
+        /// The call that suspended the statement being stepped.
+        pub static PENDING: RefCell<Option<Call>> = const { RefCell::new(None) };
+        /// The answer `resume` brings, for the call it answers.
+        pub static ANSWER: RefCell<Option<(Key, Answer)>> = const { RefCell::new(None) };
+        /// `run` or `resume` is stepping: a call may suspend.
+        pub static CAN_SUSPEND: Cell<bool> = const { Cell::new(false) };
+        static NEXT_AGGREGATE: Cell<u64> = const { Cell::new(1) };
+    }
+
+    pub unsafe extern "C" fn scalar(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+        unsafe { callback(ctx, CallKind::Scalar, argc, argv) }
+    }
+    pub unsafe extern "C" fn step(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+        unsafe { callback(ctx, CallKind::Step, argc, argv) }
+    }
+    pub unsafe extern "C" fn inverse(ctx: *mut ffi::sqlite3_context, argc: c_int, argv: *mut *mut ffi::sqlite3_value) {
+        unsafe { callback(ctx, CallKind::Inverse, argc, argv) }
+    }
+    pub unsafe extern "C" fn value(ctx: *mut ffi::sqlite3_context) {
+        unsafe { callback(ctx, CallKind::Value, 0, ptr::null_mut()) }
+    }
+    pub unsafe extern "C" fn final_(ctx: *mut ffi::sqlite3_context) {
+        unsafe { callback(ctx, CallKind::Final, 0, ptr::null_mut()) }
+    }
+
+    fn result_error(ctx: *mut ffi::sqlite3_context, message: &str) {
+        unsafe { ffi::sqlite3_result_error(ctx, message.as_ptr().cast(), message.len() as c_int) };
+    }
+
+    unsafe fn callback(
+        ctx: *mut ffi::sqlite3_context,
+        kind: CallKind,
+        argc: c_int,
+        argv: *mut *mut ffi::sqlite3_value,
+    ) {
+        let function = unsafe { ffi::sqlite3_user_data(ctx) } as usize as u32;
+        let aggregate = match kind {
+            CallKind::Scalar => 0,
+            CallKind::Step | CallKind::Inverse => {
+                // Zeroed by SQLite when first allocated: the aggregate gets its number then.
+                let p = unsafe { ffi::sqlite3_aggregate_context(ctx, 8) }.cast::<u64>();
+                if p.is_null() {
+                    unsafe { ffi::sqlite3_result_error_nomem(ctx) };
+                    return;
+                }
+                unsafe {
+                    if *p == 0 {
+                        *p = NEXT_AGGREGATE.replace(NEXT_AGGREGATE.get() + 1);
+                    }
+                    *p
+                }
+            }
+            CallKind::Value | CallKind::Final => {
+                let p = unsafe { ffi::sqlite3_aggregate_context(ctx, 0) }.cast::<u64>();
+                if p.is_null() { 0 } else { unsafe { *p } }
+            }
+        };
+        if let Some((key, answer)) = ANSWER.take() {
+            if key == (function, kind, aggregate) {
+                unsafe { give(ctx, answer) };
+            } else {
+                result_error(ctx, "the sqlite cap was resumed with the answer to another call");
+            }
+            return;
+        }
+        if unsafe { ptr::addr_of!(pyforge_sqlite_op).read() } == 0 {
+            // Not an opcode's call: SQLite probing a deterministic function while planning
+            // (STAT4; the value only steers the plan), or releasing an aggregate that never got
+            // its final (the importer finalizes its state when it resets or drops the
+            // statement). The result stays NULL.
+            return;
+        }
+        if !CAN_SUSPEND.get() {
+            result_error(
+                ctx,
+                "a user-defined function can only be called by statement.run or resume (not by exec or step)",
+            );
+            return;
+        }
+        let args = (0..argc.max(0) as usize).map(|i| unsafe { read_value(*argv.add(i)) }).collect();
+        PENDING.set(Some(Call { function, kind, aggregate, args }));
+        unsafe { ptr::addr_of_mut!(pyforge_sqlite_suspend).write(1) };
+    }
+
+    unsafe fn read_value(v: *mut ffi::sqlite3_value) -> Value {
+        unsafe {
+            match ffi::sqlite3_value_type(v) {
+                ffi::SQLITE_INTEGER => Value::Integer(ffi::sqlite3_value_int64(v)),
+                ffi::SQLITE_FLOAT => Value::Real(ffi::sqlite3_value_double(v)),
+                ffi::SQLITE_TEXT => {
+                    let p = ffi::sqlite3_value_text(v);
+                    Value::Text(bytes(p.cast(), ffi::sqlite3_value_bytes(v)))
+                }
+                ffi::SQLITE_BLOB => {
+                    let p = ffi::sqlite3_value_blob(v);
+                    Value::Blob(bytes(p, ffi::sqlite3_value_bytes(v)))
+                }
+                _ => Value::Null,
+            }
+        }
+    }
+
+    /// The answer as the call's result (`sqlite3_result_*`).
+    unsafe fn give(ctx: *mut ffi::sqlite3_context, answer: Answer) {
+        unsafe {
+            match answer {
+                Answer::Value(Value::Null) => ffi::sqlite3_result_null(ctx),
+                Answer::Value(Value::Integer(i)) => ffi::sqlite3_result_int64(ctx, i),
+                Answer::Value(Value::Real(f)) => ffi::sqlite3_result_double(ctx, f),
+                Answer::Value(Value::Text(t)) => ffi::sqlite3_result_text64(
+                    ctx,
+                    t.as_ptr().cast(),
+                    t.len() as u64,
+                    ffi::SQLITE_TRANSIENT(),
+                    ffi::SQLITE_UTF8 as u8,
+                ),
+                Answer::Value(Value::Blob(b)) => {
+                    ffi::sqlite3_result_blob64(ctx, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT())
+                }
+                Answer::Error(e) => match e.code & 0xff {
+                    ffi::SQLITE_NOMEM => ffi::sqlite3_result_error_nomem(ctx),
+                    ffi::SQLITE_TOOBIG => ffi::sqlite3_result_error_toobig(ctx),
+                    _ => {
+                        result_error(ctx, &e.message);
+                        if e.code != ffi::SQLITE_ERROR && e.code != OK {
+                            ffi::sqlite3_result_error_code(ctx, e.code);
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
 struct Connection {
     db: Cell<*mut ffi::sqlite3>,
 }
@@ -176,7 +328,13 @@ impl wit::GuestConnection for Connection {
         let used = if tail.is_null() { sql.len() } else { (unsafe { tail.offset_from(head) }) as usize };
         Ok(Prepared {
             statement: (!stmt.is_null()).then(|| {
-                wit::Statement::new(Statement { stmt, db, reported: Cell::new(-1), held: RefCell::default() })
+                wit::Statement::new(Statement {
+                    stmt,
+                    db,
+                    reported: Cell::new(-1),
+                    held: RefCell::default(),
+                    waiting: Cell::new(None),
+                })
             }),
             used: used as u32,
         })
@@ -186,6 +344,80 @@ impl wit::GuestConnection for Connection {
         let db = self.db()?;
         let sql = cstr(&sql);
         let rc = unsafe { ffi::sqlite3_exec(db, sql.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        check(db, rc)
+    }
+
+    fn create_function(&self, name: String, arguments: i32, flags: i32, kind: FunctionKind) -> Result<u32, Error> {
+        thread_local! {
+            static NEXT_FUNCTION: Cell<u32> = const { Cell::new(1) };
+        }
+        let db = self.db()?;
+        let number = NEXT_FUNCTION.replace(NEXT_FUNCTION.get().wrapping_add(1).max(1));
+        let name = cstr(&name);
+        let app = number as usize as *mut std::ffi::c_void;
+        // Only the text encoding and the flags SQLite documents for callers.
+        let flags = flags
+            & (ffi::SQLITE_UTF8 | ffi::SQLITE_DETERMINISTIC | ffi::SQLITE_DIRECTONLY | ffi::SQLITE_INNOCUOUS)
+            | ffi::SQLITE_UTF8;
+        use callbacks as cb;
+        let rc = unsafe {
+            match kind {
+                FunctionKind::Scalar => ffi::sqlite3_create_function_v2(
+                    db,
+                    name.as_ptr(),
+                    arguments,
+                    flags,
+                    app,
+                    Some(cb::scalar),
+                    None,
+                    None,
+                    None,
+                ),
+                FunctionKind::Aggregate => ffi::sqlite3_create_function_v2(
+                    db,
+                    name.as_ptr(),
+                    arguments,
+                    flags,
+                    app,
+                    None,
+                    Some(cb::step),
+                    Some(cb::final_),
+                    None,
+                ),
+                FunctionKind::Window => ffi::sqlite3_create_window_function(
+                    db,
+                    name.as_ptr(),
+                    arguments,
+                    flags,
+                    app,
+                    Some(cb::step),
+                    Some(cb::final_),
+                    Some(cb::value),
+                    Some(cb::inverse),
+                    None,
+                ),
+            }
+        };
+        check(db, rc)?;
+        Ok(number)
+    }
+
+    fn remove_function(&self, name: String, arguments: i32) -> Result<(), Error> {
+        let db = self.db()?;
+        let name = cstr(&name);
+        let rc = unsafe {
+            ffi::sqlite3_create_function_v2(
+                db,
+                name.as_ptr(),
+                arguments,
+                ffi::SQLITE_UTF8,
+                ptr::null_mut(),
+                None,
+                None,
+                None,
+                None,
+            )
+        };
         check(db, rc)
     }
 
@@ -293,6 +525,8 @@ struct Statement {
     /// arrived in this component's memory with the call, so SQLite uses them where they are
     /// until the parameter is bound again or the statement finalized (dropped after it).
     held: RefCell<Vec<Vec<u8>>>,
+    /// Suspended in this call (the last run or resume ended with it), until resumed or reset.
+    waiting: Cell<Option<callbacks::Key>>,
 }
 
 /// A read-only `run` stops early once its rows hold this many bytes of text and blobs.
@@ -390,6 +624,53 @@ impl Statement {
         }
     }
 
+    /// `run`'s steps (also `resume`'s): until done, an error, a row limit, or a call.
+    fn steps(&self, max_rows: u32) -> RunResult {
+        let s = self.stmt;
+        let limit = if unsafe { ffi::sqlite3_stmt_readonly(s) } != 0 { max_rows.max(1) as usize } else { 1 };
+        let (mut cells, mut data, mut rows, mut width) = (Vec::new(), Vec::new(), 0, 0);
+        let end = loop {
+            callbacks::CAN_SUSPEND.set(true);
+            let rc = unsafe { ffi::sqlite3_step(s) };
+            callbacks::CAN_SUSPEND.set(false);
+            // An answer not taken (the step failed before the call ran again) is void.
+            callbacks::ANSWER.take();
+            match rc {
+                ffi::SQLITE_DONE => break RunEnd::Done,
+                ffi::SQLITE_ROW => {
+                    if let Some(call) = callbacks::PENDING.take() {
+                        self.waiting.set(Some((call.function, call.kind, call.aggregate)));
+                        break RunEnd::Call(call);
+                    }
+                    self.push_row(&mut cells, &mut data);
+                    width = unsafe { ffi::sqlite3_data_count(s) } as u32;
+                    rows += 1;
+                    if rows >= limit || data.len() >= RUN_BYTES {
+                        break RunEnd::More;
+                    }
+                }
+                rc => break RunEnd::Failed(error(self.db, rc)),
+            }
+        };
+        callbacks::PENDING.take();
+        let reprepared = unsafe { ffi::sqlite3_stmt_status(s, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) };
+        let columns = (reprepared != self.reported.get()).then(|| self.report_columns());
+        let db = self.db;
+        unsafe {
+            RunResult {
+                cells,
+                width,
+                data,
+                end,
+                columns,
+                changes: ffi::sqlite3_changes64(db),
+                total_changes: ffi::sqlite3_total_changes64(db),
+                last_insert_rowid: ffi::sqlite3_last_insert_rowid(db),
+                autocommit: ffi::sqlite3_get_autocommit(db) != 0,
+            }
+        }
+    }
+
     /// The columns, noting that they have been reported at the current re-prepare count.
     fn report_columns(&self) -> Vec<Column> {
         let s = self.stmt;
@@ -419,6 +700,12 @@ impl wit::GuestStatement for Statement {
     }
 
     fn step(&self) -> Result<StepResult, Error> {
+        if self.waiting.get().is_some() {
+            return Err(Error {
+                code: ffi::SQLITE_MISUSE,
+                message: "the statement is suspended in a call: resume or reset it".into(),
+            });
+        }
         match unsafe { ffi::sqlite3_step(self.stmt) } {
             ffi::SQLITE_DONE => Ok(StepResult::Done),
             ffi::SQLITE_ROW => Ok(StepResult::Row(self.row())),
@@ -430,45 +717,29 @@ impl wit::GuestStatement for Statement {
         let s = self.stmt;
         if reset {
             unsafe { ffi::sqlite3_reset(s) };
+            self.waiting.set(None);
+        } else if self.waiting.get().is_some() {
+            return Err(Error {
+                code: ffi::SQLITE_MISUSE,
+                message: "the statement is suspended in a call: resume or reset it".into(),
+            });
         }
         for b in bindings {
             self.bind_value(b.index, b.value)?;
         }
-        let limit = if unsafe { ffi::sqlite3_stmt_readonly(s) } != 0 { max_rows.max(1) as usize } else { 1 };
-        let (mut cells, mut data, mut rows, mut width) = (Vec::new(), Vec::new(), 0, 0);
-        let end = loop {
-            match unsafe { ffi::sqlite3_step(s) } {
-                ffi::SQLITE_DONE => break RunEnd::Done,
-                ffi::SQLITE_ROW => {
-                    self.push_row(&mut cells, &mut data);
-                    width = unsafe { ffi::sqlite3_data_count(s) } as u32;
-                    rows += 1;
-                    if rows >= limit || data.len() >= RUN_BYTES {
-                        break RunEnd::More;
-                    }
-                }
-                rc => break RunEnd::Failed(error(self.db, rc)),
-            }
+        Ok(self.steps(max_rows))
+    }
+
+    fn resume(&self, answer: Answer, max_rows: u32) -> Result<RunResult, Error> {
+        let Some(key) = self.waiting.take() else {
+            return Err(Error { code: ffi::SQLITE_MISUSE, message: "the statement is not suspended in a call".into() });
         };
-        let reprepared = unsafe { ffi::sqlite3_stmt_status(s, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) };
-        let columns = (reprepared != self.reported.get()).then(|| self.report_columns());
-        let db = self.db;
-        unsafe {
-            Ok(RunResult {
-                cells,
-                width,
-                data,
-                end,
-                columns,
-                changes: ffi::sqlite3_changes64(db),
-                total_changes: ffi::sqlite3_total_changes64(db),
-                last_insert_rowid: ffi::sqlite3_last_insert_rowid(db),
-                autocommit: ffi::sqlite3_get_autocommit(db) != 0,
-            })
-        }
+        callbacks::ANSWER.set(Some((key, answer)));
+        Ok(self.steps(max_rows))
     }
 
     fn reset(&self) -> Result<(), Error> {
+        self.waiting.set(None);
         check(self.db, unsafe { ffi::sqlite3_reset(self.stmt) })
     }
 

@@ -5,117 +5,126 @@
 
 union double_int64 { double a; int64_t b; };
 
-// Imported Functions from `pyforge:sqlite/sqlite@0.2.0`
+// Imported Functions from `pyforge:sqlite/sqlite@0.3.0`
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[static]connection.open")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[static]connection.open")))
 extern void __wasm_import_pyforge_sqlite_sqlite_static_connection_open(uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.close")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.close")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_close(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.prepare")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.prepare")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.exec")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.exec")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_exec(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.changes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.create-function")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_create_function(int32_t, uint8_t *, size_t, int32_t, int32_t, int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.remove-function")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_function(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_changes(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.total-changes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.total-changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_total_changes(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.last-insert-rowid")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.last-insert-rowid")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_last_insert_rowid(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.autocommit")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.autocommit")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_connection_autocommit(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.busy-timeout")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.busy-timeout")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_busy_timeout(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.limit")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.limit")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_connection_limit(int32_t, int32_t, int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.db-config")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.db-config")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_db_config(int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.interrupt")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.interrupt")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_interrupt(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.blob-open")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.blob-open")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_blob_open(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *, size_t, int64_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.serialize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.serialize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_serialize(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]connection.deserialize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.deserialize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_deserialize(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.bind")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.bind")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_bind(int32_t, int32_t, int32_t, int64_t, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.step")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.step")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_step(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.reset")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.reset")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_reset(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.run")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.run")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_run(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.columns")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.resume")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_resume(int32_t, int32_t, int32_t, int64_t, size_t, int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.columns")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_columns(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.parameters")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.parameters")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_parameters(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.column-bytes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.column-bytes")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_column_bytes(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.readonly")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.readonly")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_readonly(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.busy")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.busy")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_busy(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]statement.expanded-sql")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.expanded-sql")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_expanded_sql(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.size")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.size")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_blob_size(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.read")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.read")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_read(int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.write")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.write")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_write(int32_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]blob.close")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.close")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_close(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[static]backup.start")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[static]backup.start")))
 extern void __wasm_import_pyforge_sqlite_sqlite_static_backup_start(int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]backup.step")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]backup.step")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_backup_step(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[method]backup.finish")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]backup.finish")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_backup_finish(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("version")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("version")))
 extern void __wasm_import_pyforge_sqlite_sqlite_version(uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("threadsafe")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("threadsafe")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_threadsafe(void);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("complete")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("complete")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_complete(uint8_t *, size_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("errstr")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("errstr")))
 extern void __wasm_import_pyforge_sqlite_sqlite_errstr(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("format-real")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("format-real")))
 extern void __wasm_import_pyforge_sqlite_sqlite_format_real(double, uint8_t *);
 
 // Canonical ABI intrinsics
@@ -199,10 +208,31 @@ void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr) {
   pyforge_sqlite_sqlite_value_free(&ptr->value);
 }
 
+void pyforge_sqlite_sqlite_call_free(pyforge_sqlite_sqlite_call_t *ptr) {
+  pyforge_sqlite_sqlite_list_value_free(&ptr->args);
+}
+
 void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr) {
   switch ((int32_t) ptr->tag) {
     case 2: {
       pyforge_sqlite_sqlite_error_free(&ptr->val.failed);
+      break;
+    }
+    case 3: {
+      pyforge_sqlite_sqlite_call_free(&ptr->val.call);
+      break;
+    }
+  }
+}
+
+void pyforge_sqlite_sqlite_answer_free(pyforge_sqlite_sqlite_answer_t *ptr) {
+  switch ((int32_t) ptr->tag) {
+    case 0: {
+      pyforge_sqlite_sqlite_value_free(&ptr->val.value);
+      break;
+    }
+    case 1: {
+      pyforge_sqlite_sqlite_error_free(&ptr->val.error);
       break;
     }
   }
@@ -260,7 +290,7 @@ void pyforge_sqlite_sqlite_run_result_free(pyforge_sqlite_sqlite_run_result_t *p
   pyforge_sqlite_sqlite_option_list_column_free(&ptr->columns);
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]connection")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]connection")))
 extern void __wasm_import_pyforge_sqlite_sqlite_connection_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_connection_drop_own(pyforge_sqlite_sqlite_own_connection_t handle) {
@@ -275,7 +305,7 @@ pyforge_sqlite_sqlite_borrow_connection_t pyforge_sqlite_sqlite_borrow_connectio
   return (pyforge_sqlite_sqlite_borrow_connection_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]statement")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]statement")))
 extern void __wasm_import_pyforge_sqlite_sqlite_statement_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_statement_drop_own(pyforge_sqlite_sqlite_own_statement_t handle) {
@@ -299,7 +329,7 @@ void pyforge_sqlite_sqlite_prepared_free(pyforge_sqlite_sqlite_prepared_t *ptr) 
   pyforge_sqlite_sqlite_option_own_statement_free(&ptr->statement);
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]blob")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]blob")))
 extern void __wasm_import_pyforge_sqlite_sqlite_blob_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_blob_drop_own(pyforge_sqlite_sqlite_own_blob_t handle) {
@@ -314,7 +344,7 @@ pyforge_sqlite_sqlite_borrow_blob_t pyforge_sqlite_sqlite_borrow_blob(pyforge_sq
   return (pyforge_sqlite_sqlite_borrow_blob_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.2.0"), __import_name__("[resource-drop]backup")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]backup")))
 extern void __wasm_import_pyforge_sqlite_sqlite_backup_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_backup_drop_own(pyforge_sqlite_sqlite_own_backup_t handle) {
@@ -346,6 +376,13 @@ void pyforge_sqlite_sqlite_result_void_error_free(pyforge_sqlite_sqlite_result_v
 void pyforge_sqlite_sqlite_result_prepared_error_free(pyforge_sqlite_sqlite_result_prepared_error_t *ptr) {
   if (!ptr->is_err) {
     pyforge_sqlite_sqlite_prepared_free(&ptr->val.ok);
+  } else {
+    pyforge_sqlite_sqlite_error_free(&ptr->val.err);
+  }
+}
+
+void pyforge_sqlite_sqlite_result_u32_error_free(pyforge_sqlite_sqlite_result_u32_error_t *ptr) {
+  if (!ptr->is_err) {
   } else {
     pyforge_sqlite_sqlite_error_free(&ptr->val.err);
   }
@@ -564,6 +601,64 @@ bool pyforge_sqlite_sqlite_method_connection_exec(pyforge_sqlite_sqlite_borrow_c
   uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_pyforge_sqlite_sqlite_method_connection_exec((self).__handle, (uint8_t *) (*sql).ptr, (*sql).len, ptr);
+  pyforge_sqlite_sqlite_result_void_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + sizeof(void*))),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+bool pyforge_sqlite_sqlite_method_connection_create_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, int32_t flags, pyforge_sqlite_sqlite_function_kind_t kind, uint32_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_create_function((self).__handle, (uint8_t *) (*name).ptr, (*name).len, arguments, flags, (int32_t) kind, ptr);
+  pyforge_sqlite_sqlite_result_u32_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      result.val.ok = (uint32_t) (*((int32_t*) (ptr + sizeof(void*))));
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + sizeof(void*))),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+bool pyforge_sqlite_sqlite_method_connection_remove_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_function((self).__handle, (uint8_t *) (*name).ptr, (*name).len, arguments, ptr);
   pyforge_sqlite_sqlite_result_void_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
@@ -892,16 +987,16 @@ bool pyforge_sqlite_sqlite_method_statement_reset(pyforge_sqlite_sqlite_borrow_s
 
 bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_statement_t self, bool reset, pyforge_sqlite_sqlite_list_binding_t *bindings, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
   __attribute__((__aligned__(8)))
-  uint8_t ret_area[(40+12*sizeof(void*))];
+  uint8_t ret_area[(80+8*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_pyforge_sqlite_sqlite_method_statement_run((self).__handle, reset, (uint8_t *) (*bindings).ptr, (*bindings).len, (int32_t) (max_rows), ptr);
   pyforge_sqlite_sqlite_result_run_result_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant4;
-      variant4.tag = (int32_t) *((uint8_t*) (ptr + (8+5*sizeof(void*))));
-      switch ((int32_t) variant4.tag) {
+      pyforge_sqlite_sqlite_run_end_t variant5;
+      variant5.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant5.tag) {
         case 0: {
           break;
         }
@@ -909,22 +1004,31 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
           break;
         }
         case 2: {
-          variant4.val.failed = (pyforge_sqlite_sqlite_error_t) {
-            (int32_t) *((int32_t*) (ptr + (8+6*sizeof(void*)))),
-            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+7*sizeof(void*))))), (*((size_t*) (ptr + (8+8*sizeof(void*))))) },
+          variant5.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 3: {
+          variant5.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
           };
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option5;
-      switch ((int32_t) *((uint8_t*) (ptr + (8+9*sizeof(void*))))) {
+      pyforge_sqlite_sqlite_option_list_column_t option6;
+      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
         case 0: {
-          option5.is_some = false;
+          option6.is_some = false;
           break;
         }
         case 1: {
-          option5.is_some = true;
-          option5.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (8+10*sizeof(void*))))), (*((size_t*) (ptr + (8+11*sizeof(void*))))) };
+          option6.is_some = true;
+          option6.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
           break;
         }
       }
@@ -933,12 +1037,152 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
         (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
         (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
         (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant4,
-        (pyforge_sqlite_sqlite_option_list_column_t) option5,
-        (int64_t) *((int64_t*) (ptr + (8+12*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (16+12*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (24+12*sizeof(void*)))),
-        (bool) (int32_t) *((uint8_t*) (ptr + (32+12*sizeof(void*)))),
+        (pyforge_sqlite_sqlite_run_end_t) variant5,
+        (pyforge_sqlite_sqlite_option_list_column_t) option6,
+        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
+      };
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + 8)),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(8)))
+  uint8_t ret_area[(80+8*sizeof(void*))];
+  int32_t variant8;
+  int32_t variant9;
+  int64_t variant10;
+  size_t variant11;
+  switch ((int32_t) (*answer).tag) {
+    case 0: {
+      const pyforge_sqlite_sqlite_value_t *payload = &(*answer).val.value;
+      int32_t variant;
+      int64_t variant5;
+      size_t variant6;
+      switch ((int32_t) (*payload).tag) {
+        case 0: {
+          variant = 0;
+          variant5 = 0;
+          variant6 = 0;
+          break;
+        }
+        case 1: {
+          const int64_t *payload1 = &(*payload).val.integer;
+          variant = 1;
+          variant5 = *payload1;
+          variant6 = 0;
+          break;
+        }
+        case 2: {
+          const double *payload2 = &(*payload).val.real;
+          variant = 2;
+          variant5 = ((union double_int64){ *payload2 }).b;
+          variant6 = 0;
+          break;
+        }
+        case 3: {
+          const sqlite_cap_import_list_u8_t *payload3 = &(*payload).val.text;
+          variant = 3;
+          variant5 = (int64_t) (uint8_t *) (*payload3).ptr;
+          variant6 = (*payload3).len;
+          break;
+        }
+        case 4: {
+          const sqlite_cap_import_list_u8_t *payload4 = &(*payload).val.blob;
+          variant = 4;
+          variant5 = (int64_t) (uint8_t *) (*payload4).ptr;
+          variant6 = (*payload4).len;
+          break;
+        }
+      }
+      variant8 = 0;
+      variant9 = variant;
+      variant10 = variant5;
+      variant11 = variant6;
+      break;
+    }
+    case 1: {
+      const pyforge_sqlite_sqlite_error_t *payload7 = &(*answer).val.error;
+      variant8 = 1;
+      variant9 = (*payload7).code;
+      variant10 = (int64_t) (uint8_t *) ((*payload7).message).ptr;
+      variant11 = ((*payload7).message).len;
+      break;
+    }
+  }
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_statement_resume((self).__handle, variant8, variant9, variant10, variant11, (int32_t) (max_rows), ptr);
+  pyforge_sqlite_sqlite_result_run_result_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      pyforge_sqlite_sqlite_run_end_t variant14;
+      variant14.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant14.tag) {
+        case 0: {
+          break;
+        }
+        case 1: {
+          break;
+        }
+        case 2: {
+          variant14.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 3: {
+          variant14.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
+          };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_option_list_column_t option15;
+      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
+        case 0: {
+          option15.is_some = false;
+          break;
+        }
+        case 1: {
+          option15.is_some = true;
+          option15.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          break;
+        }
+      }
+
+      result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
+        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
+        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
+        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
+        (pyforge_sqlite_sqlite_run_end_t) variant14,
+        (pyforge_sqlite_sqlite_option_list_column_t) option15,
+        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
       };
       break;
     }

@@ -80,11 +80,49 @@ typedef struct pyforge_sqlite_sqlite_binding_t {
   pyforge_sqlite_sqlite_value_t   value;
 } pyforge_sqlite_sqlite_binding_t;
 
+// What a function registered by `connection.create-function` is: what SQLite calls.
+typedef uint8_t pyforge_sqlite_sqlite_function_kind_t;
+
+// `xFunc`: a scalar function.
+#define PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_SCALAR 0
+// `xStep` and `xFinal`: an aggregate.
+#define PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_AGGREGATE 1
+// `xStep`, `xFinal`, `xValue` and `xInverse`: an aggregate window function.
+#define PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_WINDOW 2
+
+// Which of a function's callbacks SQLite calls.
+typedef uint8_t pyforge_sqlite_sqlite_call_kind_t;
+
+// `xFunc(args)`: answer with the function's value.
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_SCALAR 0
+// `xStep(args)` of an aggregate: the answer's value is ignored.
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_STEP 1
+// `xInverse(args)` of a window function: the answer's value is ignored.
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_INVERSE 2
+// `xValue()` of a window function: the aggregate's current value.
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_VALUE 3
+// `xFinal()`: the aggregate's value; its state is released after.
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_FINAL 4
+
+// A call SQLite makes of a registered function.
+typedef struct pyforge_sqlite_sqlite_call_t {
+  // What `create-function` returned for it.
+  uint32_t   function;
+  pyforge_sqlite_sqlite_call_kind_t   kind;
+  // The aggregate being computed (`step`, `inverse`, `value`, `final`): one number per
+  // aggregate context SQLite allocates, unique for the cap's lifetime; 0 for `scalar`
+  // calls, and for a `value` or `final` of an aggregate that was never stepped
+  // (`sqlite3_aggregate_context(ctx, 0)` is NULL).
+  uint64_t   aggregate;
+  pyforge_sqlite_sqlite_list_value_t   args;
+} pyforge_sqlite_sqlite_call_t;
+
 // How `run`'s last step ended, after the rows it returned.
 typedef struct pyforge_sqlite_sqlite_run_end_t {
   uint8_t tag;
   union {
     pyforge_sqlite_sqlite_error_t     failed;
+    pyforge_sqlite_sqlite_call_t     call;
   } val;
 } pyforge_sqlite_sqlite_run_end_t;
 
@@ -95,6 +133,26 @@ typedef struct pyforge_sqlite_sqlite_run_end_t {
 #define PYFORGE_SQLITE_SQLITE_RUN_END_DONE 1
 // A step failed (after the rows before it): its error, as `step` reports it.
 #define PYFORGE_SQLITE_SQLITE_RUN_END_FAILED 2
+// SQLite called a function the caller registered (`connection.create-function`), after
+// the rows before it: run it, then `statement.resume` with its outcome. Until then the
+// statement is busy, stopped inside that call (it may be reset or dropped instead; other
+// statements may run meanwhile, and suspend too).
+#define PYFORGE_SQLITE_SQLITE_RUN_END_CALL 3
+
+// A call's outcome, for `statement.resume`.
+typedef struct pyforge_sqlite_sqlite_answer_t {
+  uint8_t tag;
+  union {
+    pyforge_sqlite_sqlite_value_t     value;
+    pyforge_sqlite_sqlite_error_t     error;
+  } val;
+} pyforge_sqlite_sqlite_answer_t;
+
+// `sqlite3_result_*` of this value (`null` for `step` and `inverse`).
+#define PYFORGE_SQLITE_SQLITE_ANSWER_VALUE 0
+// `sqlite3_result_error` with this message and `sqlite3_result_error_code` with this
+// code: the statement fails with them.
+#define PYFORGE_SQLITE_SQLITE_ANSWER_ERROR 1
 
 // A value in a `run`'s rows: as `value`, but text and blobs say only how many bytes of the
 // run's `data` they take.
@@ -231,6 +289,14 @@ typedef struct {
 typedef struct {
   bool is_err;
   union {
+    uint32_t ok;
+    pyforge_sqlite_sqlite_error_t err;
+  } val;
+} pyforge_sqlite_sqlite_result_u32_error_t;
+
+typedef struct {
+  bool is_err;
+  union {
     bool ok;
     pyforge_sqlite_sqlite_error_t err;
   } val;
@@ -296,7 +362,7 @@ typedef struct {
   int32_t f1;
 } sqlite_cap_import_tuple2_string_s32_t;
 
-// Imported Functions from `pyforge:sqlite/sqlite@0.2.0`
+// Imported Functions from `pyforge:sqlite/sqlite@0.3.0`
 // `sqlite3_open_v2(filename, open-flags)` with the default VFS. The file name means what
 // it means to this component's own filesystem imports (its preopened directories).
 // On failure the connection is closed and its error returned.
@@ -306,8 +372,17 @@ extern bool pyforge_sqlite_sqlite_static_connection_open(sqlite_cap_import_strin
 extern bool pyforge_sqlite_sqlite_method_connection_close(pyforge_sqlite_sqlite_borrow_connection_t self, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_prepare_v2` of the first statement in `sql`.
 extern bool pyforge_sqlite_sqlite_method_connection_prepare(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_prepared_t *ret, pyforge_sqlite_sqlite_error_t *err);
-// `sqlite3_exec` without a callback: runs every statement in `sql`.
+// `sqlite3_exec` without a callback: runs every statement in `sql`. A registered
+// function it calls fails (the statement with it): `exec` cannot suspend.
 extern bool pyforge_sqlite_sqlite_method_connection_exec(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_error_t *err);
+// `sqlite3_create_window_function(name, arguments, flags, …)` (`arguments` -1: any
+// number) of a function that SQLite runs by suspending `run` (`run-end.call`); `flags`
+// are `SQLITE_UTF8` and the `SQLITE_DETERMINISTIC`/`DIRECTONLY`/`INNOCUOUS` bits. The
+// number names it in each `call`. Registering the same name and argument count again
+// replaces the function.
+extern bool pyforge_sqlite_sqlite_method_connection_create_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, int32_t flags, pyforge_sqlite_sqlite_function_kind_t kind, uint32_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// `sqlite3_create_function_v2(name, arguments, …)` with no callbacks: removes it.
+extern bool pyforge_sqlite_sqlite_method_connection_remove_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_changes64`.
 extern int64_t pyforge_sqlite_sqlite_method_connection_changes(pyforge_sqlite_sqlite_borrow_connection_t self);
 // `sqlite3_total_changes64`.
@@ -349,7 +424,13 @@ extern bool pyforge_sqlite_sqlite_method_statement_reset(pyforge_sqlite_sqlite_b
 // earlier once its rows hold about 1 MiB. So a read-only query's rows can be read
 // before the caller asks for them: SQLite leaves it undefined whether a query sees
 // changes made on its connection while it runs, and it may not see them here.
+// A registered function called by a step ends the run with `call` (the rows before it
+// sent); a step while suspended is `resume`'s, not `run`'s — `run` on a suspended
+// statement without `reset` is a misuse error.
 extern bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_statement_t self, bool reset, pyforge_sqlite_sqlite_list_binding_t *bindings, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// The outcome of the `call` that ended the last run or resume, then steps on as `run`
+// does (no reset, no bindings). A misuse error when the statement is not suspended.
+extern bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_column_count` with each column's name and declared type.
 extern void pyforge_sqlite_sqlite_method_statement_columns(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_column_t *ret);
 // `sqlite3_bind_parameter_count` and each parameter's name (`:a`, `?1`, ...; none
@@ -408,7 +489,11 @@ void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t 
 
 void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr);
 
+void pyforge_sqlite_sqlite_call_free(pyforge_sqlite_sqlite_call_t *ptr);
+
 void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr);
+
+void pyforge_sqlite_sqlite_answer_free(pyforge_sqlite_sqlite_answer_t *ptr);
 
 void pyforge_sqlite_sqlite_cell_free(pyforge_sqlite_sqlite_cell_t *ptr);
 
@@ -453,6 +538,8 @@ void pyforge_sqlite_sqlite_result_own_connection_error_free(pyforge_sqlite_sqlit
 void pyforge_sqlite_sqlite_result_void_error_free(pyforge_sqlite_sqlite_result_void_error_t *ptr);
 
 void pyforge_sqlite_sqlite_result_prepared_error_free(pyforge_sqlite_sqlite_result_prepared_error_t *ptr);
+
+void pyforge_sqlite_sqlite_result_u32_error_free(pyforge_sqlite_sqlite_result_u32_error_t *ptr);
 
 void pyforge_sqlite_sqlite_result_bool_error_free(pyforge_sqlite_sqlite_result_bool_error_t *ptr);
 

@@ -1,13 +1,14 @@
 """DB-API 2.0 interface to SQLite, with SQLite in the sqlite cap.
 
 The names are CPython's ``_sqlite3`` module's (compiled against the cap) plus the standard
-library's DB-API helpers below. ``Connection`` (and so ``connect``) differs from the
-standard library's in one way: registering a callback that SQLite would have to call —
-``create_function``, ``create_aggregate``, ``create_window_function``,
-``create_collation``, ``set_authorizer``, ``set_progress_handler``,
-``set_trace_callback`` — raises ``NotSupportedError`` with ``NO_CALLBACKS`` as the reason.
-Clearing one (passing ``None`` where the standard library clears) works: there is nothing
-to clear.
+library's DB-API helpers below. User-defined functions, aggregates and window functions
+(``create_function``, ``create_aggregate``, ``create_window_function``) work as in the
+standard library: the cap suspends the statement where SQLite calls them, and Python runs
+them. ``Connection`` (and so ``connect``) differs from the standard library's in one way:
+registering a callback SQLite calls from deeper inside — ``create_collation``,
+``set_authorizer``, ``set_progress_handler``, ``set_trace_callback`` — raises
+``NotSupportedError`` with ``NO_CALLBACKS`` as the reason. Clearing one (passing ``None``
+where the standard library clears) works: there is nothing to clear.
 """
 
 import collections.abc
@@ -48,8 +49,8 @@ Binary = memoryview
 collections.abc.Sequence.register(Row)
 
 NO_CALLBACKS = (
-    "SQLite runs in the sqlite cap, a separate WebAssembly component, "
-    "which cannot call back into Python"
+    "SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back "
+    "into Python only for user-defined functions, aggregates and window functions"
 )
 
 
@@ -73,14 +74,6 @@ def _no_callback(method, position, keyword, what, clears=True):
 class Connection(_sqlite3.Connection):
     __doc__ = _sqlite3.Connection.__doc__
 
-    # The standard library registers these even for None (calling them then fails).
-    create_function = _no_callback("create_function", 2, "func", "a user-defined SQL function", clears=False)
-    create_aggregate = _no_callback(
-        "create_aggregate", 2, "aggregate_class", "a user-defined aggregate", clears=False
-    )
-    create_window_function = _no_callback(
-        "create_window_function", 2, "aggregate_class", "a user-defined window function"
-    )
     create_collation = _no_callback("create_collation", 1, "callable", "a user-defined collation")
     set_authorizer = _no_callback("set_authorizer", 0, "authorizer_callback", "an authorizer callback")
     set_progress_handler = _no_callback("set_progress_handler", 0, "progress_handler", "a progress handler")

@@ -1,12 +1,12 @@
 //! A second consumer of the sqlite cap, not CPython: a command component importing
-//! `pyforge:sqlite/sqlite@0.2.0` from the same WIT. Composed with the same cap bytes as the
+//! `pyforge:sqlite/sqlite@0.3.0` from the same WIT. Composed with the same cap bytes as the
 //! Python forge, it creates a file database in its working directory, fills it inside a
 //! transaction, queries it through an index, reads a blob incrementally, and shows that bad SQL
 //! and a constraint violation are typed errors, not traps.
 
 mod bindings {
     wit_bindgen::generate!({
-        inline: "package pyforge:sqlite-consumer; world consumer { import pyforge:sqlite/sqlite@0.2.0; }",
+        inline: "package pyforge:sqlite-consumer; world consumer { import pyforge:sqlite/sqlite@0.3.0; }",
         path: "../../../caps/sqlite/wit",
         generate_all,
     });

@@ -1,0 +1,77 @@
+"""User-defined functions, aggregates and window functions through the sqlite cap: run by
+tests/sqlite.rs in the forge and in the host's python3, whose outputs must be equal."""
+import sqlite3
+cx = sqlite3.connect(":memory:")
+cx.execute("create table t(n integer, s text, b blob)")
+cx.executemany("insert into t values (?, ?, ?)", [(i, f"s{i}", bytes([i % 256]) * (i % 3)) for i in range(1, 601)])
+# a scalar function of each type, called from a query over more rows than one batch
+cx.create_function("echo", 1, lambda v: v, deterministic=True)
+print(cx.execute("select echo(1), echo(2.5), echo('é'), echo(x'00ff'), echo(null), typeof(echo(''))").fetchone())
+print(cx.execute("select sum(echo(n)), count(echo(s)), max(length(echo(b))) from t").fetchone())
+print(len(cx.execute("select echo(s) from t").fetchall()))
+# in WHERE, ORDER BY, a CHECK constraint, a trigger and an index on an expression
+cx.create_function("rev", 1, lambda s: s[::-1])
+print(cx.execute("select s from t where rev(s) like '0%' order by rev(s) limit 3").fetchall())
+cx.execute("create table c(x check (rev(x) != 'dab'))")
+try:
+    cx.execute("insert into c values ('bad')")
+except sqlite3.IntegrityError as e:
+    print("IntegrityError:", e)
+log = []
+cx.create_function("note", 1, lambda x: log.append(x))
+cx.execute("create trigger tr after insert on c begin select note(new.x); end")
+cx.executemany("insert into c values (?)", [("a",), ("b",)])
+print(log)
+# an aggregate: a class per group; no rows; a group by
+class Concat:
+    def __init__(self): self.parts = []
+    def step(self, v): self.parts.append(str(v))
+    def finalize(self): return "-".join(self.parts)
+cx.create_aggregate("concat", 1, Concat)
+print(cx.execute("select concat(n) from t where n < 6").fetchone(), cx.execute("select concat(n) from t where n < 0").fetchone())
+print(cx.execute("select n % 3, concat(n) from t where n < 10 group by n % 3 order by 1").fetchall())
+# a window function
+class WinSum:
+    def __init__(self): self.v = 0
+    def step(self, x): self.v += x
+    def inverse(self, x): self.v -= x
+    def value(self): return self.v
+    def finalize(self): return self.v
+cx.create_window_function("winsum", 1, WinSum)
+print(cx.execute("select n, winsum(n) over (order by n rows between 1 preceding and 1 following) from t where n <= 6").fetchall())
+# a callback that raises, in each place
+def boom(*a): raise ZeroDivisionError("boom")
+class BadStep(Concat):
+    step = boom
+class BadFinal(Concat):
+    finalize = boom
+cx.create_function("boom", -1, boom)
+cx.create_aggregate("badstep", 1, BadStep)
+cx.create_aggregate("badfinal", 1, BadFinal)
+for sql in ["select boom()", "select n from t where boom(n)", "select badstep(n) from t", "select badfinal(n) from t"]:
+    try:
+        print(cx.execute(sql).fetchall())
+    except sqlite3.Error as e:
+        print(type(e).__name__, "|", e)
+# a function running statements on the same connection, nested inside an aggregate query
+def count_below(n):
+    return cx.execute("select count(*) from t where n < ?", (n,)).fetchone()[0]
+cx.create_function("count_below", 1, count_below)
+print(cx.execute("select sum(count_below(n)) from t where n <= 50").fetchone())
+print(cx.execute("select count_below(echo(n)) from t where n in (10, 300)").fetchall())
+# a cursor abandoned in the middle of an aggregate-free query, then the connection reused
+cur = cx.execute("select echo(n) from t")
+print(cur.fetchone(), cur.fetchone())
+cur.close()
+# replaced and removed functions
+cx.create_function("echo", 1, lambda v: "new")
+print(cx.execute("select echo(1)").fetchone())
+cx.create_function("echo", 1, None)
+try:
+    cx.execute("select echo(1)")
+except sqlite3.OperationalError as e:
+    print("OperationalError:", e)
+# executescript (no suspension through sqlite3_exec-style paths)
+cx.executescript("create table d(x); insert into d values (rev('abc'));")
+print(cx.execute("select * from d").fetchall())
+cx.close()
