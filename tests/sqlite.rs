@@ -10,9 +10,10 @@
 //!   own SQLite reads it;
 //! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
 //!   exception with SQLite's message, and the connection keeps working;
-//! * user-defined functions, aggregates and window functions run (the cap suspends the statement,
-//!   Python runs the call, the statement resumes) as in the host's CPython, errors and nested
-//!   statements included; the other callbacks raise `NotSupportedError` saying why;
+//! * user-defined functions, aggregates, window functions, trace callbacks and progress handlers
+//!   run (the cap suspends the statement, Python runs the call, the statement resumes) as in the
+//!   host's CPython, errors and nested statements included; collations and the authorizer raise
+//!   `NotSupportedError` saying why;
 //! * what the C side serves from batched runs (rows, counters, columns) is what SQLite answers
 //!   call by call;
 //! * a second, non-CPython consumer (`tests/caps/sqlite-consumer`) is composed with the same
@@ -265,7 +266,7 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
         DatabaseError | file is not a database | SQLITE_NOTADB\n\
         OperationalError | text passed to SQLite is not valid UTF-8 (the sqlite cap takes UTF-8 strings)\n\
         (1,)\n\
-        NotSupportedError | a user-defined collation is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back into Python only for user-defined functions, aggregates and window functions\n\
+        NotSupportedError | a user-defined collation is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back into Python only for user-defined functions, aggregates, window functions, progress handlers and trace callbacks\n\
         True\n\
         foreign keys: (0,)\n";
     ensure(out.status == 0 && out.stdout == want, || out.render())?;
@@ -346,13 +347,14 @@ print("dropped", cx.execute("select count(*) from sqlite_schema").fetchone())
     Ok(())
 }
 
-/// User-defined functions, aggregates and window functions (`tests/sqlite/user_functions.py`):
-/// every kind of value both ways, functions in WHERE/ORDER BY/CHECK/triggers, groups, frames, a
-/// callback raising in each place, statements run inside a function while the outer one is
-/// suspended, a cursor abandoned mid-way, replaced and removed functions. The output must be the
+/// User-defined functions, aggregates and window functions, trace callbacks and progress handlers
+/// (`tests/sqlite/callbacks.py`): every kind of value both ways, functions in
+/// WHERE/ORDER BY/CHECK/triggers, groups, frames, a callback raising in each place, statements
+/// run inside a function while the outer one is suspended, a cursor abandoned mid-way, replaced
+/// and removed functions, the statements traced, a progress handler stopping a query. The output must be the
 /// host CPython's with Debian's SQLite, byte for byte.
-fn user_functions_run_as_in_cpython() -> Result<(), Failed> {
-    let script = t::root().join("tests/sqlite/user_functions.py");
+fn callbacks_run_as_in_cpython() -> Result<(), Failed> {
+    let script = t::root().join("tests/sqlite/callbacks.py");
     let host = t::run(Command::new("python3").arg(&script))?;
     ensure(host.status == 0 && host.stdout.lines().count() > 15, || host.render())?;
     let code = std::fs::read_to_string(&script)?;
@@ -401,7 +403,7 @@ fn main() {
         Trial::test("wasmtime_dir_means_the_host_file", wasmtime_dir_means_the_host_file),
         Trial::test("empty_values_do_not_leak", empty_values_do_not_leak),
         Trial::test("batched_runs_answer_as_sqlite_does", batched_runs_answer_as_sqlite_does),
-        Trial::test("user_functions_run_as_in_cpython", user_functions_run_as_in_cpython),
+        Trial::test("callbacks_run_as_in_cpython", callbacks_run_as_in_cpython),
         Trial::test("second_consumer_uses_the_same_cap", second_consumer_uses_the_same_cap),
         Trial::test("cpython_test_sqlite3", cpython_test_sqlite3),
     ];

@@ -26,9 +26,9 @@ const PATCHES: &[(&str, &str, &str)] = &[
     (
         "OP_Function",
         "  (*pCtx->pFunc->xSFunc)(pCtx, pCtx->argc, pCtx->argv);/* IMP: R-24505-23230 */\n",
-        "  pyforge_sqlite_op = 1;\n  (*pCtx->pFunc->xSFunc)(pCtx, pCtx->argc, pCtx->argv);/* IMP: R-24505-23230 */\n  pyforge_sqlite_op = 0;\n  if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+        "  PYFORGE_OP_BEGIN;\n  (*pCtx->pFunc->xSFunc)(pCtx, pCtx->argc, pCtx->argv);/* IMP: R-24505-23230 */\n  pyforge_sqlite_op = 0;\n  if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
     ),
-    ("OP_AggStep1 (before)", "  pMem->n++;\n", "  pMem->n++;\n  pyforge_sqlite_op = 1;\n"),
+    ("OP_AggStep1 (before)", "  pMem->n++;\n", "  pMem->n++;\n  PYFORGE_OP_BEGIN;\n"),
     (
         "OP_AggStep1 (after)",
         "  (pCtx->pFunc->xSFunc)(pCtx,pCtx->argc,pCtx->argv); /* IMP: R-24505-23230 */\n",
@@ -37,18 +37,44 @@ const PATCHES: &[(&str, &str, &str)] = &[
     (
         "OP_AggValue",
         "    rc = sqlite3VdbeMemAggValue(pMem, &aMem[pOp->p3], pOp->p4.pFunc);\n",
-        "    pyforge_sqlite_op = 1;\n    rc = sqlite3VdbeMemAggValue(pMem, &aMem[pOp->p3], pOp->p4.pFunc);\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+        "    PYFORGE_OP_BEGIN;\n    rc = sqlite3VdbeMemAggValue(pMem, &aMem[pOp->p3], pOp->p4.pFunc);\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
     ),
     (
         "OP_AggFinal",
         "    rc = sqlite3VdbeMemFinalize(pMem, pOp->p4.pFunc);\n",
-        "    pyforge_sqlite_op = 1;\n    rc = sqlite3VdbeMemFinalize(pMem, pOp->p4.pFunc);\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+        "    PYFORGE_OP_BEGIN;\n    rc = sqlite3VdbeMemFinalize(pMem, pOp->p4.pFunc);\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
     ),
     (
         // A suspended final must leave the accumulator as it is: it runs again on resume.
         "sqlite3VdbeMemFinalize",
         "  pFunc->xFinalize(&ctx); /* IMP: R-24505-23230 */\n",
         "  pFunc->xFinalize(&ctx); /* IMP: R-24505-23230 */\n  if( pyforge_sqlite_suspend ) return SQLITE_OK;\n",
+    ),
+    (
+        // SQLITE_TRACE_STMT of a statement run by the caller (not of one SQLite runs inside another).
+        "OP_Init (trace)",
+        "      (void)db->trace.xV2(SQLITE_TRACE_STMT, db->pTraceArg, p, zTrace);\n    }\n  }\n",
+        "      PYFORGE_OP_BEGIN;\n      (void)db->trace.xV2(SQLITE_TRACE_STMT, db->pTraceArg, p, zTrace);\n      pyforge_sqlite_op = 0;\n    }\n  }\n  if( PYFORGE_TAKE_SUSPEND() ) goto pyforge_suspend;\n",
+    ),
+    (
+        // The progress handler at the bottom of a loop: suspended there, the statement goes on
+        // with the next opcode when resumed (so the call is not made again).
+        "check_for_interrupt (progress)",
+        "    assert( db->nProgressOps!=0 );\n    nProgressLimit += db->nProgressOps;\n    if( db->xProgress(db->pProgressArg) ){\n      nProgressLimit = LARGEST_UINT64;\n      rc = SQLITE_INTERRUPT;\n      goto abort_due_to_error;\n    }\n  }\n",
+        "    assert( db->nProgressOps!=0 );\n    nProgressLimit += db->nProgressOps;\n    PYFORGE_OP_BEGIN;\n    if( db->xProgress(db->pProgressArg) ){\n      pyforge_sqlite_op = 0;\n      nProgressLimit = LARGEST_UINT64;\n      rc = SQLITE_INTERRUPT;\n      goto abort_due_to_error;\n    }\n    pyforge_sqlite_op = 0;\n    if( PYFORGE_TAKE_SUSPEND() ){ pOp++; goto pyforge_suspend; }\n  }\n",
+    ),
+    (
+        // The progress handler as the statement leaves the VM: it cannot suspend there (the
+        // step's outcome is decided), so the cap makes that call after the step (src/lib.rs).
+        "vdbe_return (progress)",
+        "  while( nVmStep>=nProgressLimit && db->xProgress!=0 ){\n    nProgressLimit += db->nProgressOps;\n    if( db->xProgress(db->pProgressArg) ){\n",
+        "  while( nVmStep>=nProgressLimit && db->xProgress!=0 ){\n    nProgressLimit += db->nProgressOps;\n    pyforge_sqlite_op = db->nVdbeExec==1 ? 3 : 2;\n    if( (pyforge_sqlite_rc = db->xProgress(db->pProgressArg), pyforge_sqlite_op = 0, pyforge_sqlite_rc) ){\n",
+    ),
+    (
+        // A progress call answered "interrupt": the resumed statement stops as SQLite stops it.
+        "sqlite3VdbeExec's entry",
+        "  if( AtomicLoad(&db->u1.isInterrupted) ) goto abort_due_to_interrupt;\n  sqlite3VdbeIOTraceSql(p);\n",
+        "  if( AtomicLoad(&db->u1.isInterrupted) ) goto abort_due_to_interrupt;\n  if( pyforge_sqlite_interrupt ){ pyforge_sqlite_interrupt = 0; goto abort_due_to_interrupt; }\n  sqlite3VdbeIOTraceSql(p);\n",
     ),
     (
         "sqlite3VdbeExec's exit",
@@ -58,7 +84,13 @@ const PATCHES: &[(&str, &str, &str)] = &[
 ];
 
 const PRELUDE: &str = "/* pyforge: patched by caps/sqlite/build.rs (callbacks suspend the statement) */\n\
-int pyforge_sqlite_op = 0; /* 1 while an opcode calls a function that may suspend */\n\
+/* While SQLite calls out: 1 where the call may suspend the statement (an opcode of a statement\n\
+** the caller runs), 2 where it may not (a statement SQLite runs inside another), 3 for the\n\
+** progress handler as a statement leaves the VM; 0 elsewhere. */\n\
+int pyforge_sqlite_op = 0;\n\
+#define PYFORGE_OP_BEGIN (pyforge_sqlite_op = db->nVdbeExec==1 ? 1 : 2)\n\
+int pyforge_sqlite_interrupt = 0; /* set by resume (src/lib.rs): the progress handler said stop */\n\
+static int pyforge_sqlite_rc;\n\
 int pyforge_sqlite_suspend = 0; /* set by a callback (src/lib.rs) that suspends the statement */\n\
 #define PYFORGE_TAKE_SUSPEND() (pyforge_sqlite_suspend ? (pyforge_sqlite_suspend = 0, 1) : 0)\n";
 

@@ -46,6 +46,11 @@ struct sqlite3 {
     sqlite3_int64 changes, total_changes, last_rowid;
     bool autocommit;
     struct function *functions; /* registered by sqlite3_create_function_v2 and friends */
+    int (*trace)(unsigned, void *, void *, void *); /* sqlite3_trace_v2 (SQLITE_TRACE_STMT) */
+    void *trace_arg;
+    int (*progress)(void *); /* sqlite3_progress_handler */
+    void *progress_arg;
+    int calling; /* calls being made of this connection's callbacks (SQLite's nested VMs) */
 };
 
 struct sqlite3_stmt {
@@ -84,6 +89,7 @@ struct sqlite3_stmt {
     char *fail_msg;
     pyforge_sqlite_sqlite_call_t call; /* the call that ended the last run (end is CALL) */
     struct aggregate *aggregates;       /* the state of the aggregates it computes */
+    const char *traced;                 /* during its trace call: the text traced */
 };
 
 /* user-defined functions (below) */
@@ -359,6 +365,8 @@ static int closed(sqlite3 *db) {
     return SQLITE_MISUSE;
 }
 
+/* Statement by statement through prepare and step (not the cap's `exec`), so that what SQLite
+ * calls back — a trace, the progress handler, a user function — is called here too. */
 int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char **, char **), void *arg,
                  char **errmsg) {
     (void)arg;
@@ -368,23 +376,22 @@ int sqlite3_exec(sqlite3 *db, const char *sql, int (*callback)(void *, int, char
     if (errmsg) {
         *errmsg = NULL;
     }
-    if (!db->open) {
-        return closed(db);
-    }
-    cap_string s = str(sql);
-    if (!utf8(&s)) {
-        return not_utf8(db, SQLITE_MISUSE);
-    }
-    cap_error err;
-    db->counted = false;
-    if (!pyforge_sqlite_sqlite_method_connection_exec(conn(db), &s, &err)) {
-        int rc = failed(db, &err);
-        if (errmsg) {
-            *errmsg = db->errmsg ? strdup(db->errmsg) : NULL;
+    int rc = SQLITE_OK;
+    while (rc == SQLITE_OK && sql && *sql) {
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(db, sql, -1, &st, &sql);
+        if (rc != SQLITE_OK || st == NULL) {
+            break;
         }
-        return rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        }
+        int frc = sqlite3_finalize(st); /* leaves the step's error on the connection */
+        rc = rc == SQLITE_DONE ? frc : rc;
     }
-    return ok(db);
+    if (rc != SQLITE_OK && errmsg) {
+        *errmsg = strdup(sqlite3_errmsg(db));
+    }
+    return rc;
 }
 
 int sqlite3_changes(sqlite3 *db) {
@@ -858,6 +865,26 @@ int sqlite3_stmt_readonly(sqlite3_stmt *s) {
 int sqlite3_stmt_busy(sqlite3_stmt *s) { return s ? s->busy : 0; }
 
 char *sqlite3_expanded_sql(sqlite3_stmt *s) {
+    if (s && s->traced && s->db->calling > 1) {
+        /* Traced while another statement's callback runs: SQLite (its VM then nested) gives the
+         * raw text, each line after "-- " (sqlite3VdbeExpandSql). */
+        size_t n = strlen(s->traced), lines = 1;
+        for (size_t i = 0; i < n; i++) {
+            lines += s->traced[i] == '\n' && s->traced[i + 1];
+        }
+        char *out = malloc(n + 3 * lines + 1), *o = out;
+        for (const char *p = s->traced; out && *p;) {
+            memcpy(o, "-- ", 3);
+            o += 3;
+            do {
+                *o++ = *p;
+            } while (*p++ != '\n' && *p);
+        }
+        if (out) {
+            *o = 0;
+        }
+        return out;
+    }
     cap_string out;
     if (s == NULL || !pyforge_sqlite_sqlite_method_statement_expanded_sql(stmt_of(s), &out)) {
         return NULL;
@@ -1275,14 +1302,25 @@ int sqlite3_set_authorizer(sqlite3 *db,
     return no_callback(db, auth != NULL);
 }
 
+/* The trace and progress callbacks are calls the cap makes by suspending a statement, as user
+ * functions are (below). */
 void sqlite3_progress_handler(sqlite3 *db, int n, int (*handler)(void *), void *arg) {
-    (void)n, (void)arg;
-    no_callback(db, handler != NULL);
+    bool on = handler != NULL && n > 0;
+    db->progress = on ? handler : NULL;
+    db->progress_arg = on ? arg : NULL;
+    if (db->open) {
+        pyforge_sqlite_sqlite_method_connection_set_progress(conn(db), on ? n : 0);
+    }
 }
 
 int sqlite3_trace_v2(sqlite3 *db, unsigned mask, int (*callback)(unsigned, void *, void *, void *), void *arg) {
-    (void)arg;
-    return no_callback(db, mask && callback);
+    bool on = callback != NULL && (mask & SQLITE_TRACE_STMT);
+    db->trace = on ? callback : NULL;
+    db->trace_arg = on ? arg : NULL;
+    if (db->open) {
+        pyforge_sqlite_sqlite_method_connection_set_trace(conn(db), on);
+    }
+    return SQLITE_OK;
 }
 
 /* ---- user-defined functions, aggregates, window functions ---------------------------------
@@ -1589,6 +1627,29 @@ int sqlite3_value_bytes(sqlite3_value *v) { return v->n; }
 static pyforge_sqlite_sqlite_answer_t make_call(sqlite3_stmt *s, pyforge_sqlite_sqlite_call_t *call) {
     sqlite3_context ctx = {.db = s->db, .stmt = s, .aggregate = call->aggregate};
     ctx.answer = answer_value(PYFORGE_SQLITE_SQLITE_VALUE_NULL);
+    sqlite3 *db = s->db;
+    if (call->kind == PYFORGE_SQLITE_SQLITE_CALL_KIND_TRACE) {
+        /* the statement is `s` (CPython asks it for sqlite3_expanded_sql); the text comes too */
+        if (db->trace && call->args.len == 1 && call->args.ptr[0].tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT) {
+            char *sql = strndup((const char *)call->args.ptr[0].val.text.ptr, call->args.ptr[0].val.text.len);
+            if (sql) {
+                s->traced = sql;
+                db->calling++;
+                db->trace(SQLITE_TRACE_STMT, db->trace_arg, s, sql);
+                db->calling--;
+                s->traced = NULL;
+                free(sql);
+            }
+        }
+        return ctx.answer;
+    }
+    if (call->kind == PYFORGE_SQLITE_SQLITE_CALL_KIND_PROGRESS) {
+        ctx.answer.val.value.tag = PYFORGE_SQLITE_SQLITE_VALUE_INTEGER;
+        db->calling++;
+        ctx.answer.val.value.val.integer = db->progress ? db->progress(db->progress_arg) : 0;
+        db->calling--;
+        return ctx.answer;
+    }
     ctx.fn = function_by_id(s->db, call->function);
     if (ctx.fn == NULL) {
         answer_error(&ctx, SQLITE_MISUSE, "the sqlite cap called a function that is not registered");
@@ -1627,6 +1688,7 @@ static pyforge_sqlite_sqlite_answer_t make_call(sqlite3_stmt *s, pyforge_sqlite_
     if (!room) {
         answer_error(&ctx, SQLITE_NOMEM, NULL);
     } else {
+        db->calling++;
         switch (call->kind) {
         case PYFORGE_SQLITE_SQLITE_CALL_KIND_SCALAR: f->func ? f->func(&ctx, argc, argv) : (void)0; break;
         case PYFORGE_SQLITE_SQLITE_CALL_KIND_STEP: f->step ? f->step(&ctx, argc, argv) : (void)0; break;
@@ -1639,6 +1701,7 @@ static pyforge_sqlite_sqlite_answer_t make_call(sqlite3_stmt *s, pyforge_sqlite_
             drop_aggregate(s, call->aggregate);
             break;
         }
+        db->calling--;
     }
     for (size_t i = 0; values && i < n; i++) {
         free(values[i].bytes);

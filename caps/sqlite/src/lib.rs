@@ -41,6 +41,7 @@ unsafe extern "C" {
     // the statement; a callback sets `pyforge_sqlite_suspend` to suspend it.
     static pyforge_sqlite_op: c_int;
     static mut pyforge_sqlite_suspend: c_int;
+    static mut pyforge_sqlite_interrupt: c_int;
 }
 
 /// Sets SQLite up once, before the first connection, to behave like a stock SQLite (what
@@ -141,6 +142,8 @@ mod callbacks {
         pub static ANSWER: RefCell<Option<(Key, Answer)>> = const { RefCell::new(None) };
         /// `run` or `resume` is stepping: a call may suspend.
         pub static CAN_SUSPEND: Cell<bool> = const { Cell::new(false) };
+        /// SQLite called the progress handler as the step left the VM: the call is made after it.
+        pub static PROGRESS_DUE: Cell<bool> = const { Cell::new(false) };
         static NEXT_AGGREGATE: Cell<u64> = const { Cell::new(1) };
     }
 
@@ -160,6 +163,60 @@ mod callbacks {
         unsafe { callback(ctx, CallKind::Final, 0, ptr::null_mut()) }
     }
 
+    /// Where SQLite calls out: `pyforge_sqlite_op` (see build.rs).
+    fn op() -> c_int {
+        unsafe { ptr::addr_of!(pyforge_sqlite_op).read() }
+    }
+
+    fn suspend(call: Call) {
+        PENDING.set(Some(call));
+        unsafe { ptr::addr_of_mut!(pyforge_sqlite_suspend).write(1) };
+    }
+
+    /// The progress handler's call.
+    pub fn progress_call() -> Call {
+        Call { function: 0, kind: CallKind::Progress, aggregate: 0, args: Vec::new() }
+    }
+
+    /// Makes the statement resumed stop as the progress handler asked.
+    pub fn interrupt(on: bool) {
+        unsafe { ptr::addr_of_mut!(pyforge_sqlite_interrupt).write(c_int::from(on)) };
+    }
+
+    /// `sqlite3_trace_v2`'s callback (SQLITE_TRACE_STMT): a `trace` call, answered by resuming.
+    pub unsafe extern "C" fn trace(
+        kind: std::ffi::c_uint,
+        _arg: *mut std::ffi::c_void,
+        _stmt: *mut std::ffi::c_void,
+        sql: *mut std::ffi::c_void,
+    ) -> c_int {
+        if kind != ffi::SQLITE_TRACE_STMT as std::ffi::c_uint {
+            return 0;
+        }
+        if let Some((key, _)) = ANSWER.take() {
+            // the resumed OP_Init calls again: answered (or, answered for something else: void)
+            let _ = key;
+            return 0;
+        }
+        if op() != 1 || !CAN_SUSPEND.get() {
+            return 0; // a statement SQLite runs inside another, or one `exec` runs: not traced
+        }
+        let text = if sql.is_null() { Vec::new() } else { unsafe { CStr::from_ptr(sql.cast()) }.to_bytes().to_vec() };
+        suspend(Call { function: 0, kind: CallKind::Trace, aggregate: 0, args: vec![Value::Text(text)] });
+        0
+    }
+
+    /// `sqlite3_progress_handler`'s callback: a `progress` call; the answer comes with
+    /// `resume` (a stop makes the resumed statement stop, see `interrupt`).
+    pub unsafe extern "C" fn progress(_arg: *mut std::ffi::c_void) -> c_int {
+        match op() {
+            1 if CAN_SUSPEND.get() => suspend(progress_call()),
+            3 if CAN_SUSPEND.get() => PROGRESS_DUE.set(true),
+            _ => {}
+        }
+        0
+    }
+
     fn result_error(ctx: *mut ffi::sqlite3_context, message: &str) {
         unsafe { ffi::sqlite3_result_error(ctx, message.as_ptr().cast(), message.len() as c_int) };
     }
@@ -172,7 +229,7 @@ mod callbacks {
     ) {
         let function = unsafe { ffi::sqlite3_user_data(ctx) } as usize as u32;
         let aggregate = match kind {
-            CallKind::Scalar => 0,
+            CallKind::Scalar | CallKind::Trace | CallKind::Progress => 0,
             CallKind::Step | CallKind::Inverse => {
                 // Zeroed by SQLite when first allocated: the aggregate gets its number then.
                 let p = unsafe { ffi::sqlite3_aggregate_context(ctx, 8) }.cast::<u64>();
@@ -200,12 +257,17 @@ mod callbacks {
             }
             return;
         }
-        if unsafe { ptr::addr_of!(pyforge_sqlite_op).read() } == 0 {
+        match op() {
             // Not an opcode's call: SQLite probing a deterministic function while planning
             // (STAT4; the value only steers the plan), or releasing an aggregate that never got
             // its final (the importer finalizes its state when it resets or drops the
             // statement). The result stays NULL.
-            return;
+            0 | 3 => return,
+            2 => {
+                result_error(ctx, "a user-defined function cannot be called by a statement SQLite runs inside another");
+                return;
+            }
+            _ => {}
         }
         if !CAN_SUSPEND.get() {
             result_error(
@@ -215,8 +277,7 @@ mod callbacks {
             return;
         }
         let args = (0..argc.max(0) as usize).map(|i| unsafe { read_value(*argv.add(i)) }).collect();
-        PENDING.set(Some(Call { function, kind, aggregate, args }));
-        unsafe { ptr::addr_of_mut!(pyforge_sqlite_suspend).write(1) };
+        suspend(Call { function, kind, aggregate, args });
     }
 
     unsafe fn read_value(v: *mut ffi::sqlite3_value) -> Value {
@@ -334,6 +395,7 @@ impl wit::GuestConnection for Connection {
                     reported: Cell::new(-1),
                     held: RefCell::default(),
                     waiting: Cell::new(None),
+                    after: RefCell::new(None),
                 })
             }),
             used: used as u32,
@@ -419,6 +481,21 @@ impl wit::GuestConnection for Connection {
             )
         };
         check(db, rc)
+    }
+
+    fn set_trace(&self, on: bool) {
+        if let Ok(db) = self.db() {
+            let (mask, callback) =
+                if on { (ffi::SQLITE_TRACE_STMT as std::ffi::c_uint, Some(callbacks::trace as _)) } else { (0, None) };
+            unsafe { ffi::sqlite3_trace_v2(db, mask, callback, ptr::null_mut()) };
+        }
+    }
+
+    fn set_progress(&self, ops: i32) {
+        if let Ok(db) = self.db() {
+            let handler = (ops > 0).then_some(callbacks::progress as unsafe extern "C" fn(_) -> _);
+            unsafe { ffi::sqlite3_progress_handler(db, ops.max(0), handler, ptr::null_mut()) };
+        }
     }
 
     fn changes(&self) -> i64 {
@@ -527,6 +604,18 @@ struct Statement {
     held: RefCell<Vec<Vec<u8>>>,
     /// Suspended in this call (the last run or resume ended with it), until resumed or reset.
     waiting: Cell<Option<callbacks::Key>>,
+    /// When `waiting` is a progress call made after a step (see `steps`): how that step ended.
+    after: RefCell<Option<After>>,
+}
+
+/// How a step ended whose progress call comes after it.
+enum After {
+    /// With a row (sent): resuming steps on.
+    Row,
+    /// `SQLITE_DONE`.
+    Done,
+    /// With this error.
+    Failed(Error),
 }
 
 /// A read-only `run` stops early once its rows hold this many bytes of text and blobs.
@@ -633,10 +722,12 @@ impl Statement {
             callbacks::CAN_SUSPEND.set(true);
             let rc = unsafe { ffi::sqlite3_step(s) };
             callbacks::CAN_SUSPEND.set(false);
-            // An answer not taken (the step failed before the call ran again) is void.
+            // An answer or a stop not taken (the step ended before the call ran again) is void.
             callbacks::ANSWER.take();
-            match rc {
-                ffi::SQLITE_DONE => break RunEnd::Done,
+            callbacks::interrupt(false);
+            let due = callbacks::PROGRESS_DUE.take();
+            let after = match rc {
+                ffi::SQLITE_DONE => After::Done,
                 ffi::SQLITE_ROW => {
                     if let Some(call) = callbacks::PENDING.take() {
                         self.waiting.set(Some((call.function, call.kind, call.aggregate)));
@@ -645,14 +736,30 @@ impl Statement {
                     self.push_row(&mut cells, &mut data);
                     width = unsafe { ffi::sqlite3_data_count(s) } as u32;
                     rows += 1;
-                    if rows >= limit || data.len() >= RUN_BYTES {
-                        break RunEnd::More;
-                    }
+                    After::Row
                 }
-                rc => break RunEnd::Failed(error(self.db, rc)),
+                rc => After::Failed(error(self.db, rc)),
+            };
+            if due {
+                // the progress handler SQLite called as the step ended: called now, after it
+                let call = callbacks::progress_call();
+                self.waiting.set(Some((call.function, call.kind, call.aggregate)));
+                self.after.replace(Some(after));
+                break RunEnd::Call(call);
+            }
+            match after {
+                After::Done => break RunEnd::Done,
+                After::Failed(e) => break RunEnd::Failed(e),
+                After::Row if rows >= limit || data.len() >= RUN_BYTES => break RunEnd::More,
+                After::Row => {}
             }
         };
         callbacks::PENDING.take();
+        self.result(cells, width, data, end)
+    }
+
+    fn result(&self, cells: Vec<RowCell>, width: u32, data: Vec<u8>, end: RunEnd) -> RunResult {
+        let s = self.stmt;
         let reprepared = unsafe { ffi::sqlite3_stmt_status(s, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) };
         let columns = (reprepared != self.reported.get()).then(|| self.report_columns());
         let db = self.db;
@@ -718,6 +825,7 @@ impl wit::GuestStatement for Statement {
         if reset {
             unsafe { ffi::sqlite3_reset(s) };
             self.waiting.set(None);
+            self.after.take();
         } else if self.waiting.get().is_some() {
             return Err(Error {
                 code: ffi::SQLITE_MISUSE,
@@ -734,12 +842,34 @@ impl wit::GuestStatement for Statement {
         let Some(key) = self.waiting.take() else {
             return Err(Error { code: ffi::SQLITE_MISUSE, message: "the statement is not suspended in a call".into() });
         };
+        if key.1 == CallKind::Progress {
+            let stop = match answer {
+                Answer::Value(Value::Integer(n)) => n != 0,
+                Answer::Value(_) => false,
+                Answer::Error(_) => true,
+            };
+            let end = match self.after.take() {
+                None | Some(After::Row) => {
+                    // suspended in the VM, or after a row: steps on (stopping at once if asked)
+                    callbacks::interrupt(stop);
+                    return Ok(self.steps(max_rows));
+                }
+                Some(After::Done) if stop => RunEnd::Failed(Error {
+                    code: ffi::SQLITE_INTERRUPT,
+                    message: text(unsafe { ffi::sqlite3_errstr(ffi::SQLITE_INTERRUPT) }).unwrap_or_default(),
+                }),
+                Some(After::Done) => RunEnd::Done,
+                Some(After::Failed(e)) => RunEnd::Failed(e),
+            };
+            return Ok(self.result(Vec::new(), 0, Vec::new(), end));
+        }
         callbacks::ANSWER.set(Some((key, answer)));
         Ok(self.steps(max_rows))
     }
 
     fn reset(&self) -> Result<(), Error> {
         self.waiting.set(None);
+        self.after.take();
         check(self.db, unsafe { ffi::sqlite3_reset(self.stmt) })
     }
 

@@ -25,6 +25,12 @@ extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_create_functio
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.remove-function")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_function(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-trace")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_trace(int32_t, int32_t);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-progress")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_progress(int32_t, int32_t);
+
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_changes(int32_t);
 
@@ -680,6 +686,14 @@ bool pyforge_sqlite_sqlite_method_connection_remove_function(pyforge_sqlite_sqli
     *err = result.val.err;
     return 0;
   }
+}
+
+void pyforge_sqlite_sqlite_method_connection_set_trace(pyforge_sqlite_sqlite_borrow_connection_t self, bool on) {
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_set_trace((self).__handle, on);
+}
+
+void pyforge_sqlite_sqlite_method_connection_set_progress(pyforge_sqlite_sqlite_borrow_connection_t self, int32_t ops) {
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_set_progress((self).__handle, ops);
 }
 
 int64_t pyforge_sqlite_sqlite_method_connection_changes(pyforge_sqlite_sqlite_borrow_connection_t self) {

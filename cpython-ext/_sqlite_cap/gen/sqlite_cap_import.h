@@ -103,10 +103,17 @@ typedef uint8_t pyforge_sqlite_sqlite_call_kind_t;
 #define PYFORGE_SQLITE_SQLITE_CALL_KIND_VALUE 3
 // `xFinal()`: the aggregate's value; its state is released after.
 #define PYFORGE_SQLITE_SQLITE_CALL_KIND_FINAL 4
+// The trace callback, `SQLITE_TRACE_STMT` (`set-trace`): the statement starts. `args`
+// is its text (`sqlite3_expanded_sql` of the statement gives it with its parameters).
+// The answer is ignored.
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_TRACE 5
+// The progress handler (`set-progress`), no `args`: an integer answer other than 0 (or
+// an error) interrupts the statement (`SQLITE_INTERRUPT`).
+#define PYFORGE_SQLITE_SQLITE_CALL_KIND_PROGRESS 6
 
 // A call SQLite makes of a registered function.
 typedef struct pyforge_sqlite_sqlite_call_t {
-  // What `create-function` returned for it.
+  // What `create-function` returned for it; 0 for `trace` and `progress`.
   uint32_t   function;
   pyforge_sqlite_sqlite_call_kind_t   kind;
   // The aggregate being computed (`step`, `inverse`, `value`, `final`): one number per
@@ -383,6 +390,13 @@ extern bool pyforge_sqlite_sqlite_method_connection_exec(pyforge_sqlite_sqlite_b
 extern bool pyforge_sqlite_sqlite_method_connection_create_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, int32_t flags, pyforge_sqlite_sqlite_function_kind_t kind, uint32_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_create_function_v2(name, arguments, …)` with no callbacks: removes it.
 extern bool pyforge_sqlite_sqlite_method_connection_remove_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, pyforge_sqlite_sqlite_error_t *err);
+// `sqlite3_trace_v2(SQLITE_TRACE_STMT)` on or off: each statement `run` starts is a
+// `trace` call (not the ones SQLite runs inside another, nor `exec`'s).
+extern void pyforge_sqlite_sqlite_method_connection_set_trace(pyforge_sqlite_sqlite_borrow_connection_t self, bool on);
+// `sqlite3_progress_handler(ops, …)` (0 or less: off): a `progress` call about every
+// `ops` virtual machine instructions of a statement `run` steps. One SQLite makes as a
+// step ends comes after that step's row, end or error.
+extern void pyforge_sqlite_sqlite_method_connection_set_progress(pyforge_sqlite_sqlite_borrow_connection_t self, int32_t ops);
 // `sqlite3_changes64`.
 extern int64_t pyforge_sqlite_sqlite_method_connection_changes(pyforge_sqlite_sqlite_borrow_connection_t self);
 // `sqlite3_total_changes64`.

@@ -1,14 +1,13 @@
 """DB-API 2.0 interface to SQLite, with SQLite in the sqlite cap.
 
 The names are CPython's ``_sqlite3`` module's (compiled against the cap) plus the standard
-library's DB-API helpers below. User-defined functions, aggregates and window functions
-(``create_function``, ``create_aggregate``, ``create_window_function``) work as in the
-standard library: the cap suspends the statement where SQLite calls them, and Python runs
-them. ``Connection`` (and so ``connect``) differs from the standard library's in one way:
-registering a callback SQLite calls from deeper inside — ``create_collation``,
-``set_authorizer``, ``set_progress_handler``, ``set_trace_callback`` — raises
-``NotSupportedError`` with ``NO_CALLBACKS`` as the reason. Clearing one (passing ``None``
-where the standard library clears) works: there is nothing to clear.
+library's DB-API helpers below. User-defined functions, aggregates and window functions,
+progress handlers and trace callbacks work as in the standard library: the cap suspends the
+statement where SQLite calls them, and Python runs them. ``Connection`` (and so ``connect``)
+differs from the standard library's in one way: registering a callback SQLite calls from
+deeper inside — ``create_collation``, ``set_authorizer`` — raises ``NotSupportedError`` with
+``NO_CALLBACKS`` as the reason. Clearing one (passing ``None`` where the standard library
+clears) works: there is nothing to clear.
 """
 
 import collections.abc
@@ -50,7 +49,8 @@ collections.abc.Sequence.register(Row)
 
 NO_CALLBACKS = (
     "SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back "
-    "into Python only for user-defined functions, aggregates and window functions"
+    "into Python only for user-defined functions, aggregates, window functions, progress "
+    "handlers and trace callbacks"
 )
 
 
@@ -76,8 +76,6 @@ class Connection(_sqlite3.Connection):
 
     create_collation = _no_callback("create_collation", 1, "callable", "a user-defined collation")
     set_authorizer = _no_callback("set_authorizer", 0, "authorizer_callback", "an authorizer callback")
-    set_progress_handler = _no_callback("set_progress_handler", 0, "progress_handler", "a progress handler")
-    set_trace_callback = _no_callback("set_trace_callback", 0, "trace_callback", "a trace callback")
 
 
 Connection.__module__ = "sqlite3"

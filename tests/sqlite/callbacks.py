@@ -1,4 +1,5 @@
-"""User-defined functions, aggregates and window functions through the sqlite cap: run by
+"""User-defined functions, aggregates, window functions, trace callbacks and progress handlers
+through the sqlite cap: run by
 tests/sqlite.rs in the forge and in the host's python3, whose outputs must be equal."""
 import sqlite3
 cx = sqlite3.connect(":memory:")
@@ -74,4 +75,32 @@ except sqlite3.OperationalError as e:
 # executescript (no suspension through sqlite3_exec-style paths)
 cx.executescript("create table d(x); insert into d values (rev('abc'));")
 print(cx.execute("select * from d").fetchall())
+# the trace callback: each statement as run, with its parameters; inside a function too
+traced = []
+cx.set_trace_callback(traced.append)
+cx.execute("select ?, rev(?)", (1, "ab")).fetchall()
+cx.execute("select count_below(?)", (3,)).fetchall()
+cx.executescript("insert into d values ('x'); delete from d where x = 'x';")
+cx.set_trace_callback(None)
+cx.execute("select 1").fetchall()
+print(traced)
+# the progress handler: called while a long query runs; a true answer interrupts it; raising too
+calls = 0
+def progress():
+    global calls
+    calls += 1
+cx.set_progress_handler(progress, 100)
+print(cx.execute("select count(*) from t a, t b where a.n < 50").fetchone(), calls > 10)
+cx.set_progress_handler(lambda: calls > 20, 100)
+try:
+    cx.execute("select count(*) from t a, t b").fetchall()
+except sqlite3.OperationalError as e:
+    print("OperationalError:", e, calls)
+cx.set_progress_handler(lambda: 1 / 0, 1)
+try:
+    cx.execute("create table e(x)")
+except sqlite3.OperationalError as e:
+    print("OperationalError:", e)
+cx.set_progress_handler(None, 1)
+print(cx.execute("select count(*) from t").fetchone())
 cx.close()
