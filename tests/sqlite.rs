@@ -11,9 +11,9 @@
 //! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
 //!   exception with SQLite's message, and the connection keeps working;
 //! * user-defined functions, aggregates, window functions, trace callbacks and progress handlers
-//!   run (the cap suspends the statement, Python runs the call, the statement resumes) as in the
-//!   host's CPython, errors and nested statements included; collations and the authorizer raise
-//!   `NotSupportedError` saying why;
+//!   run (the cap suspends the statement, Python runs the call, the statement resumes), and the
+//!   authorizer (asked before the cap prepares), as in the host's CPython, errors and nested
+//!   statements included; collations raise `NotSupportedError` saying why;
 //! * what the C side serves from batched runs (rows, counters, columns) is what SQLite answers
 //!   call by call;
 //! * a second, non-CPython consumer (`tests/caps/sqlite-consumer`) is composed with the same
@@ -266,7 +266,7 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
         DatabaseError | file is not a database | SQLITE_NOTADB\n\
         OperationalError | text passed to SQLite is not valid UTF-8 (the sqlite cap takes UTF-8 strings)\n\
         (1,)\n\
-        NotSupportedError | a user-defined collation is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back into Python only for user-defined functions, aggregates, window functions, progress handlers and trace callbacks\n\
+        NotSupportedError | a user-defined collation is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back into Python for user-defined functions, aggregates, window functions, progress handlers, trace callbacks and the authorizer, not for collations\n\
         True\n\
         foreign keys: (0,)\n";
     ensure(out.status == 0 && out.stdout == want, || out.render())?;
@@ -347,11 +347,12 @@ print("dropped", cx.execute("select count(*) from sqlite_schema").fetchone())
     Ok(())
 }
 
-/// User-defined functions, aggregates and window functions, trace callbacks and progress handlers
-/// (`tests/sqlite/callbacks.py`): every kind of value both ways, functions in
+/// User-defined functions, aggregates and window functions, trace callbacks, progress handlers and
+/// the authorizer (`tests/sqlite/callbacks.py`): every kind of value both ways, functions in
 /// WHERE/ORDER BY/CHECK/triggers, groups, frames, a callback raising in each place, statements
 /// run inside a function while the outer one is suspended, a cursor abandoned mid-way, replaced
-/// and removed functions, the statements traced, a progress handler stopping a query. The output must be the
+/// and removed functions, the statements traced, a progress handler stopping a query, an
+/// authorizer denying, ignoring and raising, also for a statement prepared before it was set. The output must be the
 /// host CPython's with Debian's SQLite, byte for byte.
 fn callbacks_run_as_in_cpython() -> Result<(), Failed> {
     let script = t::root().join("tests/sqlite/callbacks.py");

@@ -51,6 +51,8 @@ struct sqlite3 {
     int (*progress)(void *); /* sqlite3_progress_handler */
     void *progress_arg;
     int calling; /* calls being made of this connection's callbacks (SQLite's nested VMs) */
+    int (*auth)(void *, int, const char *, const char *, const char *, const char *); /* the authorizer */
+    void *auth_arg;
 };
 
 struct sqlite3_stmt {
@@ -90,6 +92,7 @@ struct sqlite3_stmt {
     pyforge_sqlite_sqlite_call_t call; /* the call that ended the last run (end is CALL) */
     struct aggregate *aggregates;       /* the state of the aggregates it computes */
     const char *traced;                 /* during its trace call: the text traced */
+    pyforge_sqlite_sqlite_list_authorization_t ask; /* the calls that ended the last run (AUTHORIZE) */
 };
 
 /* user-defined functions (below) */
@@ -545,6 +548,9 @@ static void drop_rows(sqlite3_stmt *s, bool all) {
     if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_CALL) {
         pyforge_sqlite_sqlite_call_free(&s->call);
     }
+    if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE) {
+        pyforge_sqlite_sqlite_list_authorization_free(&s->ask);
+    }
     if (all) {
         s->end = -1;
     }
@@ -592,6 +598,80 @@ static void drop_bound(sqlite3_stmt *s, size_t i) {
     }
 }
 
+/* ---- the authorizer ----------------------------------------------------------------------
+ *
+ * SQLite calls it while it prepares a statement, where the cap cannot suspend; so the cap
+ * prepares with the answers given so far and says which calls it still needs answered; they
+ * are made here (CPython's own authorizer callback), and the statement prepared again, until
+ * every call it makes has its answer. Each distinct call is made once per prepare. */
+
+static char *opt_cstring(sqlite_cap_import_option_string_t *o) { return o->is_some ? cstring(&o->val) : NULL; }
+
+/* Asks the authorizer each call of `ask` (which it frees), adding the answers to `answers`
+ * (`room` entries allocated). False when out of memory (set on the connection; `answers` freed). */
+static bool answer_authorizer(sqlite3 *db, pyforge_sqlite_sqlite_list_authorization_t *ask,
+                              pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, size_t *room) {
+    if (answers->len + ask->len > *room) {
+        size_t more = (answers->len + ask->len) * 2;
+        pyforge_sqlite_sqlite_tuple2_authorization_s32_t *p = realloc(answers->ptr, more * sizeof *p);
+        if (p == NULL) {
+            pyforge_sqlite_sqlite_list_authorization_free(ask);
+            pyforge_sqlite_sqlite_list_tuple2_authorization_s32_free(answers);
+            set_error(db, SQLITE_NOMEM, NULL);
+            return false;
+        }
+        answers->ptr = p;
+        *room = more;
+    }
+    for (size_t i = 0; i < ask->len; i++) {
+        pyforge_sqlite_sqlite_authorization_t *a = &ask->ptr[i];
+        int answer = SQLITE_DENY; /* no authorizer (any more): what the cap gave meanwhile */
+        if (db->auth) {
+            char *a1 = opt_cstring(&a->arg1), *a2 = opt_cstring(&a->arg2), *a3 = opt_cstring(&a->schema),
+                 *a4 = opt_cstring(&a->source);
+            db->calling++;
+            answer = db->auth(db->auth_arg, a->action, a1, a2, a3, a4);
+            db->calling--;
+            free(a1), free(a2), free(a3), free(a4);
+        }
+        answers->ptr[answers->len++] = (pyforge_sqlite_sqlite_tuple2_authorization_s32_t){*a, answer};
+    }
+    free(ask->ptr); /* its entries are in `answers` now */
+    return true;
+}
+
+static int prepare_authorized(sqlite3 *db, cap_string *sql, pyforge_sqlite_sqlite_prepared_t *out) {
+    pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t answers = {NULL, 0};
+    size_t room = 0;
+    for (;;) {
+        pyforge_sqlite_sqlite_authorized_t r;
+        cap_error err;
+        if (!pyforge_sqlite_sqlite_method_connection_prepare_authorized(conn(db), sql, &answers, &r, &err)) {
+            pyforge_sqlite_sqlite_list_tuple2_authorization_s32_free(&answers);
+            return failed(db, &err);
+        }
+        if (r.tag == PYFORGE_SQLITE_SQLITE_AUTHORIZED_PREPARED) {
+            pyforge_sqlite_sqlite_list_tuple2_authorization_s32_free(&answers);
+            *out = r.val.prepared;
+            return SQLITE_OK;
+        }
+        if (!answer_authorizer(db, &r.val.ask, &answers, &room)) {
+            return SQLITE_NOMEM;
+        }
+    }
+}
+
+int sqlite3_set_authorizer(sqlite3 *db,
+                           int (*auth)(void *, int, const char *, const char *, const char *, const char *),
+                           void *arg) {
+    db->auth = auth;
+    db->auth_arg = auth ? arg : NULL;
+    if (db->open) {
+        pyforge_sqlite_sqlite_method_connection_set_authorizer(conn(db), auth != NULL);
+    }
+    return SQLITE_OK;
+}
+
 int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **out, const char **tail) {
     *out = NULL;
     if (!db->open) {
@@ -604,7 +684,12 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int nbyte, sqlite3_stmt **o
     }
     pyforge_sqlite_sqlite_prepared_t prepared;
     cap_error err;
-    if (!pyforge_sqlite_sqlite_method_connection_prepare(conn(db), &s, &prepared, &err)) {
+    if (db->auth) {
+        int rc = prepare_authorized(db, &s, &prepared);
+        if (rc != SQLITE_OK) {
+            return rc;
+        }
+    } else if (!pyforge_sqlite_sqlite_method_connection_prepare(conn(db), &s, &prepared, &err)) {
         return failed(db, &err);
     }
     if (tail) {
@@ -705,6 +790,10 @@ static int serve(sqlite3_stmt *s) {
         s->end = end; /* the call is made by the step, which resumes */
         return -2;
     }
+    if (end == PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE) {
+        s->end = end; /* the authorizer is asked by the step, which steps again */
+        return -3;
+    }
     return -1;
 }
 
@@ -740,6 +829,9 @@ static int take_run(sqlite3_stmt *s, pyforge_sqlite_sqlite_run_result_t *r) {
     }
     if (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_CALL) {
         s->call = r->end.val.call;
+    }
+    if (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE) {
+        s->ask = r->end.val.authorize;
     }
     /* the cap's statement holds a row, or waits in a call: either way it is mid-way */
     s->cap_on_row = r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE || r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_CALL;
@@ -799,16 +891,30 @@ int sqlite3_step(sqlite3_stmt *s) {
         }
         rc = serve(s);
     }
-    /* SQLite called a function registered here: call it, resume with its outcome. */
-    while (rc == -2) {
-        pyforge_sqlite_sqlite_call_t call = s->call;
-        s->end = -1; /* the call is this loop's now */
-        pyforge_sqlite_sqlite_answer_t answer = make_call(s, &call);
-        pyforge_sqlite_sqlite_call_free(&call);
+    /* SQLite called a function registered here: call it, resume with its outcome; or it asked the
+     * authorizer while preparing the statement again: ask, step again. */
+    while (rc == -2 || rc == -3) {
         pyforge_sqlite_sqlite_run_result_t r;
         cap_error err;
-        bool ran = pyforge_sqlite_sqlite_method_statement_resume(stmt_of(s), &answer, PREFETCH, &r, &err);
-        pyforge_sqlite_sqlite_answer_free(&answer);
+        bool ran;
+        if (rc == -3) {
+            pyforge_sqlite_sqlite_list_authorization_t ask = s->ask;
+            s->end = -1; /* the calls are this loop's now */
+            pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t answers = {NULL, 0};
+            size_t room = 0;
+            if (!answer_authorizer(s->db, &ask, &answers, &room)) {
+                return SQLITE_NOMEM;
+            }
+            ran = pyforge_sqlite_sqlite_method_statement_authorize(stmt_of(s), &answers, PREFETCH, &r, &err);
+            pyforge_sqlite_sqlite_list_tuple2_authorization_s32_free(&answers);
+        } else {
+            pyforge_sqlite_sqlite_call_t call = s->call;
+            s->end = -1; /* the call is this loop's now */
+            pyforge_sqlite_sqlite_answer_t answer = make_call(s, &call);
+            pyforge_sqlite_sqlite_call_free(&call);
+            ran = pyforge_sqlite_sqlite_method_statement_resume(stmt_of(s), &answer, PREFETCH, &r, &err);
+            pyforge_sqlite_sqlite_answer_free(&answer);
+        }
         if (!ran) {
             return failed(s->db, &err);
         }
@@ -1295,12 +1401,6 @@ int sqlite3_create_collation_v2(sqlite3 *db, const char *name, int rep, void *ar
     return rc;
 }
 
-int sqlite3_set_authorizer(sqlite3 *db,
-                           int (*auth)(void *, int, const char *, const char *, const char *, const char *),
-                           void *arg) {
-    (void)arg;
-    return no_callback(db, auth != NULL);
-}
 
 /* The trace and progress callbacks are calls the cap makes by suspending a statement, as user
  * functions are (below). */

@@ -297,7 +297,8 @@ int sqlite3_backup_finish(sqlite3_backup *backup);
 /* Callbacks into the caller. A component import cannot call back into its importer: the cap
  * suspends the statement instead, and the step here makes the call (see
  * _sqlite_capmodule.c). User-defined functions, aggregates, window functions, the progress
- * handler and the trace callback work so; registering a collation or an authorizer fails with
+ * handler and the trace callback work so, and the authorizer by answering before the cap
+ * prepares (see prepare_authorized); registering a collation fails with
  * SQLITE_MISUSE (the `sqlite3` package raises NotSupportedError before it gets here), and
  * clearing one (a NULL callback) succeeds. */
 int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flags, void *app,

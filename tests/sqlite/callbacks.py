@@ -1,5 +1,5 @@
-"""User-defined functions, aggregates, window functions, trace callbacks and progress handlers
-through the sqlite cap: run by
+"""User-defined functions, aggregates, window functions, trace callbacks, progress handlers and
+the authorizer through the sqlite cap: run by
 tests/sqlite.rs in the forge and in the host's python3, whose outputs must be equal."""
 import sqlite3
 cx = sqlite3.connect(":memory:")
@@ -103,4 +103,30 @@ except sqlite3.OperationalError as e:
     print("OperationalError:", e)
 cx.set_progress_handler(None, 1)
 print(cx.execute("select count(*) from t").fetchone())
+# the authorizer: denied and ignored columns, a raising one, one set after a statement was
+# prepared (SQLite prepares it again in the step), cleared
+cx.execute("create table secret(a, b)")
+cx.execute("insert into secret values (1, 2)")
+cached = "select a, b from secret"
+print(cx.execute(cached).fetchall())
+asked = set()
+def authorizer(action, arg1, arg2, db, source):
+    asked.add((action, arg1, arg2))
+    if action == sqlite3.SQLITE_READ and arg2 == "b":
+        return sqlite3.SQLITE_IGNORE
+    if action == sqlite3.SQLITE_READ and arg1 == "t" and arg2 == "s":
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_DELETE:
+        raise ValueError("no deleting")
+    return sqlite3.SQLITE_OK
+cx.set_authorizer(authorizer)
+print(cx.execute(cached).fetchall(), cx.execute("select a + 1, b from secret").fetchall())
+for sql in ["select s from t", "delete from secret", "select n from t where n = 1"]:
+    try:
+        print(cx.execute(sql).fetchall())
+    except sqlite3.DatabaseError as e:
+        print(type(e).__name__, "|", e)
+print(sorted(a for a in asked if a[0] in (sqlite3.SQLITE_READ, sqlite3.SQLITE_DELETE)))
+cx.set_authorizer(None)
+print(cx.execute(cached).fetchall(), cx.execute("select s from t where n = 1").fetchall())
 cx.close()

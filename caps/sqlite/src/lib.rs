@@ -27,8 +27,8 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 
 use bindings::exports::pyforge::sqlite::sqlite::{
-    self as wit, Answer, BackupProgress, Binding, Call, CallKind, Cell as RowCell, Column, Error, FunctionKind,
-    Prepared, RunEnd, RunResult, StepResult, Value,
+    self as wit, Answer, Authorization, Authorized, BackupProgress, Binding, Call, CallKind, Cell as RowCell, Column,
+    Error, FunctionKind, Prepared, RunEnd, RunResult, StepResult, Value,
 };
 use libsqlite3_sys as ffi;
 
@@ -330,6 +330,64 @@ mod callbacks {
     }
 }
 
+/// The authorizer: SQLite calls it while preparing, which cannot suspend, so the caller answers
+/// beforehand (`prepare-authorized`): an answered call gets its answer; one not answered is
+/// noted — allowed for now while preparing (the caller is asked, and prepares again), denied
+/// while SQLite re-prepares in a step (the run ends with `authorize`, the caller answers, the
+/// statement steps again) — and denied anywhere else (`prepare`, `exec`).
+mod authorizer {
+    use super::*;
+    use std::rc::Rc;
+
+    /// An authorizer call: the action and its four texts.
+    pub type Key = (i32, Option<String>, Option<String>, Option<String>, Option<String>);
+    pub type Answers = Rc<Vec<(Key, i32)>>;
+
+    pub struct Auth {
+        pub answers: Option<Answers>,
+        /// The calls not answered.
+        pub unknown: Vec<Key>,
+        /// What they get meanwhile.
+        pub meanwhile: c_int,
+    }
+
+    thread_local! {
+        pub static AUTH: RefCell<Option<Auth>> = const { RefCell::new(None) };
+    }
+
+    pub fn key(a: Authorization) -> Key {
+        (a.action, a.arg1, a.arg2, a.schema, a.source)
+    }
+
+    pub fn authorization((action, arg1, arg2, schema, source): Key) -> Authorization {
+        Authorization { action, arg1, arg2, schema, source }
+    }
+
+    pub unsafe extern "C" fn authorize(
+        _arg: *mut std::ffi::c_void,
+        action: c_int,
+        a1: *const c_char,
+        a2: *const c_char,
+        a3: *const c_char,
+        a4: *const c_char,
+    ) -> c_int {
+        let key: Key = (action, text(a1), text(a2), text(a3), text(a4));
+        AUTH.with_borrow_mut(|auth| match auth {
+            None => ffi::SQLITE_DENY,
+            Some(a) => {
+                if let Some((_, answer)) = a.answers.iter().flat_map(|v| v.iter()).find(|(k, _)| *k == key) {
+                    *answer
+                } else {
+                    if !a.unknown.contains(&key) {
+                        a.unknown.push(key);
+                    }
+                    a.meanwhile
+                }
+            }
+        })
+    }
+}
+
 struct Connection {
     db: Cell<*mut ffi::sqlite3>,
 }
@@ -387,6 +445,8 @@ impl wit::GuestConnection for Connection {
         let rc = unsafe { ffi::sqlite3_prepare_v2(db, head, len, &mut stmt, &mut tail) };
         check(db, rc)?;
         let used = if tail.is_null() { sql.len() } else { (unsafe { tail.offset_from(head) }) as usize };
+        // (with the authorizer's answers when `prepare_authorized` prepares)
+        let answers = authorizer::AUTH.with_borrow(|a| a.as_ref().and_then(|a| a.answers.clone()));
         Ok(Prepared {
             statement: (!stmt.is_null()).then(|| {
                 wit::Statement::new(Statement {
@@ -396,10 +456,32 @@ impl wit::GuestConnection for Connection {
                     held: RefCell::default(),
                     waiting: Cell::new(None),
                     after: RefCell::new(None),
+                    answers: RefCell::new(answers),
                 })
             }),
             used: used as u32,
         })
+    }
+
+    fn prepare_authorized(&self, sql: String, answers: Vec<(Authorization, i32)>) -> Result<Authorized, Error> {
+        use authorizer::{AUTH, Auth};
+        let answers: authorizer::Answers =
+            std::rc::Rc::new(answers.into_iter().map(|(a, n)| (authorizer::key(a), n)).collect());
+        AUTH.set(Some(Auth { answers: Some(answers), unknown: Vec::new(), meanwhile: OK }));
+        let prepared = self.prepare(sql);
+        let unknown = AUTH.take().map(|a| a.unknown).unwrap_or_default();
+        if !unknown.is_empty() {
+            // (the statement, if any, was prepared on provisional answers: dropped)
+            return Ok(Authorized::Ask(unknown.into_iter().map(authorizer::authorization).collect()));
+        }
+        Ok(Authorized::Prepared(prepared?))
+    }
+
+    fn set_authorizer(&self, on: bool) {
+        if let Ok(db) = self.db() {
+            let callback = on.then_some(authorizer::authorize as _);
+            unsafe { ffi::sqlite3_set_authorizer(db, callback, ptr::null_mut()) };
+        }
     }
 
     fn exec(&self, sql: String) -> Result<(), Error> {
@@ -606,6 +688,9 @@ struct Statement {
     waiting: Cell<Option<callbacks::Key>>,
     /// When `waiting` is a progress call made after a step (see `steps`): how that step ended.
     after: RefCell<Option<After>>,
+    /// The authorizer's answers it was prepared with (and given since), for SQLite's
+    /// re-prepares in a step.
+    answers: RefCell<Option<authorizer::Answers>>,
 }
 
 /// How a step ended whose progress call comes after it.
@@ -720,7 +805,10 @@ impl Statement {
         let (mut cells, mut data, mut rows, mut width) = (Vec::new(), Vec::new(), 0, 0);
         let end = loop {
             callbacks::CAN_SUSPEND.set(true);
+            let answers = self.answers.borrow().clone();
+            authorizer::AUTH.set(Some(authorizer::Auth { answers, unknown: Vec::new(), meanwhile: ffi::SQLITE_DENY }));
             let rc = unsafe { ffi::sqlite3_step(s) };
+            let unknown = authorizer::AUTH.take().map(|a| a.unknown).unwrap_or_default();
             callbacks::CAN_SUSPEND.set(false);
             // An answer or a stop not taken (the step ended before the call ran again) is void.
             callbacks::ANSWER.take();
@@ -737,6 +825,10 @@ impl Statement {
                     width = unsafe { ffi::sqlite3_data_count(s) } as u32;
                     rows += 1;
                     After::Row
+                }
+                _ if !unknown.is_empty() => {
+                    // re-prepared in the step with authorizer calls not answered: ask for them
+                    break RunEnd::Authorize(unknown.into_iter().map(authorizer::authorization).collect());
                 }
                 rc => After::Failed(error(self.db, rc)),
             };
@@ -864,6 +956,22 @@ impl wit::GuestStatement for Statement {
             return Ok(self.result(Vec::new(), 0, Vec::new(), end));
         }
         callbacks::ANSWER.set(Some((key, answer)));
+        Ok(self.steps(max_rows))
+    }
+
+    fn authorize(&self, answers: Vec<(Authorization, i32)>, max_rows: u32) -> Result<RunResult, Error> {
+        if self.waiting.get().is_some() {
+            return Err(Error {
+                code: ffi::SQLITE_MISUSE,
+                message: "the statement is suspended in a call: resume or reset it".into(),
+            });
+        }
+        {
+            let mut all = self.answers.borrow_mut();
+            let mut list: Vec<_> = all.as_deref().cloned().unwrap_or_default();
+            list.extend(answers.into_iter().map(|(a, n)| (authorizer::key(a), n)));
+            *all = Some(std::rc::Rc::new(list));
+        }
         Ok(self.steps(max_rows))
     }
 

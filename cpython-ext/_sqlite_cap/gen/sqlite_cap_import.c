@@ -16,6 +16,12 @@ extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_close(int32_t,
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.prepare")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare(int32_t, uint8_t *, size_t, uint8_t *);
 
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.prepare-authorized")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare_authorized(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-authorizer")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_authorizer(int32_t, int32_t);
+
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.exec")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_exec(int32_t, uint8_t *, size_t, uint8_t *);
 
@@ -78,6 +84,9 @@ extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_run(int32_t, in
 
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.resume")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_resume(int32_t, int32_t, int32_t, int64_t, size_t, int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.authorize")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_authorize(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.columns")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_columns(int32_t, uint8_t *);
@@ -210,12 +219,30 @@ void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t 
   }
 }
 
+void pyforge_sqlite_sqlite_authorization_free(pyforge_sqlite_sqlite_authorization_t *ptr) {
+  sqlite_cap_import_option_string_free(&ptr->arg1);
+  sqlite_cap_import_option_string_free(&ptr->arg2);
+  sqlite_cap_import_option_string_free(&ptr->schema);
+  sqlite_cap_import_option_string_free(&ptr->source);
+}
+
 void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr) {
   pyforge_sqlite_sqlite_value_free(&ptr->value);
 }
 
 void pyforge_sqlite_sqlite_call_free(pyforge_sqlite_sqlite_call_t *ptr) {
   pyforge_sqlite_sqlite_list_value_free(&ptr->args);
+}
+
+void pyforge_sqlite_sqlite_list_authorization_free(pyforge_sqlite_sqlite_list_authorization_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    pyforge_sqlite_sqlite_authorization_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      pyforge_sqlite_sqlite_authorization_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
 }
 
 void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr) {
@@ -226,6 +253,10 @@ void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr) {
     }
     case 3: {
       pyforge_sqlite_sqlite_call_free(&ptr->val.call);
+      break;
+    }
+    case 4: {
+      pyforge_sqlite_sqlite_list_authorization_free(&ptr->val.authorize);
       break;
     }
   }
@@ -335,6 +366,19 @@ void pyforge_sqlite_sqlite_prepared_free(pyforge_sqlite_sqlite_prepared_t *ptr) 
   pyforge_sqlite_sqlite_option_own_statement_free(&ptr->statement);
 }
 
+void pyforge_sqlite_sqlite_authorized_free(pyforge_sqlite_sqlite_authorized_t *ptr) {
+  switch ((int32_t) ptr->tag) {
+    case 0: {
+      pyforge_sqlite_sqlite_prepared_free(&ptr->val.prepared);
+      break;
+    }
+    case 1: {
+      pyforge_sqlite_sqlite_list_authorization_free(&ptr->val.ask);
+      break;
+    }
+  }
+}
+
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]blob")))
 extern void __wasm_import_pyforge_sqlite_sqlite_blob_drop(int32_t handle);
 
@@ -382,6 +426,29 @@ void pyforge_sqlite_sqlite_result_void_error_free(pyforge_sqlite_sqlite_result_v
 void pyforge_sqlite_sqlite_result_prepared_error_free(pyforge_sqlite_sqlite_result_prepared_error_t *ptr) {
   if (!ptr->is_err) {
     pyforge_sqlite_sqlite_prepared_free(&ptr->val.ok);
+  } else {
+    pyforge_sqlite_sqlite_error_free(&ptr->val.err);
+  }
+}
+
+void pyforge_sqlite_sqlite_tuple2_authorization_s32_free(pyforge_sqlite_sqlite_tuple2_authorization_s32_t *ptr) {
+  pyforge_sqlite_sqlite_authorization_free(&ptr->f0);
+}
+
+void pyforge_sqlite_sqlite_list_tuple2_authorization_s32_free(pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    pyforge_sqlite_sqlite_tuple2_authorization_s32_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      pyforge_sqlite_sqlite_tuple2_authorization_s32_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_result_authorized_error_free(pyforge_sqlite_sqlite_result_authorized_error_t *ptr) {
+  if (!ptr->is_err) {
+    pyforge_sqlite_sqlite_authorized_free(&ptr->val.ok);
   } else {
     pyforge_sqlite_sqlite_error_free(&ptr->val.err);
   }
@@ -600,6 +667,68 @@ bool pyforge_sqlite_sqlite_method_connection_prepare(pyforge_sqlite_sqlite_borro
     *err = result.val.err;
     return 0;
   }
+}
+
+bool pyforge_sqlite_sqlite_method_connection_prepare_authorized(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, pyforge_sqlite_sqlite_authorized_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(8+3*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare_authorized((self).__handle, (uint8_t *) (*sql).ptr, (*sql).len, (uint8_t *) (*answers).ptr, (*answers).len, ptr);
+  pyforge_sqlite_sqlite_result_authorized_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      pyforge_sqlite_sqlite_authorized_t variant;
+      variant.tag = (int32_t) *((uint8_t*) (ptr + sizeof(void*)));
+      switch ((int32_t) variant.tag) {
+        case 0: {
+          pyforge_sqlite_sqlite_option_own_statement_t option;
+          switch ((int32_t) *((uint8_t*) (ptr + (2*sizeof(void*))))) {
+            case 0: {
+              option.is_some = false;
+              break;
+            }
+            case 1: {
+              option.is_some = true;
+              option.val = (pyforge_sqlite_sqlite_own_statement_t) { *((int32_t*) (ptr + (4+2*sizeof(void*)))) };
+              break;
+            }
+          }
+          variant.val.prepared = (pyforge_sqlite_sqlite_prepared_t) {
+            (pyforge_sqlite_sqlite_option_own_statement_t) option,
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
+          };
+          break;
+        }
+        case 1: {
+          variant.val.ask = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) };
+          break;
+        }
+      }
+
+      result.val.ok = variant;
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + sizeof(void*))),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+void pyforge_sqlite_sqlite_method_connection_set_authorizer(pyforge_sqlite_sqlite_borrow_connection_t self, bool on) {
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_set_authorizer((self).__handle, on);
 }
 
 bool pyforge_sqlite_sqlite_method_connection_exec(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_error_t *err) {
@@ -1008,9 +1137,9 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant5;
-      variant5.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant5.tag) {
+      pyforge_sqlite_sqlite_run_end_t variant8;
+      variant8.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant8.tag) {
         case 0: {
           break;
         }
@@ -1018,14 +1147,14 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
           break;
         }
         case 2: {
-          variant5.val.failed = (pyforge_sqlite_sqlite_error_t) {
+          variant8.val.failed = (pyforge_sqlite_sqlite_error_t) {
             (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
             (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant5.val.call = (pyforge_sqlite_sqlite_call_t) {
+          variant8.val.call = (pyforge_sqlite_sqlite_call_t) {
             (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
             (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
             (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
@@ -1033,16 +1162,20 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
           };
           break;
         }
+        case 4: {
+          variant8.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option6;
+      pyforge_sqlite_sqlite_option_list_column_t option10;
       switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
         case 0: {
-          option6.is_some = false;
+          option10.is_some = false;
           break;
         }
         case 1: {
-          option6.is_some = true;
-          option6.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option10.is_some = true;
+          option10.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
           break;
         }
       }
@@ -1051,8 +1184,8 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
         (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
         (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
         (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant5,
-        (pyforge_sqlite_sqlite_option_list_column_t) option6,
+        (pyforge_sqlite_sqlite_run_end_t) variant8,
+        (pyforge_sqlite_sqlite_option_list_column_t) option10,
         (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
@@ -1148,9 +1281,9 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant14;
-      variant14.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant14.tag) {
+      pyforge_sqlite_sqlite_run_end_t variant17;
+      variant17.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant17.tag) {
         case 0: {
           break;
         }
@@ -1158,14 +1291,14 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
           break;
         }
         case 2: {
-          variant14.val.failed = (pyforge_sqlite_sqlite_error_t) {
+          variant17.val.failed = (pyforge_sqlite_sqlite_error_t) {
             (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
             (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant14.val.call = (pyforge_sqlite_sqlite_call_t) {
+          variant17.val.call = (pyforge_sqlite_sqlite_call_t) {
             (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
             (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
             (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
@@ -1173,16 +1306,20 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
           };
           break;
         }
+        case 4: {
+          variant17.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option15;
+      pyforge_sqlite_sqlite_option_list_column_t option19;
       switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
         case 0: {
-          option15.is_some = false;
+          option19.is_some = false;
           break;
         }
         case 1: {
-          option15.is_some = true;
-          option15.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option19.is_some = true;
+          option19.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
           break;
         }
       }
@@ -1191,8 +1328,91 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
         (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
         (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
         (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant14,
-        (pyforge_sqlite_sqlite_option_list_column_t) option15,
+        (pyforge_sqlite_sqlite_run_end_t) variant17,
+        (pyforge_sqlite_sqlite_option_list_column_t) option19,
+        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
+      };
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + 8)),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(8)))
+  uint8_t ret_area[(80+8*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_statement_authorize((self).__handle, (uint8_t *) (*answers).ptr, (*answers).len, (int32_t) (max_rows), ptr);
+  pyforge_sqlite_sqlite_result_run_result_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      pyforge_sqlite_sqlite_run_end_t variant11;
+      variant11.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant11.tag) {
+        case 0: {
+          break;
+        }
+        case 1: {
+          break;
+        }
+        case 2: {
+          variant11.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 3: {
+          variant11.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 4: {
+          variant11.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_option_list_column_t option13;
+      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
+        case 0: {
+          option13.is_some = false;
+          break;
+        }
+        case 1: {
+          option13.is_some = true;
+          option13.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          break;
+        }
+      }
+
+      result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
+        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
+        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
+        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
+        (pyforge_sqlite_sqlite_run_end_t) variant11,
+        (pyforge_sqlite_sqlite_option_list_column_t) option13,
         (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),

@@ -74,6 +74,17 @@ typedef struct pyforge_sqlite_sqlite_step_result_t {
 // `SQLITE_DONE`.
 #define PYFORGE_SQLITE_SQLITE_STEP_RESULT_DONE 1
 
+// A call of the authorizer (`sqlite3_set_authorizer`'s callback): the action code and its
+// four texts (what they are depends on the action; the last two are the schema and the
+// trigger or view).
+typedef struct pyforge_sqlite_sqlite_authorization_t {
+  int32_t   action;
+  sqlite_cap_import_option_string_t   arg1;
+  sqlite_cap_import_option_string_t   arg2;
+  sqlite_cap_import_option_string_t   schema;
+  sqlite_cap_import_option_string_t   source;
+} pyforge_sqlite_sqlite_authorization_t;
+
 // A parameter value for `run`: `sqlite3_bind_*` of `value` to parameter `index` (1-based).
 typedef struct pyforge_sqlite_sqlite_binding_t {
   int32_t   index;
@@ -124,12 +135,18 @@ typedef struct pyforge_sqlite_sqlite_call_t {
   pyforge_sqlite_sqlite_list_value_t   args;
 } pyforge_sqlite_sqlite_call_t;
 
+typedef struct {
+  pyforge_sqlite_sqlite_authorization_t *ptr;
+  size_t len;
+} pyforge_sqlite_sqlite_list_authorization_t;
+
 // How `run`'s last step ended, after the rows it returned.
 typedef struct pyforge_sqlite_sqlite_run_end_t {
   uint8_t tag;
   union {
     pyforge_sqlite_sqlite_error_t     failed;
     pyforge_sqlite_sqlite_call_t     call;
+    pyforge_sqlite_sqlite_list_authorization_t     authorize;
   } val;
 } pyforge_sqlite_sqlite_run_end_t;
 
@@ -145,6 +162,11 @@ typedef struct pyforge_sqlite_sqlite_run_end_t {
 // statement is busy, stopped inside that call (it may be reset or dropped instead; other
 // statements may run meanwhile, and suspend too).
 #define PYFORGE_SQLITE_SQLITE_RUN_END_CALL 3
+// SQLite prepared the statement again in the step (after a schema change, or a new
+// authorizer) and asked the authorizer these calls, not answered when it was prepared:
+// they were denied, and the step failed. Answer them with `statement.authorize`, which
+// steps again.
+#define PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE 4
 
 // A call's outcome, for `statement.resume`.
 typedef struct pyforge_sqlite_sqlite_answer_t {
@@ -254,6 +276,21 @@ typedef struct pyforge_sqlite_sqlite_prepared_t {
   uint32_t   used;
 } pyforge_sqlite_sqlite_prepared_t;
 
+// `prepare-authorized`'s outcome.
+typedef struct pyforge_sqlite_sqlite_authorized_t {
+  uint8_t tag;
+  union {
+    pyforge_sqlite_sqlite_prepared_t     prepared;
+    pyforge_sqlite_sqlite_list_authorization_t     ask;
+  } val;
+} pyforge_sqlite_sqlite_authorized_t;
+
+// Every authorizer call the statement needed was answered: prepared.
+#define PYFORGE_SQLITE_SQLITE_AUTHORIZED_PREPARED 0
+// These calls (each once) were not answered: answer them and prepare again, with the
+// answers given before (a different answer can change what else SQLite asks).
+#define PYFORGE_SQLITE_SQLITE_AUTHORIZED_ASK 1
+
 typedef struct pyforge_sqlite_sqlite_own_blob_t {
   int32_t __handle;
 } pyforge_sqlite_sqlite_own_blob_t;
@@ -292,6 +329,24 @@ typedef struct {
     pyforge_sqlite_sqlite_error_t err;
   } val;
 } pyforge_sqlite_sqlite_result_prepared_error_t;
+
+typedef struct {
+  pyforge_sqlite_sqlite_authorization_t f0;
+  int32_t f1;
+} pyforge_sqlite_sqlite_tuple2_authorization_s32_t;
+
+typedef struct {
+  pyforge_sqlite_sqlite_tuple2_authorization_s32_t *ptr;
+  size_t len;
+} pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t;
+
+typedef struct {
+  bool is_err;
+  union {
+    pyforge_sqlite_sqlite_authorized_t ok;
+    pyforge_sqlite_sqlite_error_t err;
+  } val;
+} pyforge_sqlite_sqlite_result_authorized_error_t;
 
 typedef struct {
   bool is_err;
@@ -379,6 +434,15 @@ extern bool pyforge_sqlite_sqlite_static_connection_open(sqlite_cap_import_strin
 extern bool pyforge_sqlite_sqlite_method_connection_close(pyforge_sqlite_sqlite_borrow_connection_t self, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_prepare_v2` of the first statement in `sql`.
 extern bool pyforge_sqlite_sqlite_method_connection_prepare(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_prepared_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// `prepare` with an authorizer (`set-authorizer`) whose answers are `answers`: each
+// call SQLite makes while preparing gets the answer given for an equal call
+// (`SQLITE_OK`, `SQLITE_DENY`, `SQLITE_IGNORE`). The statement keeps its answers for
+// when SQLite prepares it again in a step (after a schema change), where a call not
+// answered ends the run with `authorize`.
+extern bool pyforge_sqlite_sqlite_method_connection_prepare_authorized(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, pyforge_sqlite_sqlite_authorized_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// `sqlite3_set_authorizer` on or off. While on, `prepare` (and `exec`) deny every
+// action: statements are prepared by `prepare-authorized`.
+extern void pyforge_sqlite_sqlite_method_connection_set_authorizer(pyforge_sqlite_sqlite_borrow_connection_t self, bool on);
 // `sqlite3_exec` without a callback: runs every statement in `sql`. A registered
 // function it calls fails (the statement with it): `exec` cannot suspend.
 extern bool pyforge_sqlite_sqlite_method_connection_exec(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *sql, pyforge_sqlite_sqlite_error_t *err);
@@ -445,6 +509,9 @@ extern bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_bor
 // The outcome of the `call` that ended the last run or resume, then steps on as `run`
 // does (no reset, no bindings). A misuse error when the statement is not suspended.
 extern bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// After a run that ended with `authorize`: adds `answers` to the statement's authorizer
+// answers, then steps as `run` does (no reset, no bindings).
+extern bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_column_count` with each column's name and declared type.
 extern void pyforge_sqlite_sqlite_method_statement_columns(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_column_t *ret);
 // `sqlite3_bind_parameter_count` and each parameter's name (`:a`, `?1`, ...; none
@@ -501,9 +568,13 @@ void pyforge_sqlite_sqlite_list_value_free(pyforge_sqlite_sqlite_list_value_t *p
 
 void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t *ptr);
 
+void pyforge_sqlite_sqlite_authorization_free(pyforge_sqlite_sqlite_authorization_t *ptr);
+
 void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr);
 
 void pyforge_sqlite_sqlite_call_free(pyforge_sqlite_sqlite_call_t *ptr);
+
+void pyforge_sqlite_sqlite_list_authorization_free(pyforge_sqlite_sqlite_list_authorization_t *ptr);
 
 void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr);
 
@@ -535,6 +606,8 @@ void pyforge_sqlite_sqlite_option_own_statement_free(pyforge_sqlite_sqlite_optio
 
 void pyforge_sqlite_sqlite_prepared_free(pyforge_sqlite_sqlite_prepared_t *ptr);
 
+void pyforge_sqlite_sqlite_authorized_free(pyforge_sqlite_sqlite_authorized_t *ptr);
+
 extern void pyforge_sqlite_sqlite_blob_drop_own(pyforge_sqlite_sqlite_own_blob_t handle);
 
 extern void pyforge_sqlite_sqlite_blob_drop_borrow(pyforge_sqlite_sqlite_borrow_blob_t handle);
@@ -552,6 +625,12 @@ void pyforge_sqlite_sqlite_result_own_connection_error_free(pyforge_sqlite_sqlit
 void pyforge_sqlite_sqlite_result_void_error_free(pyforge_sqlite_sqlite_result_void_error_t *ptr);
 
 void pyforge_sqlite_sqlite_result_prepared_error_free(pyforge_sqlite_sqlite_result_prepared_error_t *ptr);
+
+void pyforge_sqlite_sqlite_tuple2_authorization_s32_free(pyforge_sqlite_sqlite_tuple2_authorization_s32_t *ptr);
+
+void pyforge_sqlite_sqlite_list_tuple2_authorization_s32_free(pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *ptr);
+
+void pyforge_sqlite_sqlite_result_authorized_error_free(pyforge_sqlite_sqlite_result_authorized_error_t *ptr);
 
 void pyforge_sqlite_sqlite_result_u32_error_free(pyforge_sqlite_sqlite_result_u32_error_t *ptr);
 

@@ -3,10 +3,10 @@
 In this interpreter SQLite runs in the sqlite cap, a separate WebAssembly component, and
 CPython's own ``_sqlite3`` module reaches it through SQLite's C API as the cap serves it.
 Everything behaves as in the standard library, user-defined functions, aggregates, window
-functions, progress handlers and trace callbacks included (a component cannot call into the one
-that imports it, so the cap suspends the statement where SQLite calls one, and Python runs it),
-except the callbacks SQLite makes from deeper inside (collations, the authorizer): those raise
-``NotSupportedError`` saying so.
+functions, progress handlers, trace callbacks and the authorizer included (a component cannot
+call into the one that imports it, so the cap suspends the statement where SQLite calls one, and
+Python runs it), except collations, which SQLite calls from deep inside its comparisons: those
+raise ``NotSupportedError`` saying so.
 
     import sqlite3
     cx = sqlite3.connect("test.db")  # a file under the directories the host gave Python

@@ -2,11 +2,11 @@
 
 The names are CPython's ``_sqlite3`` module's (compiled against the cap) plus the standard
 library's DB-API helpers below. User-defined functions, aggregates and window functions,
-progress handlers and trace callbacks work as in the standard library: the cap suspends the
-statement where SQLite calls them, and Python runs them. ``Connection`` (and so ``connect``)
-differs from the standard library's in one way: registering a callback SQLite calls from
-deeper inside — ``create_collation``, ``set_authorizer`` — raises ``NotSupportedError`` with
-``NO_CALLBACKS`` as the reason. Clearing one (passing ``None`` where the standard library
+progress handlers, trace callbacks and the authorizer work as in the standard library: the cap
+suspends the statement where SQLite calls them (or, for the authorizer, asks before it prepares
+one), and Python runs them. ``Connection`` (and so ``connect``) differs from the standard
+library's in one way: registering a collation, which SQLite calls from deep inside its
+comparisons, raises ``NotSupportedError`` with ``NO_CALLBACKS`` as the reason. Clearing one (passing ``None`` where the standard library
 clears) works: there is nothing to clear.
 """
 
@@ -49,8 +49,8 @@ collections.abc.Sequence.register(Row)
 
 NO_CALLBACKS = (
     "SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back "
-    "into Python only for user-defined functions, aggregates, window functions, progress "
-    "handlers and trace callbacks"
+    "into Python for user-defined functions, aggregates, window functions, progress "
+    "handlers, trace callbacks and the authorizer, not for collations"
 )
 
 
@@ -75,7 +75,6 @@ class Connection(_sqlite3.Connection):
     __doc__ = _sqlite3.Connection.__doc__
 
     create_collation = _no_callback("create_collation", 1, "callable", "a user-defined collation")
-    set_authorizer = _no_callback("set_authorizer", 0, "authorizer_callback", "an authorizer callback")
 
 
 Connection.__module__ = "sqlite3"
