@@ -2,7 +2,9 @@
 
 insert: 100,000 rows in one transaction (executemany) into a table with an index;
 indexed: 2,000 point queries through the index; scan: one full-scan aggregate query;
-fetchall: every row (3 columns) fetched into Python — the most boundary crossings.
+fetchall: every row (3 columns) fetched into Python — the most boundary crossings;
+function: a Python function called by SQLite 100,000 times (one query) — through the cap, each
+call suspends the statement and resumes it.
 """
 import json
 import sqlite3
@@ -41,11 +43,15 @@ indexed = lambda: [cx.execute("select id, v from t where k = ?", (k,)).fetchall(
 scan = lambda: cx.execute("select count(*), sum(length(v)) from t where v like '%99%'").fetchone()
 fetchall = lambda: cx.execute("select id, k, v from t").fetchall()
 assert len(fetchall()) == ROWS
+cx.create_function("plus", 1, lambda k: k + 1, deterministic=True)
+function = lambda: cx.execute("select sum(plus(k)) from t").fetchone()
+assert function() == (ROWS * (ROWS - 1) // 2 + ROWS,)
 print(json.dumps({
     "insert_s": best(insert),
     "indexed_s": best(indexed),
     "scan_s": best(scan),
     "fetchall_s": best(fetchall),
+    "function_s": best(function),
     "sqlite": sqlite3.sqlite_version,
     "python": sys.version.split()[0],
 }))

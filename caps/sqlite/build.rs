@@ -10,15 +10,18 @@
 //! in. (`tests/sqlite.rs` fails if it did: the callbacks would then not suspend.)
 //!
 //! The patch. A component cannot call into the component that imports it, so when SQLite's
-//! virtual machine calls a user-defined function, aggregate step/inverse/value/final of the
-//! importer, the cap's trampoline (`src/lib.rs`, `callback`) records the call and asks to
-//! suspend; the patched opcode then leaves `sqlite3VdbeExec` the way `OP_ResultRow` does —
-//! with the program counter kept, here on the *same* opcode, and `SQLITE_ROW` (no result row)
+//! virtual machine calls a user-defined function, aggregate step/inverse/value/final, the trace
+//! callback or the progress handler of the importer, the cap's trampoline (`src/lib.rs`,
+//! `callbacks`) records the call and asks to suspend; the patched opcode then leaves
+//! `sqlite3VdbeExec` the way `OP_ResultRow` does — with the program counter kept, here on the
+//! *same* opcode (the progress handler: the next one), and `SQLITE_ROW` (no result row)
 //! returned through `sqlite3_step` — so the statement stays running. The cap returns the call;
 //! the caller runs it and `resume`s with the result; the next `sqlite3_step` re-executes the
 //! opcode, whose trampoline now takes the result instead of suspending. Every opcode patched is
 //! safe to re-execute (OP_AggStep's step counter is put back). Statements that call no
-//! importer function run the unpatched paths: one flag test after each function call.
+//! importer function run the unpatched paths: one flag test after each function call. Only a
+//! statement the caller runs suspends (`db->nVdbeExec == 1`): one SQLite runs inside another
+//! cannot leave its caller's C stack. (The authorizer needs no patch: see `src/lib.rs`.)
 use std::{env, fs, path::PathBuf};
 
 /// (where, what is there, what it becomes): each `what` must occur exactly once.
