@@ -3,17 +3,18 @@
 //! * CPython's own `Lib/test/test_sqlite3` package runs inside the composed interpreter
 //!   (`tests/sqlite/run_cpython_tests.py`); counts are printed per file, every failure must be
 //!   listed in [`KNOWN_FAILURES`] with its reason, every skip must have a reason from
-//!   [`ALLOWED_SKIPS`], and the callback tests are skipped with the cap's reason, not passed;
+//!   [`ALLOWED_SKIPS`] (WASI and wasm32 limits only);
 //! * a file database written by one `pyforge run` is read by the next, and a relative path
 //!   means the same file to Python and to the cap after `os.chdir`;
 //! * under stock `wasmtime run --dir`, the file Python writes is the host file, and the host's
 //!   own SQLite reads it;
 //! * SQL errors, constraint violations and a corrupt database file raise the right `sqlite3`
 //!   exception with SQLite's message, and the connection keeps working;
-//! * user-defined functions, aggregates, window functions, trace callbacks and progress handlers
-//!   run (the cap suspends the statement, Python runs the call, the statement resumes), and the
-//!   authorizer (asked before the cap prepares), as in the host's CPython, errors and nested
-//!   statements included; collations raise `NotSupportedError` saying why;
+//! * every callback — user-defined functions, aggregates, window functions, trace callbacks and
+//!   progress handlers (the cap suspends the statement, Python runs the call, the statement
+//!   resumes), the authorizer (asked before the cap prepares) and collations (asked when a
+//!   statement needs comparisons, which then runs again) — works as in the host's CPython,
+//!   errors and nested statements included;
 //! * what the C side serves from batched runs (rows, counters, columns) is what SQLite answers
 //!   call by call;
 //! * a second, non-CPython consumer (`tests/caps/sqlite-consumer`) is composed with the same
@@ -31,7 +32,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[];
 
 /// Skip reasons CPython's suite gives here, and why each is not a defect of the cap.
 const ALLOWED_SKIPS: &[(&str, &str)] = &[
-    ("needs a callback from SQLite into Python", "a component cannot call back into its importer (see README)"),
     ("requires subprocess support", "WASI has no processes"),
     ("requires threading support", "WASI CPython has no threads"),
     ("requires 64bit platform", "wasm32 is a 32-bit platform"),
@@ -108,7 +108,6 @@ fn cpython_test_sqlite3() -> Result<(), Failed> {
     let unjustified: Vec<&String> =
         skips.keys().filter(|r| !ALLOWED_SKIPS.iter().any(|(allowed, _)| r.contains(allowed))).collect();
     ensure(unjustified.is_empty(), || format!("skips without an allowed reason: {unjustified:#?}"))?;
-    ensure(skips.keys().any(|r| r.contains("needs a callback")), || "no callback test was skipped".into())?;
     // Every skip in the total must be one whose reason was read (and checked above).
     let with_reason: usize = skips.values().sum();
     ensure(with_reason == total.skipped, || {
@@ -246,12 +245,6 @@ try:
 except sqlite3.OperationalError as e:
     print(type(e).__name__, "|", e)
 print(cx.execute("select count(*) from t").fetchone())
-try:
-    cx.create_collation("c", lambda a, b: 0)
-except sqlite3.NotSupportedError as e:
-    print(type(e).__name__, "|", e)
-cx.set_authorizer(None)
-cx.set_progress_handler(None, 10)
 print(cx.execute("select sqlite_version()").fetchone()[0] == sqlite3.sqlite_version)
 print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
 "#;
@@ -266,7 +259,6 @@ print("foreign keys:", cx.execute("pragma foreign_keys").fetchone())
         DatabaseError | file is not a database | SQLITE_NOTADB\n\
         OperationalError | text passed to SQLite is not valid UTF-8 (the sqlite cap takes UTF-8 strings)\n\
         (1,)\n\
-        NotSupportedError | a user-defined collation is not supported: SQLite runs in the sqlite cap, a separate WebAssembly component, which can call back into Python for user-defined functions, aggregates, window functions, progress handlers, trace callbacks and the authorizer, not for collations\n\
         True\n\
         foreign keys: (0,)\n";
     ensure(out.status == 0 && out.stdout == want, || out.render())?;
@@ -347,12 +339,14 @@ print("dropped", cx.execute("select count(*) from sqlite_schema").fetchone())
     Ok(())
 }
 
-/// User-defined functions, aggregates and window functions, trace callbacks, progress handlers and
-/// the authorizer (`tests/sqlite/callbacks.py`): every kind of value both ways, functions in
+/// User-defined functions, aggregates and window functions, trace callbacks, progress handlers,
+/// the authorizer and collations (`tests/sqlite/callbacks.py`): every kind of value both ways, functions in
 /// WHERE/ORDER BY/CHECK/triggers, groups, frames, a callback raising in each place, statements
 /// run inside a function while the outer one is suspended, a cursor abandoned mid-way, replaced
 /// and removed functions, the statements traced, a progress handler stopping a query, an
-/// authorizer denying, ignoring and raising, also for a statement prepared before it was set. The output must be the
+/// authorizer denying, ignoring and raising, also for a statement prepared before it was set,
+/// collations sorting, filtering (a cursor read part-way), guarding a unique index inside a
+/// transaction that fails, replaced and removed. The output must be the
 /// host CPython's with Debian's SQLite, byte for byte.
 fn callbacks_run_as_in_cpython() -> Result<(), Failed> {
     let script = t::root().join("tests/sqlite/callbacks.py");

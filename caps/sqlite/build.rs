@@ -80,6 +80,27 @@ const PATCHES: &[(&str, &str, &str)] = &[
         "  if( AtomicLoad(&db->u1.isInterrupted) ) goto abort_due_to_interrupt;\n  if( pyforge_sqlite_interrupt ){ pyforge_sqlite_interrupt = 0; goto abort_due_to_interrupt; }\n  sqlite3VdbeIOTraceSql(p);\n",
     ),
     (
+        // A caller's collation met a pair it has no answer for (src/lib.rs, `collations`): the
+        // statement runs on with provisional answers, noting every such pair, but shows no row
+        // (a row computed so may be wrong) and commits nothing: at its end it stops with an
+        // error, its changes rolled back; the cap asks for the pairs and runs it again.
+        "OP_Halt (collation)",
+        "case OP_Halt: {\n  VdbeFrame *pFrame;\n  int pcx;\n",
+        "case OP_Halt: {\n  VdbeFrame *pFrame;\n  int pcx;\n  if( p->pFrame==0 ) PYFORGE_UNANSWERED_CHECK;\n",
+    ),
+    (
+        "OP_ResultRow (collation)",
+        "case OP_ResultRow: {\n",
+        "case OP_ResultRow: {\n  if( pyforge_sqlite_unanswered ) break;\n",
+    ),
+    (
+        // With a caller's collation registered, a statement that writes keeps a statement
+        // journal (inside a transaction), so stopping it as above rolls back just its changes.
+        "sqlite3VdbeMakeReady (statement journal)",
+        "  p->usesStmtJournal = (u8)(pParse->isMultiWrite && pParse->mayAbort);\n",
+        "  p->usesStmtJournal = (u8)((pParse->isMultiWrite && pParse->mayAbort) || pyforge_sqlite_collations>0);\n",
+    ),
+    (
         "sqlite3VdbeExec's exit",
         "  ** top. */\nvdbe_return:\n",
         "  ** top. */\n  goto vdbe_return;\n\n  /* pyforge: a callback into the importer suspends the statement on this opcode (see\n  ** caps/sqlite/build.rs): as OP_ResultRow leaves, without a row, to run it again. */\npyforge_suspend:\n  p->cacheCtr = (p->cacheCtr + 2)|1;\n  p->pResultRow = 0;\n  p->pc = (int)(pOp - aOp);\n  rc = SQLITE_ROW;\n\nvdbe_return:\n",
@@ -95,7 +116,13 @@ int pyforge_sqlite_op = 0;\n\
 int pyforge_sqlite_interrupt = 0; /* set by resume (src/lib.rs): the progress handler said stop */\n\
 static int pyforge_sqlite_rc;\n\
 int pyforge_sqlite_suspend = 0; /* set by a callback (src/lib.rs) that suspends the statement */\n\
-#define PYFORGE_TAKE_SUSPEND() (pyforge_sqlite_suspend ? (pyforge_sqlite_suspend = 0, 1) : 0)\n";
+#define PYFORGE_TAKE_SUSPEND() (pyforge_sqlite_suspend ? (pyforge_sqlite_suspend = 0, 1) : 0)\n\
+int pyforge_sqlite_collations = 0; /* the caller's collations registered (src/lib.rs) */\n\
+int pyforge_sqlite_unanswered = 0; /* one of them compared a pair without an answer */\n\
+#define PYFORGE_UNANSWERED_CHECK if( pyforge_sqlite_unanswered ){ \\\n\
+  p->errorAction = OE_Abort; rc = SQLITE_ERROR; \\\n\
+  sqlite3VdbeError(p, \"%s\", \"a collation of the caller compared strings it has no answer for\"); \\\n\
+  goto abort_due_to_error; }\n";
 
 fn main() {
     println!("cargo:rerun-if-changed=src/wasi_locks.c");

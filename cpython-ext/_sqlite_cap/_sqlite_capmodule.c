@@ -53,6 +53,7 @@ struct sqlite3 {
     int calling; /* calls being made of this connection's callbacks (SQLite's nested VMs) */
     int (*auth)(void *, int, const char *, const char *, const char *, const char *); /* the authorizer */
     void *auth_arg;
+    struct collation *collations; /* registered by sqlite3_create_collation_v2 */
 };
 
 struct sqlite3_stmt {
@@ -93,10 +94,13 @@ struct sqlite3_stmt {
     struct aggregate *aggregates;       /* the state of the aggregates it computes */
     const char *traced;                 /* during its trace call: the text traced */
     pyforge_sqlite_sqlite_list_authorization_t ask; /* the calls that ended the last run (AUTHORIZE) */
+    pyforge_sqlite_sqlite_collate_request_t collate; /* what ended the last run (COLLATE) */
 };
 
-/* user-defined functions (below) */
+/* callbacks (below) */
 static pyforge_sqlite_sqlite_answer_t make_call(sqlite3_stmt *s, pyforge_sqlite_sqlite_call_t *call);
+static bool answer_collate(sqlite3 *db, pyforge_sqlite_sqlite_collate_request_t *request,
+                           pyforge_sqlite_sqlite_collate_answer_t *answer);
 static void abandon_aggregates(sqlite3_stmt *s);
 
 struct sqlite3_blob {
@@ -194,10 +198,12 @@ static int not_utf8(sqlite3 *db, int code) {
 static void retain(sqlite3 *db) { db->refs++; }
 
 static void destroy_functions(sqlite3 *db);
+static void destroy_collations(sqlite3 *db);
 
 static void release(sqlite3 *db) {
     if (--db->refs == 0) {
         destroy_functions(db); /* as SQLite does when the connection really closes */
+        destroy_collations(db);
         free(db->errmsg);
         free(db);
     }
@@ -551,6 +557,9 @@ static void drop_rows(sqlite3_stmt *s, bool all) {
     if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE) {
         pyforge_sqlite_sqlite_list_authorization_free(&s->ask);
     }
+    if (all && s->end == PYFORGE_SQLITE_SQLITE_RUN_END_COLLATE) {
+        pyforge_sqlite_sqlite_collate_request_free(&s->collate);
+    }
     if (all) {
         s->end = -1;
     }
@@ -794,6 +803,10 @@ static int serve(sqlite3_stmt *s) {
         s->end = end; /* the authorizer is asked by the step, which steps again */
         return -3;
     }
+    if (end == PYFORGE_SQLITE_SQLITE_RUN_END_COLLATE) {
+        s->end = end; /* the collations compare in the step, which runs the statement again */
+        return -4;
+    }
     return -1;
 }
 
@@ -833,8 +846,12 @@ static int take_run(sqlite3_stmt *s, pyforge_sqlite_sqlite_run_result_t *r) {
     if (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE) {
         s->ask = r->end.val.authorize;
     }
+    if (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_COLLATE) {
+        s->collate = r->end.val.collate;
+    }
     /* the cap's statement holds a row, or waits in a call: either way it is mid-way */
-    s->cap_on_row = r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE || r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_CALL;
+    s->cap_on_row = r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE || r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_CALL ||
+                    r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_COLLATE;
     if (!room || (r->end.tag == PYFORGE_SQLITE_SQLITE_RUN_END_MORE && s->nrows == 0)) { /* out of memory; or a row not sent */
         drop_rows(s, true);
         if (!room) {
@@ -892,12 +909,25 @@ int sqlite3_step(sqlite3_stmt *s) {
         rc = serve(s);
     }
     /* SQLite called a function registered here: call it, resume with its outcome; or it asked the
-     * authorizer while preparing the statement again: ask, step again. */
-    while (rc == -2 || rc == -3) {
+     * authorizer while preparing the statement again: ask, step again; or a collation met pairs
+     * it had no answer for: compare them, run the statement again. */
+    while (rc == -2 || rc == -3 || rc == -4) {
         pyforge_sqlite_sqlite_run_result_t r;
         cap_error err;
         bool ran;
-        if (rc == -3) {
+        if (rc == -4) {
+            pyforge_sqlite_sqlite_collate_request_t request = s->collate;
+            s->end = -1; /* the request is this loop's now */
+            pyforge_sqlite_sqlite_collate_answer_t answer;
+            bool answered = answer_collate(s->db, &request, &answer);
+            pyforge_sqlite_sqlite_collate_request_free(&request);
+            if (!answered) {
+                set_error(s->db, SQLITE_NOMEM, NULL);
+                return SQLITE_NOMEM;
+            }
+            ran = pyforge_sqlite_sqlite_method_statement_collated(stmt_of(s), &answer, PREFETCH, &r, &err);
+            pyforge_sqlite_sqlite_collate_answer_free(&answer);
+        } else if (rc == -3) {
             pyforge_sqlite_sqlite_list_authorization_t ask = s->ask;
             s->end = -1; /* the calls are this loop's now */
             pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t answers = {NULL, 0};
@@ -1379,26 +1409,188 @@ int sqlite3_backup_finish(sqlite3_backup *b) {
 
 /* ---- callbacks (see sqlite3.h) ------------------------------------------------------------ */
 
-static const char NO_CALLBACKS[] =
-    "SQLite runs in the sqlite cap, a separate component, which cannot call back into Python";
+/* ---- collations ----------------------------------------------------------------------------
+ *
+ * SQLite calls a collation deep inside its comparisons, where the cap cannot suspend. The cap's
+ * statement keeps the comparisons answered; a pair without an answer stops the statement (its
+ * changes rolled back) and ends the run with `collate`; the step here compares the pairs with
+ * CPython's own callback and the cap runs the statement again from its start, leaving out the
+ * rows already sent. */
 
-static int no_callback(sqlite3 *db, bool registering) {
-    if (!registering) {
-        return SQLITE_OK; /* nothing can have been registered, so clearing is done */
+struct collation {
+    uint32_t id; /* the cap's number for it */
+    char *name;
+    void *arg;
+    int (*compare)(void *, int, const void *, int, const void *);
+    void (*destroy)(void *);
+    struct collation *next;
+};
+
+static void forget_collation(struct collation *c) {
+    if (c->destroy) {
+        c->destroy(c->arg);
     }
-    set_error(db, SQLITE_MISUSE, strdup(NO_CALLBACKS));
-    return SQLITE_MISUSE;
+    free(c->name);
+    free(c);
 }
 
+static void destroy_collations(sqlite3 *db) {
+    while (db->collations) {
+        struct collation *c = db->collations;
+        db->collations = c->next;
+        forget_collation(c);
+    }
+}
+
+static int by_collation(struct collation *c, sqlite_cap_import_list_u8_t *texts, uint32_t x, uint32_t y) {
+    sqlite_cap_import_list_u8_t *a = &texts[x], *b = &texts[y];
+    return c->compare(c->arg, (int)a->len, a->ptr, (int)b->len, b->ptr);
+}
+
+/* A stable merge sort of `order[0..n)` by the collation (`tmp` as long): about n·log2(n) − n
+ * comparisons, as SQLite's own sorter makes — each is a call into Python. */
+static void merge_sort(struct collation *c, sqlite_cap_import_list_u8_t *texts, uint32_t *order, uint32_t *tmp, size_t n) {
+    if (n < 2) {
+        return;
+    }
+    size_t half = n / 2;
+    merge_sort(c, texts, order, tmp, half);
+    merge_sort(c, texts, order + half, tmp, n - half);
+    size_t i = 0, j = half, k = 0;
+    while (i < half && j < n) {
+        tmp[k++] = by_collation(c, texts, order[j], order[i]) < 0 ? order[j++] : order[i++];
+    }
+    while (i < half) {
+        tmp[k++] = order[i++];
+    }
+    while (j < n) {
+        tmp[k++] = order[j++];
+    }
+    memcpy(order, tmp, n * sizeof *order);
+}
+
+static struct collation *find_collation(sqlite3 *db, uint32_t id) {
+    struct collation *c = db->collations;
+    while (c && c->id != id) {
+        c = c->next;
+    }
+    return c;
+}
+
+/* Each comparison asked, by CPython's own callback. (A collation removed meanwhile: 0; the
+ * statement then fails, the collation missing.) */
+static bool compare_pairs(sqlite3 *db, pyforge_sqlite_sqlite_list_comparison_t *pairs, sqlite_cap_import_list_s32_t *out) {
+    out->len = pairs->len;
+    out->ptr = malloc((pairs->len ? pairs->len : 1) * sizeof *out->ptr);
+    if (out->ptr == NULL) {
+        return false;
+    }
+    db->calling++;
+    for (size_t i = 0; i < pairs->len; i++) {
+        pyforge_sqlite_sqlite_comparison_t *p = &pairs->ptr[i];
+        struct collation *c = find_collation(db, p->collation);
+        out->ptr[i] = c ? c->compare(c->arg, (int)p->left.len, p->left.ptr, (int)p->right.len, p->right.ptr) : 0;
+    }
+    db->calling--;
+    return true;
+}
+
+static bool rank_texts(sqlite3 *db, pyforge_sqlite_sqlite_list_texts_t *texts, sqlite_cap_import_list_list_u32_t *ranks);
+
+static bool answer_collate(sqlite3 *db, pyforge_sqlite_sqlite_collate_request_t *request,
+                           pyforge_sqlite_sqlite_collate_answer_t *answer) {
+    answer->tag = request->tag;
+    if (request->tag == PYFORGE_SQLITE_SQLITE_COLLATE_REQUEST_PAIRS) {
+        return compare_pairs(db, &request->val.pairs, &answer->val.pairs);
+    }
+    return rank_texts(db, &request->val.texts, &answer->val.texts);
+}
+
+/* Each collation's texts in its order (CPython's own callback comparing them, as SQLite's sort
+ * would): their ranks, texts the collation finds equal sharing one. False when out of memory. */
+static bool rank_texts(sqlite3 *db, pyforge_sqlite_sqlite_list_texts_t *texts, sqlite_cap_import_list_list_u32_t *ranks) {
+    ranks->len = texts->len;
+    ranks->ptr = calloc(texts->len ? texts->len : 1, sizeof *ranks->ptr);
+    if (ranks->ptr == NULL) {
+        return false;
+    }
+    for (size_t k = 0; k < texts->len; k++) {
+        pyforge_sqlite_sqlite_texts_t *t = &texts->ptr[k];
+        size_t n = t->texts.len;
+        uint32_t *order = malloc((n ? n : 1) * sizeof *order), *rank = malloc((n ? n : 1) * sizeof *rank);
+        uint32_t *tmp = malloc((n ? n : 1) * sizeof *tmp);
+        if (order == NULL || rank == NULL || tmp == NULL) {
+            free(order), free(rank), free(tmp);
+            sqlite_cap_import_list_list_u32_free(ranks);
+            return false;
+        }
+        struct collation *c = find_collation(db, t->collation);
+        for (size_t i = 0; i < n; i++) {
+            order[i] = (uint32_t)i;
+            rank[i] = 0;
+        }
+        if (c) { /* (one removed meanwhile: its texts all rank 0; the statement then fails) */
+            db->calling++;
+            merge_sort(c, t->texts.ptr, order, tmp, n);
+            uint32_t r = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (i > 0 && by_collation(c, t->texts.ptr, order[i - 1], order[i]) != 0) {
+                    r++;
+                }
+                rank[order[i]] = r;
+            }
+            db->calling--;
+        }
+        free(order);
+        free(tmp);
+        ranks->ptr[k] = (sqlite_cap_import_list_u32_t){rank, n};
+    }
+    return true;
+}
+
+/* As SQLite: a failed registration does not call `destroy`; a replaced collation's is called. */
 int sqlite3_create_collation_v2(sqlite3 *db, const char *name, int rep, void *arg,
                                 int (*compare)(void *, int, const void *, int, const void *),
                                 void (*destroy)(void *)) {
-    (void)name, (void)rep;
-    int rc = no_callback(db, compare != NULL);
-    if (destroy && rc != SQLITE_OK) {
-        destroy(arg);
+    (void)rep; /* SQLITE_UTF8: what CPython registers */
+    if (!db->open) {
+        return closed(db);
     }
-    return rc;
+    cap_string n = str(name);
+    if (!utf8(&n)) {
+        return not_utf8(db, SQLITE_MISUSE);
+    }
+    struct collation *c = NULL;
+    cap_error err;
+    if (compare) {
+        c = calloc(1, sizeof *c);
+        char *copy = strdup(name);
+        if (c == NULL || copy == NULL) {
+            free(c), free(copy);
+            set_error(db, SQLITE_NOMEM, NULL);
+            return SQLITE_NOMEM;
+        }
+        *c = (struct collation){.name = copy, .arg = arg, .compare = compare, .destroy = destroy};
+        if (!pyforge_sqlite_sqlite_method_connection_create_collation(conn(db), &n, &c->id, &err)) {
+            free(c->name), free(c);
+            return failed(db, &err);
+        }
+    } else if (!pyforge_sqlite_sqlite_method_connection_remove_collation(conn(db), &n, &err)) {
+        return failed(db, &err);
+    }
+    for (struct collation **at = &db->collations; *at; at = &(*at)->next) {
+        if (strcasecmp((*at)->name, name) == 0) {
+            struct collation *old = *at;
+            *at = old->next;
+            forget_collation(old);
+            break;
+        }
+    }
+    if (c) {
+        c->next = db->collations;
+        db->collations = c;
+    }
+    return ok(db);
 }
 
 

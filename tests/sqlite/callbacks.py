@@ -1,5 +1,5 @@
-"""User-defined functions, aggregates, window functions, trace callbacks, progress handlers and
-the authorizer through the sqlite cap: run by
+"""User-defined functions, aggregates, window functions, trace callbacks, progress handlers, the
+authorizer and collations through the sqlite cap: run by
 tests/sqlite.rs in the forge and in the host's python3, whose outputs must be equal."""
 import sqlite3
 cx = sqlite3.connect(":memory:")
@@ -129,4 +129,37 @@ for sql in ["select s from t", "delete from secret", "select n from t where n = 
 print(sorted(a for a in asked if a[0] in (sqlite3.SQLITE_READ, sqlite3.SQLITE_DELETE)))
 cx.set_authorizer(None)
 print(cx.execute(cached).fetchall(), cx.execute("select s from t where n = 1").fetchall())
+# collations: a sort, a filter, a collated unique index written in a transaction, replaced
+# and removed
+def nocase(a, b):
+    a, b = a.lower(), b.lower()
+    return (a > b) - (a < b)
+cx.create_collation("nocase_py", nocase)
+cx.create_collation("reverse", lambda a, b: (a < b) - (a > b))
+words = ["b%d" % (i * 7919 % 1000) for i in range(1000)] + ["B5", "a", "Z"]
+cx.execute("create table w(x text)")
+cx.executemany("insert into w values (?)", [(x,) for x in words])
+rows = [r[0] for r in cx.execute("select x from w order by x collate nocase_py, x")]
+print(rows[:4], rows[-3:], rows == sorted(words, key=lambda x: (x.lower(), x)))
+print(cx.execute("select x from w order by x collate reverse limit 3").fetchall())
+print(cx.execute("select count(*) from w where x collate nocase_py = 'b5'").fetchone())
+cur = cx.execute("select x from w where x collate nocase_py < 'b100' order by rowid")
+print(cur.fetchmany(2), len(cur.fetchall()))
+cx.execute("create table names(name text unique collate nocase_py)")
+with cx:
+    cx.executemany("insert into names values (?)", [("Ann",), ("bob",), ("Cy",)])
+try:
+    with cx:
+        cx.execute("insert into names values ('dee')")
+        cx.execute("insert into names values ('BOB')")
+except sqlite3.IntegrityError as e:
+    print("IntegrityError:", e)
+print(cx.execute("select name from names order by name").fetchall())
+cx.create_collation("reverse", nocase)
+print(cx.execute("select x from w where x in ('a', 'Z', 'B5') order by x collate reverse").fetchall())
+cx.create_collation("reverse", None)
+try:
+    cx.execute("select x from w order by x collate reverse")
+except sqlite3.OperationalError as e:
+    print("OperationalError:", e)
 cx.close()

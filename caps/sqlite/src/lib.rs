@@ -27,8 +27,9 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
 
 use bindings::exports::pyforge::sqlite::sqlite::{
-    self as wit, Answer, Authorization, Authorized, BackupProgress, Binding, Call, CallKind, Cell as RowCell, Column,
-    Error, FunctionKind, Prepared, RunEnd, RunResult, StepResult, Value,
+    self as wit, Answer, Authorization, Authorized, BackupProgress, Binding, Call, CallKind, Cell as RowCell,
+    CollateAnswer, CollateRequest, Column, Comparison, Error, FunctionKind, Prepared, RunEnd, RunResult, StepResult,
+    Texts, Value,
 };
 use libsqlite3_sys as ffi;
 
@@ -42,6 +43,8 @@ unsafe extern "C" {
     static pyforge_sqlite_op: c_int;
     static mut pyforge_sqlite_suspend: c_int;
     static mut pyforge_sqlite_interrupt: c_int;
+    static mut pyforge_sqlite_collations: c_int;
+    static mut pyforge_sqlite_unanswered: c_int;
 }
 
 /// Sets SQLite up once, before the first connection, to behave like a stock SQLite (what
@@ -171,6 +174,11 @@ mod callbacks {
     fn suspend(call: Call) {
         PENDING.set(Some(call));
         unsafe { ptr::addr_of_mut!(pyforge_sqlite_suspend).write(1) };
+    }
+
+    /// Whether a call suspended the statement just stepped.
+    pub fn with_pending() -> bool {
+        PENDING.with_borrow(Option::is_some)
     }
 
     /// The progress handler's call.
@@ -388,6 +396,115 @@ mod authorizer {
     }
 }
 
+/// Collations of the caller: SQLite calls `xCompare` deep inside its comparisons (B-tree
+/// searches, the sorter), where nothing can suspend. So the statement being stepped keeps the
+/// answers the caller gave: comparisons, and ranks of texts in each collation's order (two
+/// ranked texts compare by rank). A comparison without an answer gets a provisional one (byte
+/// order) and is noted; from then on the statement shows no row and, at its end, stops with
+/// its changes rolled back (build.rs: `pyforge_sqlite_unanswered`, and a statement journal for
+/// writes); the run ends with `collate`, the caller answers, and the statement runs again from
+/// its start. The first time, when there are not many more comparisons than texts (a filter
+/// compares each value with its key), the caller is asked the comparisons made: enough when
+/// they do not depend on the answers. Otherwise (a sort), and in later rounds (the answers
+/// changed which comparisons SQLite makes, as in a B-tree search), the caller is asked to order
+/// every text compared instead, so a round or two does.
+mod collations {
+    use super::*;
+    use std::collections::{HashMap, HashSet};
+
+    /// Comparisons' outcomes by right text (for one collation and left text).
+    pub type Outcomes = HashMap<Vec<u8>, i32>;
+
+    /// The caller's answers for a statement.
+    #[derive(Default)]
+    pub struct Answers {
+        /// Ranks by collation and text.
+        pub ranks: HashMap<u32, HashMap<Vec<u8>, u32>>,
+        /// Comparisons by collation, left, right.
+        pub pairs: HashMap<u32, HashMap<Vec<u8>, Outcomes>>,
+    }
+
+    /// The comparisons without an answer in a round, and their texts.
+    #[derive(Default)]
+    pub struct Unanswered {
+        pub pairs: Vec<(u32, Vec<u8>, Vec<u8>)>,
+        seen: HashSet<(u32, Vec<u8>, Vec<u8>)>,
+        pub texts: HashMap<u32, HashSet<Vec<u8>>>,
+    }
+
+    impl Unanswered {
+        pub fn is_empty(&self) -> bool {
+            self.pairs.is_empty()
+        }
+    }
+
+    pub struct Collating {
+        pub answers: Answers,
+        pub unanswered: Unanswered,
+    }
+
+    impl Collating {
+        /// For a step, with what was noted before it (in this round, before a suspension).
+        pub fn new(answers: Answers, unanswered: Unanswered) -> Self {
+            // (the statement goes on as it was: showing no row, stopping at its end)
+            unsafe { ptr::addr_of_mut!(pyforge_sqlite_unanswered).write(c_int::from(!unanswered.is_empty())) };
+            Collating { answers, unanswered }
+        }
+    }
+
+    thread_local! {
+        /// While `run` steps: the statement's answers, and the comparisons without one.
+        pub static COLLATING: RefCell<Option<Collating>> = const { RefCell::new(None) };
+    }
+
+    /// Whether a comparison without an answer stopped a statement, clearing it.
+    pub fn take_unanswered() -> bool {
+        unsafe { ptr::replace(ptr::addr_of_mut!(pyforge_sqlite_unanswered), 0) != 0 }
+    }
+
+    pub fn registered() {
+        unsafe { ptr::addr_of_mut!(pyforge_sqlite_collations).write(1) };
+    }
+
+    fn bytes_at<'a>(p: *const std::ffi::c_void, n: c_int) -> &'a [u8] {
+        if p.is_null() || n <= 0 { &[] } else { unsafe { std::slice::from_raw_parts(p.cast(), n as usize) } }
+    }
+
+    pub unsafe extern "C" fn compare(
+        arg: *mut std::ffi::c_void,
+        n1: c_int,
+        p1: *const std::ffi::c_void,
+        n2: c_int,
+        p2: *const std::ffi::c_void,
+    ) -> c_int {
+        let id = arg as usize as u32;
+        let (a, b) = (bytes_at(p1, n1), bytes_at(p2, n2));
+        let known = COLLATING.with_borrow_mut(|c| {
+            let c = c.as_mut()?;
+            let ranks = c.answers.ranks.get(&id);
+            if let (Some(ra), Some(rb)) = (ranks.and_then(|r| r.get(a)), ranks.and_then(|r| r.get(b))) {
+                return Some(ra.cmp(rb) as c_int);
+            }
+            if let Some(r) = c.answers.pairs.get(&id).and_then(|m| m.get(a)).and_then(|m| m.get(b)) {
+                return Some(*r);
+            }
+            let u = &mut c.unanswered;
+            let pair = (id, a.to_vec(), b.to_vec());
+            if u.seen.insert(pair.clone()) {
+                u.pairs.push(pair);
+                let texts = u.texts.entry(id).or_default();
+                texts.insert(a.to_vec());
+                texts.insert(b.to_vec());
+            }
+            None
+        });
+        known.unwrap_or_else(|| {
+            unsafe { ptr::addr_of_mut!(pyforge_sqlite_unanswered).write(1) };
+            a.cmp(b) as c_int
+        })
+    }
+}
+
 struct Connection {
     db: Cell<*mut ffi::sqlite3>,
 }
@@ -457,6 +574,11 @@ impl wit::GuestConnection for Connection {
                     waiting: Cell::new(None),
                     after: RefCell::new(None),
                     answers: RefCell::new(answers),
+                    collated: RefCell::default(),
+                    asked: RefCell::default(),
+                    unanswered: RefCell::default(),
+                    delivered: Cell::new(0),
+                    skip: Cell::new(0),
                 })
             }),
             used: used as u32,
@@ -488,6 +610,7 @@ impl wit::GuestConnection for Connection {
         let db = self.db()?;
         let sql = cstr(&sql);
         let rc = unsafe { ffi::sqlite3_exec(db, sql.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+        collations::take_unanswered(); // (the statement it stopped failed with it)
         check(db, rc)
     }
 
@@ -561,6 +684,37 @@ impl wit::GuestConnection for Connection {
                 None,
                 None,
             )
+        };
+        check(db, rc)
+    }
+
+    fn create_collation(&self, name: String) -> Result<u32, Error> {
+        thread_local! {
+            static NEXT_COLLATION: Cell<u32> = const { Cell::new(1) };
+        }
+        let db = self.db()?;
+        let number = NEXT_COLLATION.replace(NEXT_COLLATION.get().wrapping_add(1).max(1));
+        let name = cstr(&name);
+        let rc = unsafe {
+            ffi::sqlite3_create_collation_v2(
+                db,
+                name.as_ptr(),
+                ffi::SQLITE_UTF8,
+                number as usize as *mut std::ffi::c_void,
+                Some(collations::compare),
+                None,
+            )
+        };
+        check(db, rc)?;
+        collations::registered();
+        Ok(number)
+    }
+
+    fn remove_collation(&self, name: String) -> Result<(), Error> {
+        let db = self.db()?;
+        let name = cstr(&name);
+        let rc = unsafe {
+            ffi::sqlite3_create_collation_v2(db, name.as_ptr(), ffi::SQLITE_UTF8, ptr::null_mut(), None, None)
         };
         check(db, rc)
     }
@@ -691,6 +845,14 @@ struct Statement {
     /// The authorizer's answers it was prepared with (and given since), for SQLite's
     /// re-prepares in a step.
     answers: RefCell<Option<authorizer::Answers>>,
+    /// The collations' answers given (since the caller's last reset), and what was asked.
+    collated: RefCell<collations::Answers>,
+    asked: RefCell<Option<CollateRequest>>,
+    /// Comparisons without an answer met in this round before a suspension.
+    unanswered: RefCell<collations::Unanswered>,
+    /// Rows sent since the caller's last reset; rows to leave out when it runs again.
+    delivered: Cell<u64>,
+    skip: Cell<u64>,
 }
 
 /// How a step ended whose progress call comes after it.
@@ -798,6 +960,53 @@ impl Statement {
         }
     }
 
+    /// What to ask the caller for comparisons without an answer: those comparisons, the first
+    /// time if there are not many more of them than texts; else every text compared, to order.
+    fn collate_request(&self, unanswered: collations::Unanswered) -> CollateRequest {
+        let answers = self.collated.borrow();
+        let texts: usize = unanswered.texts.values().map(|t| t.len()).sum();
+        if answers.pairs.is_empty() && answers.ranks.is_empty() && unanswered.pairs.len() <= 2 * texts {
+            let pairs = unanswered.pairs.into_iter();
+            return CollateRequest::Pairs(
+                pairs.map(|(collation, left, right)| Comparison { collation, left, right }).collect(),
+            );
+        }
+        let mut texts: std::collections::BTreeMap<u32, std::collections::BTreeSet<Vec<u8>>> = Default::default();
+        for (id, new) in unanswered.texts {
+            texts.entry(id).or_default().extend(new);
+        }
+        for (id, ranked) in &answers.ranks {
+            if let Some(t) = texts.get_mut(id) {
+                t.extend(ranked.keys().cloned());
+            }
+        }
+        for (id, pairs) in &answers.pairs {
+            if let Some(t) = texts.get_mut(id) {
+                for (left, rights) in pairs {
+                    t.insert(left.clone());
+                    t.extend(rights.keys().cloned());
+                }
+            }
+        }
+        CollateRequest::Texts(
+            texts
+                .into_iter()
+                .map(|(collation, texts)| Texts { collation, texts: texts.into_iter().collect() })
+                .collect(),
+        )
+    }
+
+    /// What a reset by the caller ends: a suspension, the collations' answers, the rows sent.
+    fn forget(&self) {
+        self.waiting.set(None);
+        self.after.take();
+        self.collated.take();
+        self.asked.take();
+        self.unanswered.take();
+        self.delivered.set(0);
+        self.skip.set(0);
+    }
+
     /// `run`'s steps (also `resume`'s): until done, an error, a row limit, or a call.
     fn steps(&self, max_rows: u32) -> RunResult {
         let s = self.stmt;
@@ -807,13 +1016,28 @@ impl Statement {
             callbacks::CAN_SUSPEND.set(true);
             let answers = self.answers.borrow().clone();
             authorizer::AUTH.set(Some(authorizer::Auth { answers, unknown: Vec::new(), meanwhile: ffi::SQLITE_DENY }));
+            collations::COLLATING.set(Some(collations::Collating::new(self.collated.take(), self.unanswered.take())));
             let rc = unsafe { ffi::sqlite3_step(s) };
+            let collating = collations::COLLATING.take().expect("set above");
+            *self.collated.borrow_mut() = collating.answers;
+            let unanswered = collations::take_unanswered();
             let unknown = authorizer::AUTH.take().map(|a| a.unknown).unwrap_or_default();
             callbacks::CAN_SUSPEND.set(false);
             // An answer or a stop not taken (the step ended before the call ran again) is void.
             callbacks::ANSWER.take();
             callbacks::interrupt(false);
             let due = callbacks::PROGRESS_DUE.take();
+            if unanswered && rc == ffi::SQLITE_ROW && callbacks::with_pending() {
+                // suspended in a call meanwhile: the comparisons wait for the statement's end
+                *self.unanswered.borrow_mut() = collating.unanswered;
+            } else if unanswered && !collating.unanswered.is_empty() {
+                // stopped at its end for comparisons it had no answer for: ask, run again
+                unsafe { ffi::sqlite3_reset(s) };
+                self.skip.set(self.delivered.get());
+                let request = self.collate_request(collating.unanswered);
+                *self.asked.borrow_mut() = Some(request.clone());
+                break RunEnd::Collate(request);
+            }
             let after = match rc {
                 ffi::SQLITE_DONE => After::Done,
                 ffi::SQLITE_ROW => {
@@ -821,7 +1045,13 @@ impl Statement {
                         self.waiting.set(Some((call.function, call.kind, call.aggregate)));
                         break RunEnd::Call(call);
                     }
+                    if self.skip.get() > 0 {
+                        // sent before the statement ran again for its collations
+                        self.skip.set(self.skip.get() - 1);
+                        continue;
+                    }
                     self.push_row(&mut cells, &mut data);
+                    self.delivered.set(self.delivered.get() + 1);
                     width = unsafe { ffi::sqlite3_data_count(s) } as u32;
                     rows += 1;
                     After::Row
@@ -905,7 +1135,9 @@ impl wit::GuestStatement for Statement {
                 message: "the statement is suspended in a call: resume or reset it".into(),
             });
         }
-        match unsafe { ffi::sqlite3_step(self.stmt) } {
+        let rc = unsafe { ffi::sqlite3_step(self.stmt) };
+        collations::take_unanswered(); // (the step it stopped failed with it)
+        match rc {
             ffi::SQLITE_DONE => Ok(StepResult::Done),
             ffi::SQLITE_ROW => Ok(StepResult::Row(self.row())),
             rc => Err(error(self.db, rc)),
@@ -916,8 +1148,7 @@ impl wit::GuestStatement for Statement {
         let s = self.stmt;
         if reset {
             unsafe { ffi::sqlite3_reset(s) };
-            self.waiting.set(None);
-            self.after.take();
+            self.forget();
         } else if self.waiting.get().is_some() {
             return Err(Error {
                 code: ffi::SQLITE_MISUSE,
@@ -959,6 +1190,32 @@ impl wit::GuestStatement for Statement {
         Ok(self.steps(max_rows))
     }
 
+    fn collated(&self, answer: CollateAnswer, max_rows: u32) -> Result<RunResult, Error> {
+        let mismatch = || Error {
+            code: ffi::SQLITE_MISUSE,
+            message: "collated: the answer does not match what was asked (or nothing was)".into(),
+        };
+        match (self.asked.take(), answer) {
+            (Some(CollateRequest::Pairs(asked)), CollateAnswer::Pairs(results)) if asked.len() == results.len() => {
+                let mut all = self.collated.borrow_mut();
+                for (c, r) in asked.into_iter().zip(results) {
+                    all.pairs.entry(c.collation).or_default().entry(c.left).or_default().insert(c.right, r);
+                }
+            }
+            (Some(CollateRequest::Texts(asked)), CollateAnswer::Texts(ranks))
+                if asked.len() == ranks.len() && asked.iter().zip(&ranks).all(|(t, r)| t.texts.len() == r.len()) =>
+            {
+                let mut all = self.collated.borrow_mut();
+                for (t, r) in asked.into_iter().zip(ranks) {
+                    all.pairs.remove(&t.collation); // (its texts are all ranked now)
+                    all.ranks.insert(t.collation, t.texts.into_iter().zip(r).collect());
+                }
+            }
+            _ => return Err(mismatch()),
+        }
+        Ok(self.steps(max_rows))
+    }
+
     fn authorize(&self, answers: Vec<(Authorization, i32)>, max_rows: u32) -> Result<RunResult, Error> {
         if self.waiting.get().is_some() {
             return Err(Error {
@@ -976,8 +1233,7 @@ impl wit::GuestStatement for Statement {
     }
 
     fn reset(&self) -> Result<(), Error> {
-        self.waiting.set(None);
-        self.after.take();
+        self.forget();
         check(self.db, unsafe { ffi::sqlite3_reset(self.stmt) })
     }
 

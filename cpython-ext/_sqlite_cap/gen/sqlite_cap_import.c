@@ -31,6 +31,12 @@ extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_create_functio
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.remove-function")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_function(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.create-collation")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_create_collation(int32_t, uint8_t *, size_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.remove-collation")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_collation(int32_t, uint8_t *, size_t, uint8_t *);
+
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-trace")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_trace(int32_t, int32_t);
 
@@ -87,6 +93,9 @@ extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_resume(int32_t,
 
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.authorize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_authorize(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.collated")))
+extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_collated(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
 __attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.columns")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_columns(int32_t, uint8_t *);
@@ -230,6 +239,105 @@ void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr) {
   pyforge_sqlite_sqlite_value_free(&ptr->value);
 }
 
+void pyforge_sqlite_sqlite_comparison_free(pyforge_sqlite_sqlite_comparison_t *ptr) {
+  sqlite_cap_import_list_u8_free(&ptr->left);
+  sqlite_cap_import_list_u8_free(&ptr->right);
+}
+
+void sqlite_cap_import_list_list_u8_free(sqlite_cap_import_list_list_u8_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    sqlite_cap_import_list_u8_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      sqlite_cap_import_list_u8_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_texts_free(pyforge_sqlite_sqlite_texts_t *ptr) {
+  sqlite_cap_import_list_list_u8_free(&ptr->texts);
+}
+
+void pyforge_sqlite_sqlite_list_comparison_free(pyforge_sqlite_sqlite_list_comparison_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    pyforge_sqlite_sqlite_comparison_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      pyforge_sqlite_sqlite_comparison_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_list_texts_free(pyforge_sqlite_sqlite_list_texts_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    pyforge_sqlite_sqlite_texts_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      pyforge_sqlite_sqlite_texts_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_collate_request_free(pyforge_sqlite_sqlite_collate_request_t *ptr) {
+  switch ((int32_t) ptr->tag) {
+    case 0: {
+      pyforge_sqlite_sqlite_list_comparison_free(&ptr->val.pairs);
+      break;
+    }
+    case 1: {
+      pyforge_sqlite_sqlite_list_texts_free(&ptr->val.texts);
+      break;
+    }
+  }
+}
+
+void sqlite_cap_import_list_s32_free(sqlite_cap_import_list_s32_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    int32_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+    }
+    free(list_ptr);
+  }
+}
+
+void sqlite_cap_import_list_u32_free(sqlite_cap_import_list_u32_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    uint32_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+    }
+    free(list_ptr);
+  }
+}
+
+void sqlite_cap_import_list_list_u32_free(sqlite_cap_import_list_list_u32_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    sqlite_cap_import_list_u32_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      sqlite_cap_import_list_u32_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void pyforge_sqlite_sqlite_collate_answer_free(pyforge_sqlite_sqlite_collate_answer_t *ptr) {
+  switch ((int32_t) ptr->tag) {
+    case 0: {
+      sqlite_cap_import_list_s32_free(&ptr->val.pairs);
+      break;
+    }
+    case 1: {
+      sqlite_cap_import_list_list_u32_free(&ptr->val.texts);
+      break;
+    }
+  }
+}
+
 void pyforge_sqlite_sqlite_call_free(pyforge_sqlite_sqlite_call_t *ptr) {
   pyforge_sqlite_sqlite_list_value_free(&ptr->args);
 }
@@ -257,6 +365,10 @@ void pyforge_sqlite_sqlite_run_end_free(pyforge_sqlite_sqlite_run_end_t *ptr) {
     }
     case 4: {
       pyforge_sqlite_sqlite_list_authorization_free(&ptr->val.authorize);
+      break;
+    }
+    case 5: {
+      pyforge_sqlite_sqlite_collate_request_free(&ptr->val.collate);
       break;
     }
   }
@@ -817,6 +929,64 @@ bool pyforge_sqlite_sqlite_method_connection_remove_function(pyforge_sqlite_sqli
   }
 }
 
+bool pyforge_sqlite_sqlite_method_connection_create_collation(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, uint32_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_create_collation((self).__handle, (uint8_t *) (*name).ptr, (*name).len, ptr);
+  pyforge_sqlite_sqlite_result_u32_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      result.val.ok = (uint32_t) (*((int32_t*) (ptr + sizeof(void*))));
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + sizeof(void*))),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+bool pyforge_sqlite_sqlite_method_connection_remove_collation(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_collation((self).__handle, (uint8_t *) (*name).ptr, (*name).len, ptr);
+  pyforge_sqlite_sqlite_result_void_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + sizeof(void*))),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
 void pyforge_sqlite_sqlite_method_connection_set_trace(pyforge_sqlite_sqlite_borrow_connection_t self, bool on) {
   __wasm_import_pyforge_sqlite_sqlite_method_connection_set_trace((self).__handle, on);
 }
@@ -1137,9 +1307,9 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant8;
-      variant8.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant8.tag) {
+      pyforge_sqlite_sqlite_run_end_t variant9;
+      variant9.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant9.tag) {
         case 0: {
           break;
         }
@@ -1147,14 +1317,14 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
           break;
         }
         case 2: {
-          variant8.val.failed = (pyforge_sqlite_sqlite_error_t) {
+          variant9.val.failed = (pyforge_sqlite_sqlite_error_t) {
             (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
             (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant8.val.call = (pyforge_sqlite_sqlite_call_t) {
+          variant9.val.call = (pyforge_sqlite_sqlite_call_t) {
             (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
             (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
             (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
@@ -1163,19 +1333,35 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
           break;
         }
         case 4: {
-          variant8.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          variant9.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
+        case 5: {
+          pyforge_sqlite_sqlite_collate_request_t variant8;
+          variant8.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
+          switch ((int32_t) variant8.tag) {
+            case 0: {
+              variant8.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+            case 1: {
+              variant8.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+          }
+          variant9.val.collate = variant8;
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option10;
+      pyforge_sqlite_sqlite_option_list_column_t option11;
       switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
         case 0: {
-          option10.is_some = false;
+          option11.is_some = false;
           break;
         }
         case 1: {
-          option10.is_some = true;
-          option10.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option11.is_some = true;
+          option11.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
           break;
         }
       }
@@ -1184,8 +1370,8 @@ bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_sta
         (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
         (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
         (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant8,
-        (pyforge_sqlite_sqlite_option_list_column_t) option10,
+        (pyforge_sqlite_sqlite_run_end_t) variant9,
+        (pyforge_sqlite_sqlite_option_list_column_t) option11,
         (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
@@ -1281,9 +1467,9 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant17;
-      variant17.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant17.tag) {
+      pyforge_sqlite_sqlite_run_end_t variant18;
+      variant18.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant18.tag) {
         case 0: {
           break;
         }
@@ -1291,14 +1477,14 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
           break;
         }
         case 2: {
-          variant17.val.failed = (pyforge_sqlite_sqlite_error_t) {
+          variant18.val.failed = (pyforge_sqlite_sqlite_error_t) {
             (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
             (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant17.val.call = (pyforge_sqlite_sqlite_call_t) {
+          variant18.val.call = (pyforge_sqlite_sqlite_call_t) {
             (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
             (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
             (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
@@ -1307,19 +1493,35 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
           break;
         }
         case 4: {
-          variant17.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          variant18.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
+        case 5: {
+          pyforge_sqlite_sqlite_collate_request_t variant17;
+          variant17.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
+          switch ((int32_t) variant17.tag) {
+            case 0: {
+              variant17.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+            case 1: {
+              variant17.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+          }
+          variant18.val.collate = variant17;
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option19;
+      pyforge_sqlite_sqlite_option_list_column_t option20;
       switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
         case 0: {
-          option19.is_some = false;
+          option20.is_some = false;
           break;
         }
         case 1: {
-          option19.is_some = true;
-          option19.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option20.is_some = true;
+          option20.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
           break;
         }
       }
@@ -1328,8 +1530,8 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
         (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
         (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
         (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant17,
-        (pyforge_sqlite_sqlite_option_list_column_t) option19,
+        (pyforge_sqlite_sqlite_run_end_t) variant18,
+        (pyforge_sqlite_sqlite_option_list_column_t) option20,
         (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
@@ -1364,9 +1566,9 @@ bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borr
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant11;
-      variant11.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant11.tag) {
+      pyforge_sqlite_sqlite_run_end_t variant12;
+      variant12.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant12.tag) {
         case 0: {
           break;
         }
@@ -1374,14 +1576,14 @@ bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borr
           break;
         }
         case 2: {
-          variant11.val.failed = (pyforge_sqlite_sqlite_error_t) {
+          variant12.val.failed = (pyforge_sqlite_sqlite_error_t) {
             (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
             (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant11.val.call = (pyforge_sqlite_sqlite_call_t) {
+          variant12.val.call = (pyforge_sqlite_sqlite_call_t) {
             (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
             (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
             (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
@@ -1390,19 +1592,35 @@ bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borr
           break;
         }
         case 4: {
-          variant11.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          variant12.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
+        case 5: {
+          pyforge_sqlite_sqlite_collate_request_t variant11;
+          variant11.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
+          switch ((int32_t) variant11.tag) {
+            case 0: {
+              variant11.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+            case 1: {
+              variant11.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+          }
+          variant12.val.collate = variant11;
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option13;
+      pyforge_sqlite_sqlite_option_list_column_t option14;
       switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
         case 0: {
-          option13.is_some = false;
+          option14.is_some = false;
           break;
         }
         case 1: {
-          option13.is_some = true;
-          option13.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option14.is_some = true;
+          option14.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
           break;
         }
       }
@@ -1411,8 +1629,126 @@ bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borr
         (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
         (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
         (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant11,
-        (pyforge_sqlite_sqlite_option_list_column_t) option13,
+        (pyforge_sqlite_sqlite_run_end_t) variant12,
+        (pyforge_sqlite_sqlite_option_list_column_t) option14,
+        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
+      };
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + 8)),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
+}
+
+bool pyforge_sqlite_sqlite_method_statement_collated(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_collate_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(8)))
+  uint8_t ret_area[(80+8*sizeof(void*))];
+  int32_t variant;
+  uint8_t * variant1;
+  size_t variant2;
+  switch ((int32_t) (*answer).tag) {
+    case 0: {
+      const sqlite_cap_import_list_s32_t *payload = &(*answer).val.pairs;
+      variant = 0;
+      variant1 = (uint8_t *) (*payload).ptr;
+      variant2 = (*payload).len;
+      break;
+    }
+    case 1: {
+      const sqlite_cap_import_list_list_u32_t *payload0 = &(*answer).val.texts;
+      variant = 1;
+      variant1 = (uint8_t *) (*payload0).ptr;
+      variant2 = (*payload0).len;
+      break;
+    }
+  }
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_method_statement_collated((self).__handle, variant, variant1, variant2, (int32_t) (max_rows), ptr);
+  pyforge_sqlite_sqlite_result_run_result_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      pyforge_sqlite_sqlite_run_end_t variant9;
+      variant9.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
+      switch ((int32_t) variant9.tag) {
+        case 0: {
+          break;
+        }
+        case 1: {
+          break;
+        }
+        case 2: {
+          variant9.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 3: {
+          variant9.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 4: {
+          variant9.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          break;
+        }
+        case 5: {
+          pyforge_sqlite_sqlite_collate_request_t variant8;
+          variant8.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
+          switch ((int32_t) variant8.tag) {
+            case 0: {
+              variant8.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+            case 1: {
+              variant8.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              break;
+            }
+          }
+          variant9.val.collate = variant8;
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_option_list_column_t option11;
+      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
+        case 0: {
+          option11.is_some = false;
+          break;
+        }
+        case 1: {
+          option11.is_some = true;
+          option11.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          break;
+        }
+      }
+
+      result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
+        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
+        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
+        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
+        (pyforge_sqlite_sqlite_run_end_t) variant9,
+        (pyforge_sqlite_sqlite_option_list_column_t) option11,
         (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
         (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),

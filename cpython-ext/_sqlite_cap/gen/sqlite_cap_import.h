@@ -91,6 +91,81 @@ typedef struct pyforge_sqlite_sqlite_binding_t {
   pyforge_sqlite_sqlite_value_t   value;
 } pyforge_sqlite_sqlite_binding_t;
 
+// A comparison: what the collation's `xCompare(left, right)` says (negative, zero,
+// positive).
+typedef struct pyforge_sqlite_sqlite_comparison_t {
+  // What `create-collation` returned for it.
+  uint32_t   collation;
+  sqlite_cap_import_list_u8_t   left;
+  sqlite_cap_import_list_u8_t   right;
+} pyforge_sqlite_sqlite_comparison_t;
+
+typedef struct {
+  sqlite_cap_import_list_u8_t *ptr;
+  size_t len;
+} sqlite_cap_import_list_list_u8_t;
+
+// Every text a collation is to order (those it ordered before for this statement
+// included).
+typedef struct pyforge_sqlite_sqlite_texts_t {
+  // What `create-collation` returned for it.
+  uint32_t   collation;
+  sqlite_cap_import_list_list_u8_t   texts;
+} pyforge_sqlite_sqlite_texts_t;
+
+typedef struct {
+  pyforge_sqlite_sqlite_comparison_t *ptr;
+  size_t len;
+} pyforge_sqlite_sqlite_list_comparison_t;
+
+typedef struct {
+  pyforge_sqlite_sqlite_texts_t *ptr;
+  size_t len;
+} pyforge_sqlite_sqlite_list_texts_t;
+
+// What `run-end.collate` asks: the comparisons made (the first time a statement asks),
+// or — when the answers changed which comparisons SQLite makes, as in a sort — every text
+// each collation compared, to order.
+typedef struct pyforge_sqlite_sqlite_collate_request_t {
+  uint8_t tag;
+  union {
+    pyforge_sqlite_sqlite_list_comparison_t     pairs;
+    pyforge_sqlite_sqlite_list_texts_t     texts;
+  } val;
+} pyforge_sqlite_sqlite_collate_request_t;
+
+#define PYFORGE_SQLITE_SQLITE_COLLATE_REQUEST_PAIRS 0
+#define PYFORGE_SQLITE_SQLITE_COLLATE_REQUEST_TEXTS 1
+
+typedef struct {
+  int32_t *ptr;
+  size_t len;
+} sqlite_cap_import_list_s32_t;
+
+typedef struct {
+  uint32_t *ptr;
+  size_t len;
+} sqlite_cap_import_list_u32_t;
+
+typedef struct {
+  sqlite_cap_import_list_u32_t *ptr;
+  size_t len;
+} sqlite_cap_import_list_list_u32_t;
+
+// The answer to a `collate-request`, the same case: each comparison's outcome, in order;
+// or, for each `texts` in order, each text's rank in the collation's order (texts the
+// collation finds equal share one).
+typedef struct pyforge_sqlite_sqlite_collate_answer_t {
+  uint8_t tag;
+  union {
+    sqlite_cap_import_list_s32_t     pairs;
+    sqlite_cap_import_list_list_u32_t     texts;
+  } val;
+} pyforge_sqlite_sqlite_collate_answer_t;
+
+#define PYFORGE_SQLITE_SQLITE_COLLATE_ANSWER_PAIRS 0
+#define PYFORGE_SQLITE_SQLITE_COLLATE_ANSWER_TEXTS 1
+
 // What a function registered by `connection.create-function` is: what SQLite calls.
 typedef uint8_t pyforge_sqlite_sqlite_function_kind_t;
 
@@ -147,6 +222,7 @@ typedef struct pyforge_sqlite_sqlite_run_end_t {
     pyforge_sqlite_sqlite_error_t     failed;
     pyforge_sqlite_sqlite_call_t     call;
     pyforge_sqlite_sqlite_list_authorization_t     authorize;
+    pyforge_sqlite_sqlite_collate_request_t     collate;
   } val;
 } pyforge_sqlite_sqlite_run_end_t;
 
@@ -167,6 +243,13 @@ typedef struct pyforge_sqlite_sqlite_run_end_t {
 // they were denied, and the step failed. Answer them with `statement.authorize`, which
 // steps again.
 #define PYFORGE_SQLITE_SQLITE_RUN_END_AUTHORIZE 4
+// Collations registered by the caller (`connection.create-collation`) made comparisons
+// they had no answer for: the statement ran on with provisional answers (byte order),
+// sent no row and, at its end, stopped — its changes rolled back, reset — after the
+// rows before. Answer with `statement.collated`, which runs the statement again from
+// its start, with the same bindings, leaving out the rows already sent (it gives them
+// again: a query's rows, in their order, depend on nothing else).
+#define PYFORGE_SQLITE_SQLITE_RUN_END_COLLATE 5
 
 // A call's outcome, for `statement.resume`.
 typedef struct pyforge_sqlite_sqlite_answer_t {
@@ -454,6 +537,12 @@ extern bool pyforge_sqlite_sqlite_method_connection_exec(pyforge_sqlite_sqlite_b
 extern bool pyforge_sqlite_sqlite_method_connection_create_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, int32_t flags, pyforge_sqlite_sqlite_function_kind_t kind, uint32_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_create_function_v2(name, arguments, …)` with no callbacks: removes it.
 extern bool pyforge_sqlite_sqlite_method_connection_remove_function(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, int32_t arguments, pyforge_sqlite_sqlite_error_t *err);
+// `sqlite3_create_collation_v2(name, SQLITE_UTF8, …)` of a collation the caller computes
+// (`run-end.collate`); the number names it in each `comparison`. Registering the same
+// name again replaces it.
+extern bool pyforge_sqlite_sqlite_method_connection_create_collation(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, uint32_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// `sqlite3_create_collation_v2(name, …)` with no callback: removes it.
+extern bool pyforge_sqlite_sqlite_method_connection_remove_collation(pyforge_sqlite_sqlite_borrow_connection_t self, sqlite_cap_import_string_t *name, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_trace_v2(SQLITE_TRACE_STMT)` on or off: each statement `run` starts is a
 // `trace` call (not the ones SQLite runs inside another, nor `exec`'s).
 extern void pyforge_sqlite_sqlite_method_connection_set_trace(pyforge_sqlite_sqlite_borrow_connection_t self, bool on);
@@ -512,6 +601,10 @@ extern bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_
 // After a run that ended with `authorize`: adds `answers` to the statement's authorizer
 // answers, then steps as `run` does (no reset, no bindings).
 extern bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// After a run that ended with `collate`: the statement keeps the answers (until reset
+// by the caller) — a comparison of two ranked texts is answered by their ranks — and
+// runs again as `run` does, without the rows already sent.
+extern bool pyforge_sqlite_sqlite_method_statement_collated(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_collate_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_column_count` with each column's name and declared type.
 extern void pyforge_sqlite_sqlite_method_statement_columns(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_column_t *ret);
 // `sqlite3_bind_parameter_count` and each parameter's name (`:a`, `?1`, ...; none
@@ -571,6 +664,26 @@ void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t 
 void pyforge_sqlite_sqlite_authorization_free(pyforge_sqlite_sqlite_authorization_t *ptr);
 
 void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr);
+
+void pyforge_sqlite_sqlite_comparison_free(pyforge_sqlite_sqlite_comparison_t *ptr);
+
+void sqlite_cap_import_list_list_u8_free(sqlite_cap_import_list_list_u8_t *ptr);
+
+void pyforge_sqlite_sqlite_texts_free(pyforge_sqlite_sqlite_texts_t *ptr);
+
+void pyforge_sqlite_sqlite_list_comparison_free(pyforge_sqlite_sqlite_list_comparison_t *ptr);
+
+void pyforge_sqlite_sqlite_list_texts_free(pyforge_sqlite_sqlite_list_texts_t *ptr);
+
+void pyforge_sqlite_sqlite_collate_request_free(pyforge_sqlite_sqlite_collate_request_t *ptr);
+
+void sqlite_cap_import_list_s32_free(sqlite_cap_import_list_s32_t *ptr);
+
+void sqlite_cap_import_list_u32_free(sqlite_cap_import_list_u32_t *ptr);
+
+void sqlite_cap_import_list_list_u32_free(sqlite_cap_import_list_list_u32_t *ptr);
+
+void pyforge_sqlite_sqlite_collate_answer_free(pyforge_sqlite_sqlite_collate_answer_t *ptr);
 
 void pyforge_sqlite_sqlite_call_free(pyforge_sqlite_sqlite_call_t *ptr);
 
