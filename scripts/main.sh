@@ -36,6 +36,9 @@ try:
     cx.execute("insert into blobs values (?, ?)", ("data", b""))
 except sqlite3.IntegrityError as e:
     print(f"duplicate key -> sqlite3.IntegrityError: {e}")
+cx.create_function("unpacked_size", 1, lambda b: len(zlib.decompress(b)))  # SQL calling Python
+(size,) = cx.execute("select unpacked_size(packed) from blobs").fetchone()
+print(f"sqlite calling Python: select unpacked_size(packed) -> {size}")
 import bz2, io, lzma, tarfile
 print(f"bz2: {len(data)} -> {len(bz2.compress(data))} bytes, lzma (xz): {len(lzma.compress(data))} bytes, round trips ok: {bz2.decompress(bz2.compress(data)) == data and lzma.decompress(lzma.compress(data)) == data}")
 try:

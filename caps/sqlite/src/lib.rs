@@ -361,6 +361,8 @@ mod authorizer {
 
     thread_local! {
         pub static AUTH: RefCell<Option<Auth>> = const { RefCell::new(None) };
+        /// An authorizer was set on some connection (since then, steps keep `AUTH`).
+        pub static EVER: Cell<bool> = const { Cell::new(false) };
     }
 
     pub fn key(a: Authorization) -> Key {
@@ -464,6 +466,11 @@ mod collations {
 
     pub fn registered() {
         unsafe { ptr::addr_of_mut!(pyforge_sqlite_collations).write(1) };
+    }
+
+    /// A collation was registered on some connection (since then, steps keep `COLLATING`).
+    pub fn ever() -> bool {
+        unsafe { ptr::addr_of!(pyforge_sqlite_collations).read() != 0 }
     }
 
     fn bytes_at<'a>(p: *const std::ffi::c_void, n: c_int) -> &'a [u8] {
@@ -602,6 +609,9 @@ impl wit::GuestConnection for Connection {
     fn set_authorizer(&self, on: bool) {
         if let Ok(db) = self.db() {
             let callback = on.then_some(authorizer::authorize as _);
+            if on {
+                authorizer::EVER.set(true);
+            }
             unsafe { ffi::sqlite3_set_authorizer(db, callback, ptr::null_mut()) };
         }
     }
@@ -1014,14 +1024,31 @@ impl Statement {
         let (mut cells, mut data, mut rows, mut width) = (Vec::new(), Vec::new(), 0, 0);
         let end = loop {
             callbacks::CAN_SUSPEND.set(true);
-            let answers = self.answers.borrow().clone();
-            authorizer::AUTH.set(Some(authorizer::Auth { answers, unknown: Vec::new(), meanwhile: ffi::SQLITE_DENY }));
-            collations::COLLATING.set(Some(collations::Collating::new(self.collated.take(), self.unanswered.take())));
+            // (only once an authorizer or a collation was ever registered: a step costs nothing more)
+            let authorizing = authorizer::EVER.get();
+            if authorizing {
+                let answers = self.answers.borrow().clone();
+                authorizer::AUTH.set(Some(authorizer::Auth {
+                    answers,
+                    unknown: Vec::new(),
+                    meanwhile: ffi::SQLITE_DENY,
+                }));
+            }
+            let collating = collations::ever();
+            if collating {
+                let state = collations::Collating::new(self.collated.take(), self.unanswered.take());
+                collations::COLLATING.set(Some(state));
+            }
             let rc = unsafe { ffi::sqlite3_step(s) };
-            let collating = collations::COLLATING.take().expect("set above");
-            *self.collated.borrow_mut() = collating.answers;
-            let unanswered = collations::take_unanswered();
-            let unknown = authorizer::AUTH.take().map(|a| a.unknown).unwrap_or_default();
+            let collating = if collating { collations::COLLATING.take() } else { None };
+            let collating = collating.map(|c| {
+                *self.collated.borrow_mut() = c.answers;
+                c.unanswered
+            });
+            let unanswered = collating.is_some() && collations::take_unanswered();
+            let collating = collating.unwrap_or_default();
+            let unknown =
+                if authorizing { authorizer::AUTH.take().map(|a| a.unknown).unwrap_or_default() } else { Vec::new() };
             callbacks::CAN_SUSPEND.set(false);
             // An answer or a stop not taken (the step ended before the call ran again) is void.
             callbacks::ANSWER.take();
@@ -1029,12 +1056,12 @@ impl Statement {
             let due = callbacks::PROGRESS_DUE.take();
             if unanswered && rc == ffi::SQLITE_ROW && callbacks::with_pending() {
                 // suspended in a call meanwhile: the comparisons wait for the statement's end
-                *self.unanswered.borrow_mut() = collating.unanswered;
-            } else if unanswered && !collating.unanswered.is_empty() {
+                *self.unanswered.borrow_mut() = collating;
+            } else if unanswered && !collating.is_empty() {
                 // stopped at its end for comparisons it had no answer for: ask, run again
                 unsafe { ffi::sqlite3_reset(s) };
                 self.skip.set(self.delivered.get());
-                let request = self.collate_request(collating.unanswered);
+                let request = self.collate_request(collating);
                 *self.asked.borrow_mut() = Some(request.clone());
                 break RunEnd::Collate(request);
             }
