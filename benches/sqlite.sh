@@ -55,7 +55,8 @@ print(f"sqlite3, in-memory database, 100,000 rows, best of 3; {os.cpu_count()} c
 print(f"{'':34}{'cap (component)':>16}{'static (wasm)':>15}{'native':>10}{'cap/static':>12}{'cap/native':>12}")
 for key, label in [("insert_s", "insert 100k rows, 1 transaction"), ("indexed_s", "2,000 indexed point queries"),
                    ("scan_s", "full-scan aggregate query"), ("fetchall_s", "fetchall() of 100k rows"),
-                   ("function_s", "100k calls of a Python function")]:
+                   ("function_s", "100k calls of a Python function"),
+                   ("collation_s", "20k rows sorted by a Python collation")]:
     c, s, n = cap[key] * 1000, static[key] * 1000, native[key] * 1000
     print(f"{label:34}{c:13.1f} ms{s:12.1f} ms{n:7.1f} ms{c / s:11.2f}x{c / n:11.2f}x")
 print(f"(ratios are time_cap / time_other; SQLite: cap {cap['sqlite']}, static {static['sqlite']}, native {native['sqlite']}; native Python {native['python']})")

@@ -4,7 +4,9 @@ insert: 100,000 rows in one transaction (executemany) into a table with an index
 indexed: 2,000 point queries through the index; scan: one full-scan aggregate query;
 fetchall: every row (3 columns) fetched into Python — the most boundary crossings;
 function: a Python function called by SQLite 100,000 times (one query) — through the cap, each
-call suspends the statement and resumes it.
+call suspends the statement and resumes it; collation: 20,000 texts sorted by a Python
+collation (ORDER BY ... COLLATE) — through the cap, the texts are ordered by the collation in
+a second round.
 """
 import json
 import sqlite3
@@ -46,12 +48,18 @@ assert len(fetchall()) == ROWS
 cx.create_function("plus", 1, lambda k: k + 1, deterministic=True)
 function = lambda: cx.execute("select sum(plus(k)) from t").fetchone()
 assert function() == (ROWS * (ROWS - 1) // 2 + ROWS,)
+cx.create_collation("backwards", lambda a, b: (a < b) - (a > b))
+cx.execute("create table words(w text)")
+cx.executemany("insert into words values (?)", ((f"w{i * 7919 % 20_000:05}",) for i in range(20_000)))
+collation = lambda: cx.execute("select w from words order by w collate backwards").fetchall()
+assert [r[0] for r in collation()] == sorted((r[0] for r in collation()), reverse=True)
 print(json.dumps({
     "insert_s": best(insert),
     "indexed_s": best(indexed),
     "scan_s": best(scan),
     "fetchall_s": best(fetchall),
     "function_s": best(function),
+    "collation_s": best(collation),
     "sqlite": sqlite3.sqlite_version,
     "python": sys.version.split()[0],
 }))

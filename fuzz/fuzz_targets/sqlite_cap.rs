@@ -4,12 +4,18 @@
 //! is loaded with `deserialize` (so SQLite reads whatever pages it is given); then every
 //! statement of the text is prepared, its parameters bound (values of each type in turn),
 //! stepped (at most 100 rows) and inspected; then every table is scanned, the database checked,
-//! serialized, deserialized into a second connection and backed up into a third. Every call
-//! must answer a value or an error, never trap (see `pyforge_fuzz::caps`).
+//! serialized, deserialized into a second connection and backed up into a third. The
+//! connection has a function `f` (any arguments), an aggregate `g` and a window function `w`
+//! (one argument), a collation `c`, the trace and a progress handler: each call they make is
+//! answered (the arguments' first, or the aggregate's number; a reversed byte order for `c`),
+//! and one statement is prepared again under an authorizer that allows all. Every call must
+//! answer a value or an error, never trap, and the callbacks must end (see
+//! `pyforge_fuzz::caps`).
 #![no_main]
 
 use pyforge_fuzz::caps::sqlite_world::exports::pyforge::sqlite::sqlite::{
-    Binding, Cell, Guest, RunEnd, StepResult, Value,
+    Answer, Authorized, Binding, Call, CallKind, Cell, CollateAnswer, CollateRequest, FunctionKind, Guest, RunEnd,
+    RunResult, StepResult, Value,
 };
 use pyforge_fuzz::caps::{self, State, Stop, check, sqlite_world::Cap as World};
 use wasmtime::Store;
@@ -47,6 +53,14 @@ fn run(sql: &str, image: Option<&[u8]>) -> Result<(), Stop> {
     if let Some(image) = image {
         let _ = check(&mut store, "deserialize", |s| conn.call_deserialize(s, db, "main", image))?;
     }
+    for (name, arguments, kind) in
+        [("f", -1, FunctionKind::Scalar), ("g", 1, FunctionKind::Aggregate), ("w", 1, FunctionKind::Window)]
+    {
+        let _ = check(&mut store, "create_function", |s| conn.call_create_function(s, db, name, arguments, 1, kind))?;
+    }
+    let _ = check(&mut store, "create_collation", |s| conn.call_create_collation(s, db, "c"))?;
+    check(&mut store, "set_trace", |s| conn.call_set_trace(s, db, true))?;
+    check(&mut store, "set_progress", |s| conn.call_set_progress(s, db, 50))?;
 
     let _ = check(&mut store, "complete", |st| s.call_complete(st, sql))?;
     let mut rest = sql.to_string();
@@ -64,10 +78,32 @@ fn run(sql: &str, image: Option<&[u8]>) -> Result<(), Stop> {
         if used == 0 && prepared.statement.is_none() {
             break;
         }
-        rest = next;
         if let Some(stmt) = prepared.statement {
             run_statement(&mut store, s, stmt, &mut values, 100)?;
         }
+        if rest.len() == sql.len() {
+            // the first statement once more, prepared under an authorizer (answers: all allowed)
+            check(&mut store, "set_authorizer", |s| conn.call_set_authorizer(s, db, true))?;
+            let mut answers = Vec::new();
+            for _ in 0..16 {
+                match check(&mut store, "prepare_authorized", |s| conn.call_prepare_authorized(s, db, &rest, &answers))?
+                {
+                    Ok(Authorized::Ask(asked)) => {
+                        assert!(!asked.is_empty(), "prepare_authorized: asked nothing");
+                        answers.extend(asked.into_iter().map(|a| (a, 0)));
+                    }
+                    Ok(Authorized::Prepared(p)) => {
+                        if let Some(stmt) = p.statement {
+                            run_statement(&mut store, s, stmt, &mut values, 20)?;
+                        }
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            check(&mut store, "set_authorizer", |s| conn.call_set_authorizer(s, db, false))?;
+        }
+        rest = next;
     }
     let _ = check(&mut store, "changes", |s| conn.call_changes(s, db))?;
     let _ = check(&mut store, "total_changes", |s| conn.call_total_changes(s, db))?;
@@ -160,6 +196,7 @@ fn run_statement(
     let mut reset = true;
     for _ in 0..rows.div_ceil(7) {
         let Ok(r) = check(store, "run", |s| st.call_run(s, stmt, reset, &bindings, 7))? else { break };
+        let Some(r) = answer_callbacks(store, s, stmt, r)? else { break };
         reset = false;
         let width = r.width as usize;
         assert!(width > 0 || r.cells.is_empty(), "run: cells without a width");
@@ -184,6 +221,71 @@ fn run_statement(
         }
     }
     check(store, "statement drop", |s| stmt.resource_drop(s))
+}
+
+/// Answers the calls, authorizer questions and comparisons a run ends with until it ends
+/// otherwise (none: a misuse error ended it). They must end: a statement that keeps asking
+/// is a finding.
+fn answer_callbacks(
+    store: &mut Store<State>,
+    s: &Guest,
+    stmt: ResourceAny,
+    mut r: RunResult,
+) -> Result<Option<RunResult>, Stop> {
+    let st = s.statement();
+    for _ in 0..100_000 {
+        let next = match &r.end {
+            RunEnd::Call(call) => {
+                let answer = answer(call);
+                check(store, "resume", |s| st.call_resume(s, stmt, &answer, 7))?
+            }
+            RunEnd::Authorize(asked) => {
+                let answers: Vec<_> = asked.iter().map(|a| (a.clone(), 0)).collect();
+                check(store, "authorize", |s| st.call_authorize(s, stmt, &answers, 7))?
+            }
+            RunEnd::Collate(request) => {
+                let answer = collate(request);
+                check(store, "collated", |s| st.call_collated(s, stmt, &answer, 7))?
+            }
+            _ => return Ok(Some(r)),
+        };
+        let Ok(next) = next else { return Ok(None) };
+        r = next;
+    }
+    panic!("a run kept calling back: 100000 callbacks answered");
+}
+
+fn answer(call: &Call) -> Answer {
+    match call.kind {
+        CallKind::Scalar => Answer::Value(call.args.first().cloned().unwrap_or(Value::Null)),
+        CallKind::Value | CallKind::Final => Answer::Value(Value::Integer(call.aggregate as i64)),
+        CallKind::Progress => {
+            // every 7th progress call interrupts
+            thread_local!(static PROGRESS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) });
+            let n = PROGRESS.replace(PROGRESS.get().wrapping_add(1));
+            Answer::Value(Value::Integer(i64::from(n % 7 == 6)))
+        }
+        CallKind::Step | CallKind::Inverse | CallKind::Trace => Answer::Value(Value::Null),
+    }
+}
+
+/// Collation `c`: reversed byte order.
+fn collate(request: &CollateRequest) -> CollateAnswer {
+    match request {
+        CollateRequest::Pairs(pairs) => {
+            CollateAnswer::Pairs(pairs.iter().map(|p| p.right.cmp(&p.left) as i32).collect())
+        }
+        CollateRequest::Texts(all) => CollateAnswer::Texts(
+            all.iter()
+                .map(|t| {
+                    let mut sorted: Vec<&Vec<u8>> = t.texts.iter().collect();
+                    sorted.sort_by(|a, b| b.cmp(a));
+                    sorted.dedup();
+                    t.texts.iter().map(|x| sorted.iter().position(|y| *y == x).unwrap_or(0) as u32).collect()
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// The first column of each row of `sql` (at most 50) that is text.
