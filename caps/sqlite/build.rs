@@ -94,11 +94,11 @@ const PATCHES: &[(&str, &str, &str)] = &[
         "case OP_ResultRow: {\n  if( pyforge_sqlite_unanswered ) break;\n",
     ),
     (
-        // With a caller's collation registered, a statement that writes keeps a statement
+        // On a connection with a caller's collation, a statement that writes keeps a statement
         // journal (inside a transaction), so stopping it as above rolls back just its changes.
         "sqlite3VdbeMakeReady (statement journal)",
         "  p->usesStmtJournal = (u8)(pParse->isMultiWrite && pParse->mayAbort);\n",
-        "  p->usesStmtJournal = (u8)((pParse->isMultiWrite && pParse->mayAbort) || pyforge_sqlite_collations>0);\n",
+        "  p->usesStmtJournal = (u8)((pParse->isMultiWrite && pParse->mayAbort) || pyforge_sqlite_collating(pParse->db, -1));\n",
     ),
     (
         "sqlite3VdbeExec's exit",
@@ -117,12 +117,33 @@ int pyforge_sqlite_interrupt = 0; /* set by resume (src/lib.rs): the progress ha
 static int pyforge_sqlite_rc;\n\
 int pyforge_sqlite_suspend = 0; /* set by a callback (src/lib.rs) that suspends the statement */\n\
 #define PYFORGE_TAKE_SUSPEND() (pyforge_sqlite_suspend ? (pyforge_sqlite_suspend = 0, 1) : 0)\n\
-int pyforge_sqlite_collations = 0; /* the caller's collations registered (src/lib.rs) */\n\
+/* Whether `db` has a collation of the caller; `on` 1/0 sets it, -1 only reads (POSTLUDE). */\n\
+struct sqlite3;\n\
+int pyforge_sqlite_collating(struct sqlite3 *db, int on);\n\
 int pyforge_sqlite_unanswered = 0; /* one of them compared a pair without an answer */\n\
 #define PYFORGE_UNANSWERED_CHECK if( pyforge_sqlite_unanswered ){ \\\n\
   p->errorAction = OE_Abort; rc = SQLITE_ERROR; \\\n\
   sqlite3VdbeError(p, \"%s\", \"a collation of the caller compared strings it has no answer for\"); \\\n\
   goto abort_due_to_error; }\n";
+
+/// After the amalgamation: the connections with a collation of the caller (src/lib.rs sets them).
+const POSTLUDE: &str = "\n/* pyforge (caps/sqlite/build.rs): connections with a collation of the caller */\n\
+static sqlite3 **pyforgeCollating = 0;\n\
+static int pyforgeNCollating = 0;\n\
+int pyforge_sqlite_collating(sqlite3 *db, int on){\n\
+  int i;\n\
+  for(i=0; i<pyforgeNCollating && pyforgeCollating[i]!=db; i++){}\n\
+  if( on<0 ) return i<pyforgeNCollating;\n\
+  if( on && i==pyforgeNCollating ){\n\
+    sqlite3 **a = sqlite3_realloc64(pyforgeCollating, (pyforgeNCollating+1)*sizeof(*a));\n\
+    if( a==0 ) return 0;\n\
+    pyforgeCollating = a;\n\
+    pyforgeCollating[pyforgeNCollating++] = db;\n\
+  }else if( !on && i<pyforgeNCollating ){\n\
+    pyforgeCollating[i] = pyforgeCollating[--pyforgeNCollating];\n\
+  }\n\
+  return on;\n\
+}\n";
 
 fn main() {
     println!("cargo:rerun-if-changed=src/wasi_locks.c");
@@ -146,7 +167,7 @@ fn main() {
     }
     let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     let patched = out.join("sqlite3.c");
-    fs::write(&patched, format!("{PRELUDE}{text}")).expect("writing the patched sqlite3.c");
+    fs::write(&patched, format!("{PRELUDE}{text}{POSTLUDE}")).expect("writing the patched sqlite3.c");
 
     // libsqlite3-sys 0.35.0's flags (its build.rs, `build_bundled`), wasm32-wasi branch.
     let mut build = cc::Build::new();

@@ -43,8 +43,8 @@ unsafe extern "C" {
     static pyforge_sqlite_op: c_int;
     static mut pyforge_sqlite_suspend: c_int;
     static mut pyforge_sqlite_interrupt: c_int;
-    static mut pyforge_sqlite_collations: c_int;
     static mut pyforge_sqlite_unanswered: c_int;
+    fn pyforge_sqlite_collating(db: *mut ffi::sqlite3, on: c_int) -> c_int;
 }
 
 /// Sets SQLite up once, before the first connection, to behave like a stock SQLite (what
@@ -464,13 +464,14 @@ mod collations {
         unsafe { ptr::replace(ptr::addr_of_mut!(pyforge_sqlite_unanswered), 0) != 0 }
     }
 
-    pub fn registered() {
-        unsafe { ptr::addr_of_mut!(pyforge_sqlite_collations).write(1) };
+    /// Marks the connection as having a collation of the caller (or, closing, not): its steps
+    /// keep `COLLATING`, its writing statements a statement journal.
+    pub fn mark(db: *mut ffi::sqlite3, on: bool) {
+        unsafe { pyforge_sqlite_collating(db, c_int::from(on)) };
     }
 
-    /// A collation was registered on some connection (since then, steps keep `COLLATING`).
-    pub fn ever() -> bool {
-        unsafe { ptr::addr_of!(pyforge_sqlite_collations).read() != 0 }
+    pub fn on(db: *mut ffi::sqlite3) -> bool {
+        unsafe { pyforge_sqlite_collating(db, -1) != 0 }
     }
 
     fn bytes_at<'a>(p: *const std::ffi::c_void, n: c_int) -> &'a [u8] {
@@ -527,6 +528,7 @@ impl Drop for Connection {
     fn drop(&mut self) {
         let db = self.db.replace(ptr::null_mut());
         if !db.is_null() {
+            collations::mark(db, false);
             unsafe { sqlite3_close_v2(db) };
         }
     }
@@ -555,6 +557,7 @@ impl wit::GuestConnection for Connection {
         }
         let rc = unsafe { sqlite3_close_v2(db) };
         check(db, rc)?;
+        collations::mark(db, false);
         self.db.set(ptr::null_mut());
         Ok(())
     }
@@ -716,7 +719,7 @@ impl wit::GuestConnection for Connection {
             )
         };
         check(db, rc)?;
-        collations::registered();
+        collations::mark(db, true);
         Ok(number)
     }
 
@@ -1034,7 +1037,7 @@ impl Statement {
                     meanwhile: ffi::SQLITE_DENY,
                 }));
             }
-            let collating = collations::ever();
+            let collating = collations::on(self.db);
             if collating {
                 let state = collations::Collating::new(self.collated.take(), self.unanswered.take());
                 collations::COLLATING.set(Some(state));
