@@ -296,11 +296,10 @@ int sqlite3_backup_finish(sqlite3_backup *backup);
 
 /* Callbacks into the caller. A component import cannot call back into its importer: the cap
  * suspends the statement instead, and the step here makes the call (see
- * _sqlite_capmodule.c). User-defined functions, aggregates, window functions, the progress
- * handler and the trace callback work so, and the authorizer by answering before the cap
- * prepares (see prepare_authorized); registering a collation fails with
- * SQLITE_MISUSE (the `sqlite3` package raises NotSupportedError before it gets here), and
- * clearing one (a NULL callback) succeeds. */
+ * _sqlite_capmodule.c) — user-defined functions, aggregates, window functions, the progress
+ * handler and the trace callback; the authorizer is answered before the cap prepares
+ * (prepare_authorized), and collations when a statement needs comparisons, which it then runs
+ * again (the COLLATE end of a run). */
 int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flags, void *app,
                                void (*func)(sqlite3_context *, int, sqlite3_value **),
                                void (*step)(sqlite3_context *, int, sqlite3_value **),
