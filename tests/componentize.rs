@@ -117,7 +117,7 @@ fn app_on_a_forge_uses_its_caps() -> Result<(), Failed> {
     let out = componentize(root, &["-d", "wit", "-w", "hello", "--forge", "default", "capsapp", "-o", "caps2.wasm"])?;
     ensure(
         out.status == 1
-            && out.stderr.contains("`pyforge:sqlite/sqlite@0.3.0#version` was called while pre-initializing")
+            && out.stderr.contains("`pyforge:sqlite/sqlite@0.4.0#version` was called while pre-initializing")
             && !out.stderr.contains("wasm backtrace"),
         || out.render(),
     )

@@ -360,7 +360,9 @@ fn callbacks_run_as_in_cpython() -> Result<(), Failed> {
 }
 
 /// The same cap bytes serve a Rust command component importing the same interface, under stock
-/// wasmtime, with a file database in its preopened directory.
+/// wasmtime, with a file database in its preopened directory; it also calls `run` directly
+/// (a statement's number, parameters as bytes, cut parameters and a dropped statement's number
+/// as errors).
 fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
     let dir = tempfile::tempdir()?;
     std::fs::copy(t::sqlite_cap_wasm(), dir.path().join("sqlite-cap.wasm"))?;
@@ -375,6 +377,9 @@ fn second_consumer_uses_the_same_cap() -> Result<(), Failed> {
         blob 7: 16 bytes, first [6, 6, 6, 6]\n\
         bad SQL: error 1: near \"selec\": syntax error\n\
         duplicate: error 2067: UNIQUE constraint failed: u.x\n\
+        run: [Cell::Integer(42), Cell::Text(3)], \"hi!\\0\", end RunEnd::Done\n\
+        run, cut parameters: error 21: run: the parameters do not parse at byte 0 (see the WIT's `run`)\n\
+        run, dropped statement: error 21: run: no statement is numbered 1\n\
         reopened: [Value::Integer(1000)]\n";
     ensure(run.status == 0 && run.stdout == want, || run.render())?;
     ensure(dir.path().join("consumer.db").is_file(), || "the consumer's database is not in its directory".into())

@@ -87,7 +87,7 @@ fn browser_composes_like_the_cli() -> Result<(), Failed> {
 
     let plan = std::fs::read_to_string(dir.join("plan.txt"))?;
     ensure(plan.contains(&format!("pyforge:zlib/deflate@0.1.0 ← {}", CAPS[0])), || plan.clone())?;
-    ensure(plan.contains(&format!("pyforge:sqlite/sqlite@0.3.0 ← {}", CAPS[1])), || plan.clone())?;
+    ensure(plan.contains(&format!("pyforge:sqlite/sqlite@0.4.0 ← {}", CAPS[1])), || plan.clone())?;
     ensure(plan.contains(&format!("pyforge:bz2/bzlib@0.1.0 ← {}", CAPS[2])), || plan.clone())?;
     ensure(plan.contains(&format!("pyforge:lzma/lzma@0.1.0 ← {}", CAPS[3])), || plan.clone())?;
     ensure(plan.contains(&format!("pyforge:hashlib/hashes@0.1.0 ← {}", CAPS[4])), || plan.clone())?;

@@ -126,7 +126,8 @@ int pyforge_sqlite_unanswered = 0; /* one of them compared a pair without an ans
   sqlite3VdbeError(p, \"%s\", \"a collation of the caller compared strings it has no answer for\"); \\\n\
   goto abort_due_to_error; }\n";
 
-/// After the amalgamation: the connections with a collation of the caller (src/lib.rs sets them).
+/// After the amalgamation: the connections with a collation of the caller (src/lib.rs sets them),
+/// and the counters a run reports read in one call.
 const POSTLUDE: &str = "\n/* pyforge (caps/sqlite/build.rs): connections with a collation of the caller */\n\
 static sqlite3 **pyforgeCollating = 0;\n\
 static int pyforgeNCollating = 0;\n\
@@ -143,6 +144,14 @@ int pyforge_sqlite_collating(sqlite3 *db, int on){\n\
     pyforgeCollating[i] = pyforgeCollating[--pyforgeNCollating];\n\
   }\n\
   return on;\n\
+}\n\
+/* The counters a run reports, in one call (src/lib.rs): sqlite3_changes64,\n\
+** sqlite3_total_changes64, sqlite3_last_insert_rowid, sqlite3_get_autocommit. */\n\
+void pyforge_sqlite_counters(sqlite3 *db, sqlite3_int64 *out){\n\
+  out[0] = db->nChange;\n\
+  out[1] = db->nTotalChange;\n\
+  out[2] = db->lastRowid;\n\
+  out[3] = db->autoCommit;\n\
 }\n";
 
 fn main() {

@@ -68,9 +68,10 @@ struct sqlite3_stmt {
     size_t nparams;
     char **param_names;
     int readonly; /* sqlite3_stmt_readonly, once fetched; -1 before */
-    /* values bound since the last run (owned copies), by parameter index - 1: sent with the next */
-    cap_value *bound;
-    bool *dirty;
+    /* the values bound since the last run, as `run` takes them (see bind): sent with the next */
+    uint8_t *params;
+    size_t params_len, params_room;
+    uint32_t number; /* the cap's number for it (`run`), once asked; 0 before */
     /* the rows of the last run: nrows rows of width cells, the bytes of their text and blobs
      * in data; row next - 1 is the current row while has_row, its bytes at bytes[column] */
     pyforge_sqlite_sqlite_list_cell_t cells;
@@ -597,15 +598,6 @@ static bool take_columns(sqlite3_stmt *s, pyforge_sqlite_sqlite_list_column_t *c
     return ok;
 }
 
-static void drop_bound(sqlite3_stmt *s, size_t i) {
-    if (s->dirty[i]) {
-        cap_value *v = &s->bound[i];
-        if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
-            free(v->val.text.ptr); /* text and blob share the list layout */
-        }
-        s->dirty[i] = false;
-    }
-}
 
 /* ---- the authorizer ----------------------------------------------------------------------
  *
@@ -740,11 +732,7 @@ int sqlite3_finalize(sqlite3_stmt *s) {
     drop_rows(s, true);
     free(s->bytes);
     drop_columns(s);
-    for (size_t i = 0; s->dirty && i < s->nparams; i++) {
-        drop_bound(s, i);
-    }
-    free(s->bound);
-    free(s->dirty);
+    free(s->params);
     free_strings(s->param_names, s->nparams);
     s->db->counted = false; /* finalizing a statement that had not finished can roll it back */
     pyforge_sqlite_sqlite_statement_drop_own(s->handle);
@@ -822,10 +810,14 @@ static int take_run(sqlite3_stmt *s, pyforge_sqlite_sqlite_run_result_t *r) {
     if (r->columns.is_some && !take_columns(s, &r->columns.val)) {
         s->have_columns = false; /* fetched again when asked */
     }
-    s->cells = r->cells;
-    s->data = r->data;
-    s->width = r->width;
-    s->nrows = r->width ? r->cells.len / r->width : 0;
+    if (r->rows.is_some) {
+        s->cells = r->rows.val.cells;
+        s->data = r->rows.val.data;
+        s->width = r->rows.val.width;
+        s->nrows = s->width ? s->cells.len / s->width : 0;
+    } else { /* (the last rows were dropped before the run: serve) */
+        s->width = s->nrows = 0;
+    }
     s->next = s->data_used = 0;
     bool room = s->width <= s->bytes_room;
     if (!room) {
@@ -871,32 +863,17 @@ int sqlite3_step(sqlite3_stmt *s) {
     s->stepped = true;
     int rc = serve(s);
     if (rc == -1) {
-        /* One crossing: the pending reset, the bindings made since the last run, the steps. */
-        size_t n = 0;
-        for (size_t i = 0; s->dirty && i < s->nparams; i++) {
-            n += s->dirty[i];
+        /* One crossing: the pending reset, the bindings made since the last run, the steps. The
+         * statement goes by its number: a plain number costs nothing to pass, a borrowed handle
+         * is tracked by the host for the call. */
+        if (s->number == 0) {
+            s->number = pyforge_sqlite_sqlite_method_statement_number(stmt_of(s));
         }
-        pyforge_sqlite_sqlite_binding_t few[8];
-        pyforge_sqlite_sqlite_binding_t *b = n <= 8 ? few : malloc(n * sizeof *b);
-        if (b == NULL) {
-            set_error(s->db, SQLITE_NOMEM, NULL);
-            return SQLITE_NOMEM;
-        }
-        for (size_t i = 0, k = 0; s->dirty && i < s->nparams; i++) {
-            if (s->dirty[i]) {
-                b[k++] = (pyforge_sqlite_sqlite_binding_t){(int32_t)i + 1, s->bound[i]};
-            }
-        }
-        pyforge_sqlite_sqlite_list_binding_t bindings = {b, n};
+        sqlite_cap_import_list_u8_t params = {s->params, s->params_len};
         pyforge_sqlite_sqlite_run_result_t r;
         cap_error err;
-        bool ran = pyforge_sqlite_sqlite_method_statement_run(stmt_of(s), s->reset_due, &bindings, PREFETCH, &r, &err);
-        if (b != few) {
-            free(b);
-        }
-        for (size_t i = 0; s->dirty && i < s->nparams; i++) {
-            drop_bound(s, i); /* the cap has them now (or refused one: then SQLite kept those before) */
-        }
+        bool ran = pyforge_sqlite_sqlite_run(s->number, s->reset_due, &params, PREFETCH, &r, &err);
+        s->params_len = 0; /* the cap has them now (or refused one: then SQLite kept those before) */
         s->reset_due = false;
         s->cap_stepped = true;
         if (!ran) { /* a binding failed: nothing was stepped */
@@ -1039,15 +1016,7 @@ static bool load_params(sqlite3_stmt *s) {
         pyforge_sqlite_sqlite_method_statement_parameters(stmt_of(s), &names);
         size_t n = names.len ? names.len : 1;
         s->param_names = calloc(n, sizeof(char *));
-        s->bound = calloc(n, sizeof *s->bound);
-        s->dirty = calloc(n, sizeof *s->dirty);
-        if (s->param_names == NULL || s->bound == NULL || s->dirty == NULL) {
-            free(s->param_names);
-            free(s->bound);
-            free(s->dirty);
-            s->param_names = NULL;
-            s->bound = NULL;
-            s->dirty = NULL;
+        if (s->param_names == NULL) {
             sqlite_cap_import_list_option_string_free(&names);
             return false;
         }
@@ -1071,8 +1040,12 @@ const char *sqlite3_bind_parameter_name(sqlite3_stmt *s, int index) {
 }
 
 /* A binding is checked as SQLite checks it (the statement must be ready, the index in range)
- * and kept, with a copy of its bytes, until the next step sends it. */
-static int bind(sqlite3_stmt *s, int index, cap_value *v) {
+ * and appended to the statement's `params` as the cap's `run` takes them: the index (u32), a
+ * type byte, the value (8 bytes; or for text and blobs a u32 length and the bytes), little-endian
+ * as wasm32 itself is, so values are copied as they are. The next step sends them. */
+enum { PARAM_NULL, PARAM_INTEGER, PARAM_REAL, PARAM_TEXT, PARAM_BLOB };
+
+static int bind(sqlite3_stmt *s, int index, uint8_t type, const void *value, size_t n) {
     if (s == NULL) {
         return SQLITE_MISUSE;
     }
@@ -1088,37 +1061,46 @@ static int bind(sqlite3_stmt *s, int index, cap_value *v) {
         set_error(s->db, SQLITE_RANGE, NULL);
         return SQLITE_RANGE;
     }
-    cap_value copy = *v;
-    if (v->tag == PYFORGE_SQLITE_SQLITE_VALUE_TEXT || v->tag == PYFORGE_SQLITE_SQLITE_VALUE_BLOB) {
-        size_t n = v->val.text.len;
-        copy.val.text.ptr = n ? malloc(n) : NULL;
-        if (n && copy.val.text.ptr == NULL) {
+    bool sized = type == PARAM_TEXT || type == PARAM_BLOB;
+    if (n > UINT32_MAX - 9 || s->params_len > SIZE_MAX - 9 - n) {
+        set_error(s->db, SQLITE_TOOBIG, NULL);
+        return SQLITE_TOOBIG;
+    }
+    size_t need = s->params_len + 5 + (sized ? 4 : 0) + n;
+    if (need > s->params_room) {
+        size_t room = need > 2 * s->params_room ? need : 2 * s->params_room;
+        uint8_t *grown = realloc(s->params, room < 64 ? 64 : room);
+        if (grown == NULL) {
             set_error(s->db, SQLITE_NOMEM, NULL);
             return SQLITE_NOMEM;
         }
-        if (n) {
-            memcpy(copy.val.text.ptr, v->val.text.ptr, n);
-        }
+        s->params = grown;
+        s->params_room = room < 64 ? 64 : room;
     }
-    drop_bound(s, (size_t)index - 1);
-    s->bound[index - 1] = copy;
-    s->dirty[index - 1] = true;
+    uint8_t *p = s->params + s->params_len;
+    uint32_t i = (uint32_t)index, len = (uint32_t)n;
+    memcpy(p, &i, 4);
+    p[4] = type;
+    p += 5;
+    if (sized) {
+        memcpy(p, &len, 4);
+        p += 4;
+    }
+    if (n) {
+        memcpy(p, value, n);
+    }
+    s->params_len = need;
     return ok(s->db);
 }
 
-int sqlite3_bind_null(sqlite3_stmt *s, int index) {
-    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_NULL};
-    return bind(s, index, &v);
-}
+int sqlite3_bind_null(sqlite3_stmt *s, int index) { return bind(s, index, PARAM_NULL, NULL, 0); }
 
 int sqlite3_bind_int64(sqlite3_stmt *s, int index, sqlite3_int64 value) {
-    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_INTEGER, .val.integer = value};
-    return bind(s, index, &v);
+    return bind(s, index, PARAM_INTEGER, &value, sizeof value);
 }
 
 int sqlite3_bind_double(sqlite3_stmt *s, int index, double value) {
-    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_REAL, .val.real = value};
-    return bind(s, index, &v);
+    return bind(s, index, PARAM_REAL, &value, sizeof value);
 }
 
 /* The bytes are copied at once, so SQLITE_STATIC and SQLITE_TRANSIENT are alike; other
@@ -1127,9 +1109,7 @@ int sqlite3_bind_text(sqlite3_stmt *s, int index, const char *text, int n, sqlit
     if (text == NULL) {
         return sqlite3_bind_null(s, index);
     }
-    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_TEXT};
-    v.val.text = (sqlite_cap_import_list_u8_t){(uint8_t *)text, n < 0 ? strlen(text) : (size_t)n};
-    int rc = bind(s, index, &v);
+    int rc = bind(s, index, PARAM_TEXT, text, n < 0 ? strlen(text) : (size_t)n);
     if (d != SQLITE_STATIC && d != SQLITE_TRANSIENT) {
         d((void *)text);
     }
@@ -1140,9 +1120,7 @@ int sqlite3_bind_blob(sqlite3_stmt *s, int index, const void *data, int n, sqlit
     if (data == NULL) {
         return sqlite3_bind_null(s, index);
     }
-    cap_value v = {.tag = PYFORGE_SQLITE_SQLITE_VALUE_BLOB};
-    v.val.blob = (sqlite_cap_import_list_u8_t){(uint8_t *)data, n < 0 ? 0 : (size_t)n};
-    int rc = bind(s, index, &v);
+    int rc = bind(s, index, PARAM_BLOB, data, n < 0 ? 0 : (size_t)n);
     if (d != SQLITE_STATIC && d != SQLITE_TRANSIENT) {
         d((void *)data);
     }

@@ -14,8 +14,8 @@
 #![no_main]
 
 use pyforge_fuzz::caps::sqlite_world::exports::pyforge::sqlite::sqlite::{
-    Answer, Authorized, Binding, Call, CallKind, Cell, CollateAnswer, CollateRequest, FunctionKind, Guest, RunEnd,
-    RunResult, StepResult, Value,
+    Answer, Authorized, Call, CallKind, Cell, CollateAnswer, CollateRequest, FunctionKind, Guest, RunEnd, RunResult,
+    StepResult, Value,
 };
 use pyforge_fuzz::caps::{self, State, Stop, check, sqlite_world::Cap as World};
 use wasmtime::Store;
@@ -174,7 +174,7 @@ fn run_statement(
             _ => Value::Blob(vec![*values as u8; (*values % 7) as usize]),
         };
         let _ = check(store, "bind", |s| st.call_bind(s, stmt, index, &value))?;
-        bindings.push(Binding { index, value });
+        encode(&mut bindings, index, &value);
     }
     let columns = check(store, "columns", |s| st.call_columns(s, stmt))?;
     let _ = check(store, "readonly", |s| st.call_readonly(s, stmt))?;
@@ -193,16 +193,22 @@ fn run_statement(
     let _ = check(store, "busy", |s| st.call_busy(s, stmt))?;
     let _ = check(store, "reset", |s| st.call_reset(s, stmt))?;
     // Again in batches, as the C side of `_sqlite3` reads it: reset + bind + up to 7 rows a run.
+    let number = check(store, "number", |s| st.call_number(s, stmt))?;
     let mut reset = true;
     for _ in 0..rows.div_ceil(7) {
-        let Ok(r) = check(store, "run", |s| st.call_run(s, stmt, reset, &bindings, 7))? else { break };
+        let Ok(r) = check(store, "run", |st| s.call_run(st, number, reset, &bindings, 7))? else { break };
         let Some(r) = answer_callbacks(store, s, stmt, r)? else { break };
         reset = false;
-        let width = r.width as usize;
-        assert!(width > 0 || r.cells.is_empty(), "run: cells without a width");
-        assert_eq!(r.cells.len() % width.max(1), 0, "run: cells are whole rows");
-        let bytes: usize = r
-            .cells
+        let (cells, width, data) = match &r.rows {
+            Some(rows) => {
+                assert!(!rows.cells.is_empty(), "run: rows without cells (none is `rows: none`)");
+                (&rows.cells[..], rows.width as usize, &rows.data[..])
+            }
+            None => (&[][..], 0, &[][..]),
+        };
+        assert!(width > 0 || cells.is_empty(), "run: cells without a width");
+        assert_eq!(cells.len() % width.max(1), 0, "run: cells are whole rows");
+        let bytes: usize = cells
             .iter()
             .map(|c| match c {
                 Cell::Text(n) => *n as usize + 1,
@@ -210,8 +216,8 @@ fn run_statement(
                 _ => 0,
             })
             .sum();
-        assert_eq!(bytes, r.data.len(), "run: data holds exactly the cells' bytes");
-        for c in &r.cells {
+        assert_eq!(bytes, data.len(), "run: data holds exactly the cells' bytes");
+        for c in cells {
             if let Cell::Real(f) = c {
                 let _ = check(store, "format_real", |st| s.call_format_real(st, *f))?;
             }
@@ -220,7 +226,37 @@ fn run_statement(
             break;
         }
     }
-    check(store, "statement drop", |s| stmt.resource_drop(s))
+    // Parameters that need not parse (the statement's own text as bytes): an error or a run.
+    let garbage = check(store, "expanded_sql", |s| st.call_expanded_sql(s, stmt))?.unwrap_or_default();
+    if let Ok(r) = check(store, "run", |st| s.call_run(st, number, true, garbage.as_bytes(), 7))? {
+        answer_callbacks(store, s, stmt, r)?;
+    }
+    check(store, "statement drop", |s| stmt.resource_drop(s))?;
+    // A number without a statement is a misuse error.
+    let gone = check(store, "run", |st| s.call_run(st, number, true, &[], 7))?;
+    assert!(gone.is_err(), "run: a dropped statement's number still runs");
+    Ok(())
+}
+
+/// Appends a binding to `run`'s parameters, encoded as the WIT describes them.
+fn encode(out: &mut Vec<u8>, index: i32, value: &Value) {
+    out.extend_from_slice(&(index as u32).to_le_bytes());
+    match value {
+        Value::Null => out.push(0),
+        Value::Integer(i) => {
+            out.push(1);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Real(f) => {
+            out.push(2);
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        Value::Text(b) | Value::Blob(b) => {
+            out.push(if matches!(value, Value::Text(_)) { 3 } else { 4 });
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+    }
 }
 
 /// Answers the calls, authorizer questions and comparisons a run ends with until it ends

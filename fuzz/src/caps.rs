@@ -149,7 +149,7 @@ pub mod zlib_world {
 /// Host bindings of the sqlite cap's world.
 pub mod sqlite_world {
     wasmtime::component::bindgen!({
-        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.3.0; }",
+        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.4.0; }",
         path: "../caps/sqlite/wit",
     });
 }

@@ -13,7 +13,7 @@
 
 mod bindings {
     wit_bindgen::generate!({
-        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.3.0; }",
+        inline: "package pyforge:sqlite-cap; world cap { export pyforge:sqlite/sqlite@0.4.0; }",
         path: "wit",
         generate_all,
     });
@@ -25,11 +25,12 @@ mod bindings {
 use std::cell::{Cell, RefCell};
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::ptr;
+use std::rc::Rc;
 
 use bindings::exports::pyforge::sqlite::sqlite::{
-    self as wit, Answer, Authorization, Authorized, BackupProgress, Binding, Call, CallKind, Cell as RowCell,
-    CollateAnswer, CollateRequest, Column, Comparison, Error, FunctionKind, Prepared, RunEnd, RunResult, StepResult,
-    Texts, Value,
+    self as wit, Answer, Authorization, Authorized, BackupProgress, Call, CallKind, Cell as RowCell, CollateAnswer,
+    CollateRequest, Column, Comparison, Error, FunctionKind, Prepared, Rows, RunEnd, RunResult, StepResult, Texts,
+    Value,
 };
 use libsqlite3_sys as ffi;
 
@@ -45,6 +46,7 @@ unsafe extern "C" {
     static mut pyforge_sqlite_interrupt: c_int;
     static mut pyforge_sqlite_unanswered: c_int;
     fn pyforge_sqlite_collating(db: *mut ffi::sqlite3, on: c_int) -> c_int;
+    fn pyforge_sqlite_counters(db: *mut ffi::sqlite3, out: *mut i64);
 }
 
 /// Sets SQLite up once, before the first connection, to behave like a stock SQLite (what
@@ -345,7 +347,6 @@ mod callbacks {
 /// statement steps again) — and denied anywhere else (`prepare`, `exec`).
 mod authorizer {
     use super::*;
-    use std::rc::Rc;
 
     /// An authorizer call: the action and its four texts.
     pub type Key = (i32, Option<String>, Option<String>, Option<String>, Option<String>);
@@ -580,7 +581,7 @@ impl wit::GuestConnection for Connection {
                     stmt,
                     db,
                     reported: Cell::new(-1),
-                    held: RefCell::default(),
+                    number: Cell::new(0),
                     waiting: Cell::new(None),
                     after: RefCell::new(None),
                     answers: RefCell::new(answers),
@@ -597,8 +598,7 @@ impl wit::GuestConnection for Connection {
 
     fn prepare_authorized(&self, sql: String, answers: Vec<(Authorization, i32)>) -> Result<Authorized, Error> {
         use authorizer::{AUTH, Auth};
-        let answers: authorizer::Answers =
-            std::rc::Rc::new(answers.into_iter().map(|(a, n)| (authorizer::key(a), n)).collect());
+        let answers: authorizer::Answers = Rc::new(answers.into_iter().map(|(a, n)| (authorizer::key(a), n)).collect());
         AUTH.set(Some(Auth { answers: Some(answers), unknown: Vec::new(), meanwhile: OK }));
         let prepared = self.prepare(sql);
         let unknown = AUTH.take().map(|a| a.unknown).unwrap_or_default();
@@ -847,10 +847,8 @@ struct Statement {
     /// `SQLITE_STMTSTATUS_REPREPARE` when the columns were last reported (`columns`, `run`);
     /// -1: never.
     reported: Cell<c_int>,
-    /// The bytes of each text or blob parameter (by index - 1), bound as `SQLITE_STATIC`: they
-    /// arrived in this component's memory with the call, so SQLite uses them where they are
-    /// until the parameter is bound again or the statement finalized (dropped after it).
-    held: RefCell<Vec<Vec<u8>>>,
+    /// Its number for `run` once asked (`numbers`); 0 before.
+    number: Cell<u32>,
     /// Suspended in this call (the last run or resume ended with it), until resumed or reset.
     waiting: Cell<Option<callbacks::Key>>,
     /// When `waiting` is a progress call made after a step (see `steps`): how that step ended.
@@ -882,34 +880,25 @@ enum After {
 const RUN_BYTES: usize = 1 << 20;
 
 impl Statement {
-    fn bind_value(&self, index: i32, value: Value) -> Result<(), Error> {
+    /// `sqlite3_bind_*` of one parameter. SQLite copies text and blobs (`SQLITE_TRANSIENT`, as
+    /// CPython's `_sqlite3` binds them): one copy inside this component, where the bytes crossing
+    /// the boundary already cost ~30 times a copy's (BENCHMARKS.md, issue 17).
+    fn bind_param(&self, index: i32, param: Param<'_>) -> Result<(), Error> {
         let s = self.stmt;
-        let (rc, bytes) = unsafe {
-            match value {
-                Value::Null => (ffi::sqlite3_bind_null(s, index), None),
-                Value::Integer(i) => (ffi::sqlite3_bind_int64(s, index, i), None),
-                Value::Real(f) => (ffi::sqlite3_bind_double(s, index, f), None),
-                Value::Text(t) => {
+        let rc = unsafe {
+            match param {
+                Param::Null => ffi::sqlite3_bind_null(s, index),
+                Param::Integer(i) => ffi::sqlite3_bind_int64(s, index, i),
+                Param::Real(f) => ffi::sqlite3_bind_double(s, index, f),
+                Param::Text(t) => {
                     let (p, n) = (t.as_ptr().cast(), t.len() as u64);
-                    (ffi::sqlite3_bind_text64(s, index, p, n, ffi::SQLITE_STATIC(), ffi::SQLITE_UTF8 as u8), Some(t))
+                    ffi::sqlite3_bind_text64(s, index, p, n, ffi::SQLITE_TRANSIENT(), ffi::SQLITE_UTF8 as u8)
                 }
-                Value::Blob(b) => {
-                    let (p, n) = (b.as_ptr().cast(), b.len() as u64);
-                    (ffi::sqlite3_bind_blob64(s, index, p, n, ffi::SQLITE_STATIC()), Some(b))
+                Param::Blob(b) => {
+                    ffi::sqlite3_bind_blob64(s, index, b.as_ptr().cast(), b.len() as u64, ffi::SQLITE_TRANSIENT())
                 }
             }
         };
-        // Bound: SQLite has let go of the parameter's previous value and holds `bytes`. (A bind
-        // that failed may have left the old value bound: it stays held.)
-        if rc == OK
-            && let Ok(i) = usize::try_from(index - 1)
-        {
-            let mut held = self.held.borrow_mut();
-            if i >= held.len() {
-                held.resize_with(i + 1, Vec::new);
-            }
-            held[i] = bytes.unwrap_or_default();
-        }
         check(self.db, rc)
     }
 
@@ -1013,11 +1002,24 @@ impl Statement {
     fn forget(&self) {
         self.waiting.set(None);
         self.after.take();
-        self.collated.take();
-        self.asked.take();
-        self.unanswered.take();
         self.delivered.set(0);
         self.skip.set(0);
+        // (taken only when there is something: a reset per `executemany` row stays cheap)
+        if self.asked.borrow().is_some() {
+            self.asked.take();
+        }
+        let collated = self.collated.borrow();
+        let some = !collated.ranks.is_empty() || !collated.pairs.is_empty();
+        drop(collated);
+        if some {
+            self.collated.take();
+        }
+        let unanswered = self.unanswered.borrow();
+        let some = !unanswered.pairs.is_empty() || !unanswered.texts.is_empty();
+        drop(unanswered);
+        if some {
+            self.unanswered.take();
+        }
     }
 
     /// `run`'s steps (also `resume`'s): until done, an error, a row limit, or a call.
@@ -1048,8 +1050,8 @@ impl Statement {
                 *self.collated.borrow_mut() = c.answers;
                 c.unanswered
             });
-            let unanswered = collating.is_some() && collations::take_unanswered();
-            let collating = collating.unwrap_or_default();
+            // (comparisons without an answer, if a collation met some)
+            let unanswered = collating.filter(|_| collations::take_unanswered());
             let unknown =
                 if authorizing { authorizer::AUTH.take().map(|a| a.unknown).unwrap_or_default() } else { Vec::new() };
             callbacks::CAN_SUSPEND.set(false);
@@ -1057,16 +1059,18 @@ impl Statement {
             callbacks::ANSWER.take();
             callbacks::interrupt(false);
             let due = callbacks::PROGRESS_DUE.take();
-            if unanswered && rc == ffi::SQLITE_ROW && callbacks::with_pending() {
-                // suspended in a call meanwhile: the comparisons wait for the statement's end
-                *self.unanswered.borrow_mut() = collating;
-            } else if unanswered && !collating.is_empty() {
-                // stopped at its end for comparisons it had no answer for: ask, run again
-                unsafe { ffi::sqlite3_reset(s) };
-                self.skip.set(self.delivered.get());
-                let request = self.collate_request(collating);
-                *self.asked.borrow_mut() = Some(request.clone());
-                break RunEnd::Collate(request);
+            if let Some(unanswered) = unanswered {
+                if rc == ffi::SQLITE_ROW && callbacks::with_pending() {
+                    // suspended in a call meanwhile: the comparisons wait for the statement's end
+                    *self.unanswered.borrow_mut() = unanswered;
+                } else if !unanswered.is_empty() {
+                    // stopped at its end for comparisons it had no answer for: ask, run again
+                    unsafe { ffi::sqlite3_reset(s) };
+                    self.skip.set(self.delivered.get());
+                    let request = self.collate_request(unanswered);
+                    *self.asked.borrow_mut() = Some(request.clone());
+                    break RunEnd::Collate(request);
+                }
             }
             let after = match rc {
                 ffi::SQLITE_DONE => After::Done,
@@ -1110,23 +1114,48 @@ impl Statement {
         self.result(cells, width, data, end)
     }
 
+    /// `run` (the free function) on this statement.
+    fn run(&self, reset: bool, parameters: &[u8], max_rows: u32) -> Result<RunResult, Error> {
+        let s = self.stmt;
+        if reset {
+            unsafe { ffi::sqlite3_reset(s) };
+            self.forget();
+        } else if self.waiting.get().is_some() {
+            return Err(Error {
+                code: ffi::SQLITE_MISUSE,
+                message: "the statement is suspended in a call: resume or reset it".into(),
+            });
+        }
+        let mut at = 0;
+        while at < parameters.len() {
+            let Some((index, param, next)) = param_at(parameters, at) else {
+                return Err(Error {
+                    code: ffi::SQLITE_MISUSE,
+                    message: format!("run: the parameters do not parse at byte {at} (see the WIT's `run`)"),
+                });
+            };
+            self.bind_param(index, param)?;
+            at = next;
+        }
+        Ok(self.steps(max_rows))
+    }
+
     fn result(&self, cells: Vec<RowCell>, width: u32, data: Vec<u8>, end: RunEnd) -> RunResult {
         let s = self.stmt;
         let reprepared = unsafe { ffi::sqlite3_stmt_status(s, ffi::SQLITE_STMTSTATUS_REPREPARE, 0) };
         let columns = (reprepared != self.reported.get()).then(|| self.report_columns());
-        let db = self.db;
-        unsafe {
-            RunResult {
-                cells,
-                width,
-                data,
-                end,
-                columns,
-                changes: ffi::sqlite3_changes64(db),
-                total_changes: ffi::sqlite3_total_changes64(db),
-                last_insert_rowid: ffi::sqlite3_last_insert_rowid(db),
-                autocommit: ffi::sqlite3_get_autocommit(db) != 0,
-            }
+        // (the four C API calls' values, read in one call: build.rs)
+        let mut counters = [0i64; 4];
+        unsafe { pyforge_sqlite_counters(self.db, counters.as_mut_ptr()) };
+        let [changes, total_changes, last_insert_rowid, autocommit] = counters;
+        RunResult {
+            rows: (!cells.is_empty()).then_some(Rows { cells, width, data }),
+            end,
+            columns,
+            changes,
+            total_changes,
+            last_insert_rowid,
+            autocommit: autocommit != 0,
         }
     }
 
@@ -1148,14 +1177,100 @@ impl Statement {
 
 impl Drop for Statement {
     fn drop(&mut self) {
-        // (then `held` drops: SQLite no longer points into it)
+        numbers::forget(self.number.get());
         unsafe { ffi::sqlite3_finalize(self.stmt) };
+    }
+}
+
+/// One binding in `run`'s parameters.
+#[derive(Clone, Copy)]
+enum Param<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a [u8]),
+    Blob(&'a [u8]),
+}
+
+/// The binding at `at` in `run`'s parameters, parsed as the WIT describes them — the index
+/// (u32), a type byte, the value, little-endian — and where the next one starts; `None` if the
+/// bytes there do not parse.
+#[inline]
+fn param_at(bytes: &[u8], at: usize) -> Option<(i32, Param<'_>, usize)> {
+    let word = |at: usize| -> Option<[u8; 8]> { bytes.get(at..at + 8)?.try_into().ok() };
+    let index = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?);
+    let index = i32::try_from(index).ok()?;
+    let at = at + 5;
+    Some(match *bytes.get(at - 1)? {
+        0 => (index, Param::Null, at),
+        1 => (index, Param::Integer(i64::from_le_bytes(word(at)?)), at + 8),
+        2 => (index, Param::Real(f64::from_le_bytes(word(at)?)), at + 8),
+        kind @ (3 | 4) => {
+            let n = u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize;
+            let value = bytes.get(at + 4..(at + 4).checked_add(n)?)?;
+            let param = if kind == 3 { Param::Text(value) } else { Param::Blob(value) };
+            (index, param, at + 4 + n)
+        }
+        _ => return None,
+    })
+}
+
+/// Statements by number, for `run`: a plain number crosses the boundary at no cost, where a
+/// borrowed handle is tracked by the host for the call (BENCHMARKS.md, issue 17). Slot
+/// `number - 1` points at the statement, which stays where its resource put it until dropped
+/// (its `Drop` empties the slot); only this component's one thread uses them.
+mod numbers {
+    use super::*;
+
+    thread_local! {
+        static SLOTS: RefCell<Vec<*const Statement>> = const { RefCell::new(Vec::new()) };
+        static FREE: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The statement's number, given on first asking.
+    pub fn number(s: &Statement) -> u32 {
+        if s.number.get() == 0 {
+            let n = FREE.with_borrow_mut(|f| f.pop()).unwrap_or_else(|| {
+                SLOTS.with_borrow_mut(|slots| {
+                    slots.push(ptr::null());
+                    slots.len() as u32
+                })
+            });
+            SLOTS.with_borrow_mut(|slots| slots[n as usize - 1] = s);
+            s.number.set(n);
+        }
+        s.number.get()
+    }
+
+    /// Runs `f` on the statement numbered `n`, if there is one.
+    pub fn with<R>(n: u32, f: impl FnOnce(&Statement) -> R) -> Option<R> {
+        let p = SLOTS.with_borrow(|slots| slots.get((n as usize).wrapping_sub(1)).copied())?;
+        // SAFETY: a slot holds a live statement (dropping it empties the slot), and no drop of
+        // a statement can happen while the caller's call into this component runs.
+        (!p.is_null()).then(|| f(unsafe { &*p }))
+    }
+
+    pub fn forget(n: u32) {
+        if n != 0 {
+            SLOTS.with_borrow_mut(|slots| slots[n as usize - 1] = ptr::null());
+            FREE.with_borrow_mut(|f| f.push(n));
+        }
     }
 }
 
 impl wit::GuestStatement for Statement {
     fn bind(&self, index: i32, value: Value) -> Result<(), Error> {
-        self.bind_value(index, value)
+        match value {
+            Value::Null => self.bind_param(index, Param::Null),
+            Value::Integer(i) => self.bind_param(index, Param::Integer(i)),
+            Value::Real(f) => self.bind_param(index, Param::Real(f)),
+            Value::Text(t) => self.bind_param(index, Param::Text(&t)),
+            Value::Blob(b) => self.bind_param(index, Param::Blob(&b)),
+        }
+    }
+
+    fn number(&self) -> u32 {
+        numbers::number(self)
     }
 
     fn step(&self) -> Result<StepResult, Error> {
@@ -1172,23 +1287,6 @@ impl wit::GuestStatement for Statement {
             ffi::SQLITE_ROW => Ok(StepResult::Row(self.row())),
             rc => Err(error(self.db, rc)),
         }
-    }
-
-    fn run(&self, reset: bool, bindings: Vec<Binding>, max_rows: u32) -> Result<RunResult, Error> {
-        let s = self.stmt;
-        if reset {
-            unsafe { ffi::sqlite3_reset(s) };
-            self.forget();
-        } else if self.waiting.get().is_some() {
-            return Err(Error {
-                code: ffi::SQLITE_MISUSE,
-                message: "the statement is suspended in a call: resume or reset it".into(),
-            });
-        }
-        for b in bindings {
-            self.bind_value(b.index, b.value)?;
-        }
-        Ok(self.steps(max_rows))
     }
 
     fn resume(&self, answer: Answer, max_rows: u32) -> Result<RunResult, Error> {
@@ -1257,7 +1355,7 @@ impl wit::GuestStatement for Statement {
             let mut all = self.answers.borrow_mut();
             let mut list: Vec<_> = all.as_deref().cloned().unwrap_or_default();
             list.extend(answers.into_iter().map(|(a, n)| (authorizer::key(a), n)));
-            *all = Some(std::rc::Rc::new(list));
+            *all = Some(Rc::new(list));
         }
         Ok(self.steps(max_rows))
     }
@@ -1428,6 +1526,12 @@ impl wit::Guest for Cap {
 
     fn errstr(code: i32) -> String {
         text(unsafe { ffi::sqlite3_errstr(code) }).unwrap_or_default()
+    }
+
+    fn run(statement: u32, reset: bool, parameters: Vec<u8>, max_rows: u32) -> Result<RunResult, Error> {
+        numbers::with(statement, |s| s.run(reset, &parameters, max_rows)).unwrap_or_else(|| {
+            Err(Error { code: ffi::SQLITE_MISUSE, message: format!("run: no statement is numbered {statement}") })
+        })
     }
 
     fn format_real(value: f64) -> String {

@@ -5,151 +5,154 @@
 
 union double_int64 { double a; int64_t b; };
 
-// Imported Functions from `pyforge:sqlite/sqlite@0.3.0`
+// Imported Functions from `pyforge:sqlite/sqlite@0.4.0`
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[static]connection.open")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[static]connection.open")))
 extern void __wasm_import_pyforge_sqlite_sqlite_static_connection_open(uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.close")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.close")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_close(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.prepare")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.prepare")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.prepare-authorized")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.prepare-authorized")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_prepare_authorized(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-authorizer")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.set-authorizer")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_authorizer(int32_t, int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.exec")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.exec")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_exec(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.create-function")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.create-function")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_create_function(int32_t, uint8_t *, size_t, int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.remove-function")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.remove-function")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_function(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.create-collation")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.create-collation")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_create_collation(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.remove-collation")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.remove-collation")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_remove_collation(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-trace")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.set-trace")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_trace(int32_t, int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.set-progress")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.set-progress")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_set_progress(int32_t, int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.changes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_changes(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.total-changes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.total-changes")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_total_changes(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.last-insert-rowid")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.last-insert-rowid")))
 extern int64_t __wasm_import_pyforge_sqlite_sqlite_method_connection_last_insert_rowid(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.autocommit")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.autocommit")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_connection_autocommit(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.busy-timeout")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.busy-timeout")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_busy_timeout(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.limit")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.limit")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_connection_limit(int32_t, int32_t, int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.db-config")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.db-config")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_db_config(int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.interrupt")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.interrupt")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_interrupt(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.blob-open")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.blob-open")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_blob_open(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *, size_t, int64_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.serialize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.serialize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_serialize(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]connection.deserialize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]connection.deserialize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_connection_deserialize(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.bind")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.bind")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_bind(int32_t, int32_t, int32_t, int64_t, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.step")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.step")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_step(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.reset")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.reset")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_reset(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.run")))
-extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_run(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *);
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.number")))
+extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_number(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.resume")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.resume")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_resume(int32_t, int32_t, int32_t, int64_t, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.authorize")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.authorize")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_authorize(int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.collated")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.collated")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_collated(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.columns")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.columns")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_columns(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.parameters")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.parameters")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_parameters(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.column-bytes")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.column-bytes")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_column_bytes(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.readonly")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.readonly")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_readonly(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.busy")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.busy")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_statement_busy(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]statement.expanded-sql")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]statement.expanded-sql")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_statement_expanded_sql(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.size")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]blob.size")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_method_blob_size(int32_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.read")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]blob.read")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_read(int32_t, int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.write")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]blob.write")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_write(int32_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]blob.close")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]blob.close")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_blob_close(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[static]backup.start")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[static]backup.start")))
 extern void __wasm_import_pyforge_sqlite_sqlite_static_backup_start(int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]backup.step")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]backup.step")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_backup_step(int32_t, int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[method]backup.finish")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[method]backup.finish")))
 extern void __wasm_import_pyforge_sqlite_sqlite_method_backup_finish(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("version")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("version")))
 extern void __wasm_import_pyforge_sqlite_sqlite_version(uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("threadsafe")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("threadsafe")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_threadsafe(void);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("complete")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("complete")))
 extern int32_t __wasm_import_pyforge_sqlite_sqlite_complete(uint8_t *, size_t);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("errstr")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("errstr")))
 extern void __wasm_import_pyforge_sqlite_sqlite_errstr(int32_t, uint8_t *);
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("format-real")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("format-real")))
 extern void __wasm_import_pyforge_sqlite_sqlite_format_real(double, uint8_t *);
+
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("run")))
+extern void __wasm_import_pyforge_sqlite_sqlite_run(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *);
 
 // Canonical ABI intrinsics
 
@@ -233,10 +236,6 @@ void pyforge_sqlite_sqlite_authorization_free(pyforge_sqlite_sqlite_authorizatio
   sqlite_cap_import_option_string_free(&ptr->arg2);
   sqlite_cap_import_option_string_free(&ptr->schema);
   sqlite_cap_import_option_string_free(&ptr->source);
-}
-
-void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr) {
-  pyforge_sqlite_sqlite_value_free(&ptr->value);
 }
 
 void pyforge_sqlite_sqlite_comparison_free(pyforge_sqlite_sqlite_comparison_t *ptr) {
@@ -415,6 +414,17 @@ void pyforge_sqlite_sqlite_list_cell_free(pyforge_sqlite_sqlite_list_cell_t *ptr
   }
 }
 
+void pyforge_sqlite_sqlite_rows_free(pyforge_sqlite_sqlite_rows_t *ptr) {
+  pyforge_sqlite_sqlite_list_cell_free(&ptr->cells);
+  sqlite_cap_import_list_u8_free(&ptr->data);
+}
+
+void pyforge_sqlite_sqlite_option_rows_free(pyforge_sqlite_sqlite_option_rows_t *ptr) {
+  if (ptr->is_some) {
+    pyforge_sqlite_sqlite_rows_free(&ptr->val);
+  }
+}
+
 void pyforge_sqlite_sqlite_list_column_free(pyforge_sqlite_sqlite_list_column_t *ptr) {
   size_t list_len = ptr->len;
   if (list_len > 0) {
@@ -433,13 +443,12 @@ void pyforge_sqlite_sqlite_option_list_column_free(pyforge_sqlite_sqlite_option_
 }
 
 void pyforge_sqlite_sqlite_run_result_free(pyforge_sqlite_sqlite_run_result_t *ptr) {
-  pyforge_sqlite_sqlite_list_cell_free(&ptr->cells);
-  sqlite_cap_import_list_u8_free(&ptr->data);
+  pyforge_sqlite_sqlite_option_rows_free(&ptr->rows);
   pyforge_sqlite_sqlite_run_end_free(&ptr->end);
   pyforge_sqlite_sqlite_option_list_column_free(&ptr->columns);
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]connection")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[resource-drop]connection")))
 extern void __wasm_import_pyforge_sqlite_sqlite_connection_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_connection_drop_own(pyforge_sqlite_sqlite_own_connection_t handle) {
@@ -454,7 +463,7 @@ pyforge_sqlite_sqlite_borrow_connection_t pyforge_sqlite_sqlite_borrow_connectio
   return (pyforge_sqlite_sqlite_borrow_connection_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]statement")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[resource-drop]statement")))
 extern void __wasm_import_pyforge_sqlite_sqlite_statement_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_statement_drop_own(pyforge_sqlite_sqlite_own_statement_t handle) {
@@ -491,7 +500,7 @@ void pyforge_sqlite_sqlite_authorized_free(pyforge_sqlite_sqlite_authorized_t *p
   }
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]blob")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[resource-drop]blob")))
 extern void __wasm_import_pyforge_sqlite_sqlite_blob_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_blob_drop_own(pyforge_sqlite_sqlite_own_blob_t handle) {
@@ -506,7 +515,7 @@ pyforge_sqlite_sqlite_borrow_blob_t pyforge_sqlite_sqlite_borrow_blob(pyforge_sq
   return (pyforge_sqlite_sqlite_borrow_blob_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("pyforge:sqlite/sqlite@0.3.0"), __import_name__("[resource-drop]backup")))
+__attribute__((__import_module__("pyforge:sqlite/sqlite@0.4.0"), __import_name__("[resource-drop]backup")))
 extern void __wasm_import_pyforge_sqlite_sqlite_backup_drop(int32_t handle);
 
 void pyforge_sqlite_sqlite_backup_drop_own(pyforge_sqlite_sqlite_own_backup_t handle) {
@@ -598,17 +607,6 @@ void pyforge_sqlite_sqlite_result_step_result_error_free(pyforge_sqlite_sqlite_r
     pyforge_sqlite_sqlite_step_result_free(&ptr->val.ok);
   } else {
     pyforge_sqlite_sqlite_error_free(&ptr->val.err);
-  }
-}
-
-void pyforge_sqlite_sqlite_list_binding_free(pyforge_sqlite_sqlite_list_binding_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    pyforge_sqlite_sqlite_binding_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      pyforge_sqlite_sqlite_binding_free(&list_ptr[i]);
-    }
-    free(list_ptr);
   }
 }
 
@@ -1298,108 +1296,14 @@ bool pyforge_sqlite_sqlite_method_statement_reset(pyforge_sqlite_sqlite_borrow_s
   }
 }
 
-bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_statement_t self, bool reset, pyforge_sqlite_sqlite_list_binding_t *bindings, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
-  __attribute__((__aligned__(8)))
-  uint8_t ret_area[(80+8*sizeof(void*))];
-  uint8_t *ptr = (uint8_t *) &ret_area;
-  __wasm_import_pyforge_sqlite_sqlite_method_statement_run((self).__handle, reset, (uint8_t *) (*bindings).ptr, (*bindings).len, (int32_t) (max_rows), ptr);
-  pyforge_sqlite_sqlite_result_run_result_error_t result;
-  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
-    case 0: {
-      result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant9;
-      variant9.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant9.tag) {
-        case 0: {
-          break;
-        }
-        case 1: {
-          break;
-        }
-        case 2: {
-          variant9.val.failed = (pyforge_sqlite_sqlite_error_t) {
-            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
-            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
-          };
-          break;
-        }
-        case 3: {
-          variant9.val.call = (pyforge_sqlite_sqlite_call_t) {
-            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
-            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
-          };
-          break;
-        }
-        case 4: {
-          variant9.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
-          break;
-        }
-        case 5: {
-          pyforge_sqlite_sqlite_collate_request_t variant8;
-          variant8.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
-          switch ((int32_t) variant8.tag) {
-            case 0: {
-              variant8.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
-              break;
-            }
-            case 1: {
-              variant8.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
-              break;
-            }
-          }
-          variant9.val.collate = variant8;
-          break;
-        }
-      }
-      pyforge_sqlite_sqlite_option_list_column_t option11;
-      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
-        case 0: {
-          option11.is_some = false;
-          break;
-        }
-        case 1: {
-          option11.is_some = true;
-          option11.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
-          break;
-        }
-      }
-
-      result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
-        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
-        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant9,
-        (pyforge_sqlite_sqlite_option_list_column_t) option11,
-        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
-        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
-      };
-      break;
-    }
-    case 1: {
-      result.is_err = true;
-      result.val.err = (pyforge_sqlite_sqlite_error_t) {
-        (int32_t) *((int32_t*) (ptr + 8)),
-        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
-      };
-      break;
-    }
-  }
-  if (!result.is_err) {
-    *ret = result.val.ok;
-    return 1;
-  } else {
-    *err = result.val.err;
-    return 0;
-  }
+uint32_t pyforge_sqlite_sqlite_method_statement_number(pyforge_sqlite_sqlite_borrow_statement_t self) {
+  int32_t ret = __wasm_import_pyforge_sqlite_sqlite_method_statement_number((self).__handle);
+  return (uint32_t) (ret);
 }
 
 bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
   __attribute__((__aligned__(8)))
-  uint8_t ret_area[(80+8*sizeof(void*))];
+  uint8_t ret_area[(72+10*sizeof(void*))];
   int32_t variant8;
   int32_t variant9;
   int64_t variant10;
@@ -1467,9 +1371,25 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant18;
-      variant18.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant18.tag) {
+      pyforge_sqlite_sqlite_option_rows_t option;
+      switch ((int32_t) *((uint8_t*) (ptr + 8))) {
+        case 0: {
+          option.is_some = false;
+          break;
+        }
+        case 1: {
+          option.is_some = true;
+          option.val = (pyforge_sqlite_sqlite_rows_t) {
+            (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+3*sizeof(void*))))),
+            (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+4*sizeof(void*))))), (*((size_t*) (ptr + (8+5*sizeof(void*))))) },
+          };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_run_end_t variant19;
+      variant19.tag = (int32_t) *((uint8_t*) (ptr + (8+6*sizeof(void*))));
+      switch ((int32_t) variant19.tag) {
         case 0: {
           break;
         }
@@ -1477,65 +1397,63 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
           break;
         }
         case 2: {
-          variant18.val.failed = (pyforge_sqlite_sqlite_error_t) {
-            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
-            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          variant19.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (16+6*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant18.val.call = (pyforge_sqlite_sqlite_call_t) {
-            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
-            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
+          variant19.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (16+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (20+6*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (24+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (32+6*sizeof(void*))))), (*((size_t*) (ptr + (32+7*sizeof(void*))))) },
           };
           break;
         }
         case 4: {
-          variant18.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          variant19.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (16+6*sizeof(void*))))), (*((size_t*) (ptr + (16+7*sizeof(void*))))) };
           break;
         }
         case 5: {
-          pyforge_sqlite_sqlite_collate_request_t variant17;
-          variant17.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
-          switch ((int32_t) variant17.tag) {
+          pyforge_sqlite_sqlite_collate_request_t variant18;
+          variant18.tag = (int32_t) *((uint8_t*) (ptr + (16+6*sizeof(void*))));
+          switch ((int32_t) variant18.tag) {
             case 0: {
-              variant17.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              variant18.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
               break;
             }
             case 1: {
-              variant17.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              variant18.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
               break;
             }
           }
-          variant18.val.collate = variant17;
+          variant19.val.collate = variant18;
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option20;
-      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
+      pyforge_sqlite_sqlite_option_list_column_t option21;
+      switch ((int32_t) *((uint8_t*) (ptr + (32+8*sizeof(void*))))) {
         case 0: {
-          option20.is_some = false;
+          option21.is_some = false;
           break;
         }
         case 1: {
-          option20.is_some = true;
-          option20.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option21.is_some = true;
+          option21.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (32+9*sizeof(void*))))), (*((size_t*) (ptr + (32+10*sizeof(void*))))) };
           break;
         }
       }
 
       result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
-        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
-        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant18,
-        (pyforge_sqlite_sqlite_option_list_column_t) option20,
-        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
-        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
+        (pyforge_sqlite_sqlite_option_rows_t) option,
+        (pyforge_sqlite_sqlite_run_end_t) variant19,
+        (pyforge_sqlite_sqlite_option_list_column_t) option21,
+        (int64_t) *((int64_t*) (ptr + (40+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (48+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+10*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (64+10*sizeof(void*)))),
       };
       break;
     }
@@ -1559,16 +1477,32 @@ bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_
 
 bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_list_tuple2_authorization_s32_t *answers, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
   __attribute__((__aligned__(8)))
-  uint8_t ret_area[(80+8*sizeof(void*))];
+  uint8_t ret_area[(72+10*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_pyforge_sqlite_sqlite_method_statement_authorize((self).__handle, (uint8_t *) (*answers).ptr, (*answers).len, (int32_t) (max_rows), ptr);
   pyforge_sqlite_sqlite_result_run_result_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant12;
-      variant12.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant12.tag) {
+      pyforge_sqlite_sqlite_option_rows_t option;
+      switch ((int32_t) *((uint8_t*) (ptr + 8))) {
+        case 0: {
+          option.is_some = false;
+          break;
+        }
+        case 1: {
+          option.is_some = true;
+          option.val = (pyforge_sqlite_sqlite_rows_t) {
+            (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+3*sizeof(void*))))),
+            (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+4*sizeof(void*))))), (*((size_t*) (ptr + (8+5*sizeof(void*))))) },
+          };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_run_end_t variant13;
+      variant13.tag = (int32_t) *((uint8_t*) (ptr + (8+6*sizeof(void*))));
+      switch ((int32_t) variant13.tag) {
         case 0: {
           break;
         }
@@ -1576,65 +1510,63 @@ bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borr
           break;
         }
         case 2: {
-          variant12.val.failed = (pyforge_sqlite_sqlite_error_t) {
-            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
-            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          variant13.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (16+6*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant12.val.call = (pyforge_sqlite_sqlite_call_t) {
-            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
-            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
+          variant13.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (16+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (20+6*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (24+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (32+6*sizeof(void*))))), (*((size_t*) (ptr + (32+7*sizeof(void*))))) },
           };
           break;
         }
         case 4: {
-          variant12.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          variant13.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (16+6*sizeof(void*))))), (*((size_t*) (ptr + (16+7*sizeof(void*))))) };
           break;
         }
         case 5: {
-          pyforge_sqlite_sqlite_collate_request_t variant11;
-          variant11.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
-          switch ((int32_t) variant11.tag) {
+          pyforge_sqlite_sqlite_collate_request_t variant12;
+          variant12.tag = (int32_t) *((uint8_t*) (ptr + (16+6*sizeof(void*))));
+          switch ((int32_t) variant12.tag) {
             case 0: {
-              variant11.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              variant12.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
               break;
             }
             case 1: {
-              variant11.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              variant12.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
               break;
             }
           }
-          variant12.val.collate = variant11;
+          variant13.val.collate = variant12;
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option14;
-      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
+      pyforge_sqlite_sqlite_option_list_column_t option15;
+      switch ((int32_t) *((uint8_t*) (ptr + (32+8*sizeof(void*))))) {
         case 0: {
-          option14.is_some = false;
+          option15.is_some = false;
           break;
         }
         case 1: {
-          option14.is_some = true;
-          option14.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option15.is_some = true;
+          option15.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (32+9*sizeof(void*))))), (*((size_t*) (ptr + (32+10*sizeof(void*))))) };
           break;
         }
       }
 
       result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
-        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
-        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant12,
-        (pyforge_sqlite_sqlite_option_list_column_t) option14,
-        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
-        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
+        (pyforge_sqlite_sqlite_option_rows_t) option,
+        (pyforge_sqlite_sqlite_run_end_t) variant13,
+        (pyforge_sqlite_sqlite_option_list_column_t) option15,
+        (int64_t) *((int64_t*) (ptr + (40+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (48+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+10*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (64+10*sizeof(void*)))),
       };
       break;
     }
@@ -1658,7 +1590,7 @@ bool pyforge_sqlite_sqlite_method_statement_authorize(pyforge_sqlite_sqlite_borr
 
 bool pyforge_sqlite_sqlite_method_statement_collated(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_collate_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
   __attribute__((__aligned__(8)))
-  uint8_t ret_area[(80+8*sizeof(void*))];
+  uint8_t ret_area[(72+10*sizeof(void*))];
   int32_t variant;
   uint8_t * variant1;
   size_t variant2;
@@ -1684,9 +1616,25 @@ bool pyforge_sqlite_sqlite_method_statement_collated(pyforge_sqlite_sqlite_borro
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      pyforge_sqlite_sqlite_run_end_t variant9;
-      variant9.tag = (int32_t) *((uint8_t*) (ptr + (16+4*sizeof(void*))));
-      switch ((int32_t) variant9.tag) {
+      pyforge_sqlite_sqlite_option_rows_t option;
+      switch ((int32_t) *((uint8_t*) (ptr + 8))) {
+        case 0: {
+          option.is_some = false;
+          break;
+        }
+        case 1: {
+          option.is_some = true;
+          option.val = (pyforge_sqlite_sqlite_rows_t) {
+            (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+3*sizeof(void*))))),
+            (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+4*sizeof(void*))))), (*((size_t*) (ptr + (8+5*sizeof(void*))))) },
+          };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_run_end_t variant10;
+      variant10.tag = (int32_t) *((uint8_t*) (ptr + (8+6*sizeof(void*))));
+      switch ((int32_t) variant10.tag) {
         case 0: {
           break;
         }
@@ -1694,65 +1642,63 @@ bool pyforge_sqlite_sqlite_method_statement_collated(pyforge_sqlite_sqlite_borro
           break;
         }
         case 2: {
-          variant9.val.failed = (pyforge_sqlite_sqlite_error_t) {
-            (int32_t) *((int32_t*) (ptr + (24+4*sizeof(void*)))),
-            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) },
+          variant10.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (16+6*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) },
           };
           break;
         }
         case 3: {
-          variant9.val.call = (pyforge_sqlite_sqlite_call_t) {
-            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (24+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (28+4*sizeof(void*)))),
-            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+4*sizeof(void*))))),
-            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (40+4*sizeof(void*))))), (*((size_t*) (ptr + (40+5*sizeof(void*))))) },
+          variant10.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (16+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (20+6*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (24+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (32+6*sizeof(void*))))), (*((size_t*) (ptr + (32+7*sizeof(void*))))) },
           };
           break;
         }
         case 4: {
-          variant9.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (24+4*sizeof(void*))))), (*((size_t*) (ptr + (24+5*sizeof(void*))))) };
+          variant10.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (16+6*sizeof(void*))))), (*((size_t*) (ptr + (16+7*sizeof(void*))))) };
           break;
         }
         case 5: {
-          pyforge_sqlite_sqlite_collate_request_t variant8;
-          variant8.tag = (int32_t) *((uint8_t*) (ptr + (24+4*sizeof(void*))));
-          switch ((int32_t) variant8.tag) {
+          pyforge_sqlite_sqlite_collate_request_t variant9;
+          variant9.tag = (int32_t) *((uint8_t*) (ptr + (16+6*sizeof(void*))));
+          switch ((int32_t) variant9.tag) {
             case 0: {
-              variant8.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              variant9.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
               break;
             }
             case 1: {
-              variant8.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (24+5*sizeof(void*))))), (*((size_t*) (ptr + (24+6*sizeof(void*))))) };
+              variant9.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
               break;
             }
           }
-          variant9.val.collate = variant8;
+          variant10.val.collate = variant9;
           break;
         }
       }
-      pyforge_sqlite_sqlite_option_list_column_t option11;
-      switch ((int32_t) *((uint8_t*) (ptr + (40+6*sizeof(void*))))) {
+      pyforge_sqlite_sqlite_option_list_column_t option12;
+      switch ((int32_t) *((uint8_t*) (ptr + (32+8*sizeof(void*))))) {
         case 0: {
-          option11.is_some = false;
+          option12.is_some = false;
           break;
         }
         case 1: {
-          option11.is_some = true;
-          option11.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (40+7*sizeof(void*))))), (*((size_t*) (ptr + (40+8*sizeof(void*))))) };
+          option12.is_some = true;
+          option12.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (32+9*sizeof(void*))))), (*((size_t*) (ptr + (32+10*sizeof(void*))))) };
           break;
         }
       }
 
       result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
-        (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+2*sizeof(void*))))),
-        (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (pyforge_sqlite_sqlite_run_end_t) variant9,
-        (pyforge_sqlite_sqlite_option_list_column_t) option11,
-        (int64_t) *((int64_t*) (ptr + (48+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (56+8*sizeof(void*)))),
-        (int64_t) *((int64_t*) (ptr + (64+8*sizeof(void*)))),
-        (bool) (int32_t) *((uint8_t*) (ptr + (72+8*sizeof(void*)))),
+        (pyforge_sqlite_sqlite_option_rows_t) option,
+        (pyforge_sqlite_sqlite_run_end_t) variant10,
+        (pyforge_sqlite_sqlite_option_list_column_t) option12,
+        (int64_t) *((int64_t*) (ptr + (40+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (48+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+10*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (64+10*sizeof(void*)))),
       };
       break;
     }
@@ -2025,6 +1971,119 @@ void pyforge_sqlite_sqlite_format_real(double value, sqlite_cap_import_string_t 
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_pyforge_sqlite_sqlite_format_real(value, ptr);
   *ret = (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 0))), (*((size_t*) (ptr + sizeof(void*)))) };
+}
+
+bool pyforge_sqlite_sqlite_run(uint32_t statement, bool reset, sqlite_cap_import_list_u8_t *parameters, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err) {
+  __attribute__((__aligned__(8)))
+  uint8_t ret_area[(72+10*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_pyforge_sqlite_sqlite_run((int32_t) (statement), reset, (uint8_t *) (*parameters).ptr, (*parameters).len, (int32_t) (max_rows), ptr);
+  pyforge_sqlite_sqlite_result_run_result_error_t result;
+  switch ((int32_t) *((uint8_t*) (ptr + 0))) {
+    case 0: {
+      result.is_err = false;
+      pyforge_sqlite_sqlite_option_rows_t option;
+      switch ((int32_t) *((uint8_t*) (ptr + 8))) {
+        case 0: {
+          option.is_some = false;
+          break;
+        }
+        case 1: {
+          option.is_some = true;
+          option.val = (pyforge_sqlite_sqlite_rows_t) {
+            (pyforge_sqlite_sqlite_list_cell_t) (pyforge_sqlite_sqlite_list_cell_t) { (pyforge_sqlite_sqlite_cell_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (8+3*sizeof(void*))))),
+            (sqlite_cap_import_list_u8_t) (sqlite_cap_import_list_u8_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+4*sizeof(void*))))), (*((size_t*) (ptr + (8+5*sizeof(void*))))) },
+          };
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_run_end_t variant6;
+      variant6.tag = (int32_t) *((uint8_t*) (ptr + (8+6*sizeof(void*))));
+      switch ((int32_t) variant6.tag) {
+        case 0: {
+          break;
+        }
+        case 1: {
+          break;
+        }
+        case 2: {
+          variant6.val.failed = (pyforge_sqlite_sqlite_error_t) {
+            (int32_t) *((int32_t*) (ptr + (16+6*sizeof(void*)))),
+            (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 3: {
+          variant6.val.call = (pyforge_sqlite_sqlite_call_t) {
+            (uint32_t) (uint32_t) (*((int32_t*) (ptr + (16+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_call_kind_t) (int32_t) *((uint8_t*) (ptr + (20+6*sizeof(void*)))),
+            (uint64_t) (uint64_t) (*((int64_t*) (ptr + (24+6*sizeof(void*))))),
+            (pyforge_sqlite_sqlite_list_value_t) (pyforge_sqlite_sqlite_list_value_t) { (pyforge_sqlite_sqlite_value_t*)(*((uint8_t **) (ptr + (32+6*sizeof(void*))))), (*((size_t*) (ptr + (32+7*sizeof(void*))))) },
+          };
+          break;
+        }
+        case 4: {
+          variant6.val.authorize = (pyforge_sqlite_sqlite_list_authorization_t) { (pyforge_sqlite_sqlite_authorization_t*)(*((uint8_t **) (ptr + (16+6*sizeof(void*))))), (*((size_t*) (ptr + (16+7*sizeof(void*))))) };
+          break;
+        }
+        case 5: {
+          pyforge_sqlite_sqlite_collate_request_t variant5;
+          variant5.tag = (int32_t) *((uint8_t*) (ptr + (16+6*sizeof(void*))));
+          switch ((int32_t) variant5.tag) {
+            case 0: {
+              variant5.val.pairs = (pyforge_sqlite_sqlite_list_comparison_t) { (pyforge_sqlite_sqlite_comparison_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
+              break;
+            }
+            case 1: {
+              variant5.val.texts = (pyforge_sqlite_sqlite_list_texts_t) { (pyforge_sqlite_sqlite_texts_t*)(*((uint8_t **) (ptr + (16+7*sizeof(void*))))), (*((size_t*) (ptr + (16+8*sizeof(void*))))) };
+              break;
+            }
+          }
+          variant6.val.collate = variant5;
+          break;
+        }
+      }
+      pyforge_sqlite_sqlite_option_list_column_t option8;
+      switch ((int32_t) *((uint8_t*) (ptr + (32+8*sizeof(void*))))) {
+        case 0: {
+          option8.is_some = false;
+          break;
+        }
+        case 1: {
+          option8.is_some = true;
+          option8.val = (pyforge_sqlite_sqlite_list_column_t) { (pyforge_sqlite_sqlite_column_t*)(*((uint8_t **) (ptr + (32+9*sizeof(void*))))), (*((size_t*) (ptr + (32+10*sizeof(void*))))) };
+          break;
+        }
+      }
+
+      result.val.ok = (pyforge_sqlite_sqlite_run_result_t) {
+        (pyforge_sqlite_sqlite_option_rows_t) option,
+        (pyforge_sqlite_sqlite_run_end_t) variant6,
+        (pyforge_sqlite_sqlite_option_list_column_t) option8,
+        (int64_t) *((int64_t*) (ptr + (40+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (48+10*sizeof(void*)))),
+        (int64_t) *((int64_t*) (ptr + (56+10*sizeof(void*)))),
+        (bool) (int32_t) *((uint8_t*) (ptr + (64+10*sizeof(void*)))),
+      };
+      break;
+    }
+    case 1: {
+      result.is_err = true;
+      result.val.err = (pyforge_sqlite_sqlite_error_t) {
+        (int32_t) *((int32_t*) (ptr + 8)),
+        (sqlite_cap_import_string_t) (sqlite_cap_import_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) },
+      };
+      break;
+    }
+  }
+  if (!result.is_err) {
+    *ret = result.val.ok;
+    return 1;
+  } else {
+    *err = result.val.err;
+    return 0;
+  }
 }
 
 // Ensure that the *_component_type.o object is linked in

@@ -85,12 +85,6 @@ typedef struct pyforge_sqlite_sqlite_authorization_t {
   sqlite_cap_import_option_string_t   source;
 } pyforge_sqlite_sqlite_authorization_t;
 
-// A parameter value for `run`: `sqlite3_bind_*` of `value` to parameter `index` (1-based).
-typedef struct pyforge_sqlite_sqlite_binding_t {
-  int32_t   index;
-  pyforge_sqlite_sqlite_value_t   value;
-} pyforge_sqlite_sqlite_binding_t;
-
 // A comparison: what the collation's `xCompare(left, right)` says (negative, zero,
 // positive).
 typedef struct pyforge_sqlite_sqlite_comparison_t {
@@ -291,6 +285,20 @@ typedef struct {
   size_t len;
 } pyforge_sqlite_sqlite_list_cell_t;
 
+// A batch of rows, as two flat lists: two copies however many rows and values it holds.
+typedef struct pyforge_sqlite_sqlite_rows_t {
+  // The rows' values (what `step` gives for each row), `width` per row, row after row.
+  pyforge_sqlite_sqlite_list_cell_t   cells;
+  uint32_t   width;
+  // The bytes of the text and blob cells, one after another in cell order.
+  sqlite_cap_import_list_u8_t   data;
+} pyforge_sqlite_sqlite_rows_t;
+
+typedef struct {
+  bool is_some;
+  pyforge_sqlite_sqlite_rows_t val;
+} pyforge_sqlite_sqlite_option_rows_t;
+
 typedef struct {
   pyforge_sqlite_sqlite_column_t *ptr;
   size_t len;
@@ -301,14 +309,11 @@ typedef struct {
   pyforge_sqlite_sqlite_list_column_t val;
 } pyforge_sqlite_sqlite_option_list_column_t;
 
-// `run`'s outcome. Its rows travel as two flat lists, so a batch of rows is two copies
-// however many rows and values it holds.
+// `run`'s outcome.
 typedef struct pyforge_sqlite_sqlite_run_result_t {
-  // The rows' values (what `step` gives for each row), `width` per row, row after row.
-  pyforge_sqlite_sqlite_list_cell_t   cells;
-  uint32_t   width;
-  // The bytes of the text and blob cells, one after another in cell order.
-  sqlite_cap_import_list_u8_t   data;
+  // The rows the steps gave, if any (none for a statement that gave no row, such as an
+  // INSERT: then nothing about rows crosses).
+  pyforge_sqlite_sqlite_option_rows_t   rows;
   pyforge_sqlite_sqlite_run_end_t   end;
   // The statement's columns (as `columns` gives them) when the caller has not been told
   // them yet: on the first run, and after SQLite re-prepared the statement (a schema
@@ -469,11 +474,6 @@ typedef struct {
 } pyforge_sqlite_sqlite_result_step_result_error_t;
 
 typedef struct {
-  pyforge_sqlite_sqlite_binding_t *ptr;
-  size_t len;
-} pyforge_sqlite_sqlite_list_binding_t;
-
-typedef struct {
   bool is_err;
   union {
     pyforge_sqlite_sqlite_run_result_t ok;
@@ -507,7 +507,7 @@ typedef struct {
   int32_t f1;
 } sqlite_cap_import_tuple2_string_s32_t;
 
-// Imported Functions from `pyforge:sqlite/sqlite@0.3.0`
+// Imported Functions from `pyforge:sqlite/sqlite@0.4.0`
 // `sqlite3_open_v2(filename, open-flags)` with the default VFS. The file name means what
 // it means to this component's own filesystem imports (its preopened directories).
 // On failure the connection is closed and its error returned.
@@ -582,19 +582,9 @@ extern bool pyforge_sqlite_sqlite_method_statement_bind(pyforge_sqlite_sqlite_bo
 extern bool pyforge_sqlite_sqlite_method_statement_step(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_step_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 // `sqlite3_reset`: the error of the last step, if it failed.
 extern bool pyforge_sqlite_sqlite_method_statement_reset(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_error_t *err);
-// Several C API calls in one: `sqlite3_reset` first when `reset` (its result is not
-// reported: it is the last step's, already reported); `sqlite3_bind_*` of each of
-// `bindings` in order — the first failure is this call's error, with nothing stepped
-// (earlier bindings stay, as in SQLite); then `sqlite3_step` until `SQLITE_DONE`, an
-// error, or a row limit: `max-rows` rows (at least one) for a read-only statement
-// (`sqlite3_stmt_readonly`), one row for any other. A read-only statement may stop
-// earlier once its rows hold about 1 MiB. So a read-only query's rows can be read
-// before the caller asks for them: SQLite leaves it undefined whether a query sees
-// changes made on its connection while it runs, and it may not see them here.
-// A registered function called by a step ends the run with `call` (the rows before it
-// sent); a step while suspended is `resume`'s, not `run`'s — `run` on a suspended
-// statement without `reset` is a misuse error.
-extern bool pyforge_sqlite_sqlite_method_statement_run(pyforge_sqlite_sqlite_borrow_statement_t self, bool reset, pyforge_sqlite_sqlite_list_binding_t *bindings, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
+// The statement's number, for `run` (the same number for as long as it lives; numbers
+// of dropped statements are used again).
+extern uint32_t pyforge_sqlite_sqlite_method_statement_number(pyforge_sqlite_sqlite_borrow_statement_t self);
 // The outcome of the `call` that ended the last run or resume, then steps on as `run`
 // does (no reset, no bindings). A misuse error when the statement is not suspended.
 extern bool pyforge_sqlite_sqlite_method_statement_resume(pyforge_sqlite_sqlite_borrow_statement_t self, pyforge_sqlite_sqlite_answer_t *answer, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
@@ -644,6 +634,27 @@ extern bool pyforge_sqlite_sqlite_complete(sqlite_cap_import_string_t *sql);
 extern void pyforge_sqlite_sqlite_errstr(int32_t code, sqlite_cap_import_string_t *ret);
 // A real as SQLite converts it to text (`sqlite3_column_text` of a REAL value: `%!.15g`).
 extern void pyforge_sqlite_sqlite_format_real(double value, sqlite_cap_import_string_t *ret);
+// Several C API calls in one, on the statement numbered `statement` (`statement.number`;
+// an unknown number is a misuse error): `sqlite3_reset` first when `reset` (its result is
+// not reported: it is the last step's, already reported); `sqlite3_bind_*` of each of
+// `parameters` in order — the first failure is this call's error, with nothing stepped
+// (earlier bindings stay, as in SQLite); then `sqlite3_step` until `SQLITE_DONE`, an
+// error, or a row limit: `max-rows` rows (at least one) for a read-only statement
+// (`sqlite3_stmt_readonly`), one row for any other. A read-only statement may stop
+// earlier once its rows hold about 1 MiB. So a read-only query's rows can be read
+// before the caller asks for them: SQLite leaves it undefined whether a query sees
+// changes made on its connection while it runs, and it may not see them here.
+// A registered function called by a step ends the run with `call` (the rows before it
+// sent); a step while suspended is `resume`'s, not `run`'s — `run` on a suspended
+// statement without `reset` is a misuse error.
+// 
+// `parameters` holds the bindings one after another, little-endian: the parameter's
+// index (1-based) as a u32, a type byte, then its value — 0: null (nothing more);
+// 1: integer (8 bytes, two's complement); 2: real (8 bytes, IEEE 754 binary64);
+// 3: text, 4: blob (a u32 length, then that many bytes; text as stored: UTF-8 in a UTF-8
+// database, not validated, no terminator). A later binding of an index replaces an
+// earlier one. Bytes that do not parse are a misuse error, as a failing binding is.
+extern bool pyforge_sqlite_sqlite_run(uint32_t statement, bool reset, sqlite_cap_import_list_u8_t *parameters, uint32_t max_rows, pyforge_sqlite_sqlite_run_result_t *ret, pyforge_sqlite_sqlite_error_t *err);
 
 // Helper Functions
 
@@ -662,8 +673,6 @@ void pyforge_sqlite_sqlite_list_value_free(pyforge_sqlite_sqlite_list_value_t *p
 void pyforge_sqlite_sqlite_step_result_free(pyforge_sqlite_sqlite_step_result_t *ptr);
 
 void pyforge_sqlite_sqlite_authorization_free(pyforge_sqlite_sqlite_authorization_t *ptr);
-
-void pyforge_sqlite_sqlite_binding_free(pyforge_sqlite_sqlite_binding_t *ptr);
 
 void pyforge_sqlite_sqlite_comparison_free(pyforge_sqlite_sqlite_comparison_t *ptr);
 
@@ -696,6 +705,10 @@ void pyforge_sqlite_sqlite_answer_free(pyforge_sqlite_sqlite_answer_t *ptr);
 void pyforge_sqlite_sqlite_cell_free(pyforge_sqlite_sqlite_cell_t *ptr);
 
 void pyforge_sqlite_sqlite_list_cell_free(pyforge_sqlite_sqlite_list_cell_t *ptr);
+
+void pyforge_sqlite_sqlite_rows_free(pyforge_sqlite_sqlite_rows_t *ptr);
+
+void pyforge_sqlite_sqlite_option_rows_free(pyforge_sqlite_sqlite_option_rows_t *ptr);
 
 void pyforge_sqlite_sqlite_list_column_free(pyforge_sqlite_sqlite_list_column_t *ptr);
 
@@ -754,8 +767,6 @@ void pyforge_sqlite_sqlite_result_own_blob_error_free(pyforge_sqlite_sqlite_resu
 void sqlite_cap_import_option_list_u8_free(sqlite_cap_import_option_list_u8_t *ptr);
 
 void pyforge_sqlite_sqlite_result_step_result_error_free(pyforge_sqlite_sqlite_result_step_result_error_t *ptr);
-
-void pyforge_sqlite_sqlite_list_binding_free(pyforge_sqlite_sqlite_list_binding_t *ptr);
 
 void pyforge_sqlite_sqlite_result_run_result_error_free(pyforge_sqlite_sqlite_result_run_result_error_t *ptr);
 

@@ -1,12 +1,12 @@
 //! A second consumer of the sqlite cap, not CPython: a command component importing
-//! `pyforge:sqlite/sqlite@0.3.0` from the same WIT. Composed with the same cap bytes as the
+//! `pyforge:sqlite/sqlite@0.4.0` from the same WIT. Composed with the same cap bytes as the
 //! Python forge, it creates a file database in its working directory, fills it inside a
 //! transaction, queries it through an index, reads a blob incrementally, and shows that bad SQL
 //! and a constraint violation are typed errors, not traps.
 
 mod bindings {
     wit_bindgen::generate!({
-        inline: "package pyforge:sqlite-consumer; world consumer { import pyforge:sqlite/sqlite@0.3.0; }",
+        inline: "package pyforge:sqlite-consumer; world consumer { import pyforge:sqlite/sqlite@0.4.0; }",
         path: "../../../caps/sqlite/wit",
         generate_all,
     });
@@ -70,6 +70,30 @@ fn main() {
     match db.exec("insert into u values (1)") {
         Ok(()) => println!("duplicate: inserted?!"),
         Err(e) => println!("duplicate: error {}: {}", e.code, e.message),
+    }
+    // `run` (0.4.0): the statement by its number, the parameters as one byte list (index u32,
+    // type byte, value; little-endian), the rows as flat cells and bytes.
+    let stmt = db.prepare("select ?1 + 1, ?2 || '!'").expect("prepare").statement.expect("stmt");
+    let number = stmt.number();
+    let mut params = Vec::new();
+    params.extend(1u32.to_le_bytes());
+    params.push(1);
+    params.extend(41i64.to_le_bytes());
+    params.extend(2u32.to_le_bytes());
+    params.push(3);
+    params.extend(2u32.to_le_bytes());
+    params.extend(b"hi");
+    let r = sql::run(number, true, &params, 8).expect("run");
+    let rows = r.rows.expect("a row");
+    println!("run: {:?}, {:?}, end {:?}", rows.cells, String::from_utf8_lossy(&rows.data), r.end);
+    match sql::run(number, true, &params[..7], 8) {
+        Ok(_) => println!("run, cut parameters: ran?!"),
+        Err(e) => println!("run, cut parameters: error {}: {}", e.code, e.message),
+    }
+    drop(stmt);
+    match sql::run(number, true, &[], 8) {
+        Ok(_) => println!("run, dropped statement: ran?!"),
+        Err(e) => println!("run, dropped statement: error {}: {}", e.code, e.message),
     }
     drop(insert);
     drop(blob);
