@@ -34,6 +34,17 @@ typedef pyforge_sqlite_sqlite_error_t cap_error;
 typedef pyforge_sqlite_sqlite_value_t cap_value;
 typedef sqlite_cap_import_string_t cap_string;
 
+/* What a function and a collation registered on a connection have alike (each struct starts
+ * with one): the cap's number for it, its name, the caller's pointer and its destructor. */
+struct registration {
+    struct registration *next;
+    uint32_t id;
+    char *name;
+    int narg; /* a function's number of arguments (-1: any); 0 for a collation */
+    void *arg;
+    void (*destroy)(void *);
+};
+
 struct sqlite3 {
     pyforge_sqlite_sqlite_own_connection_t handle;
     bool open;    /* the cap's connection is open */
@@ -45,7 +56,7 @@ struct sqlite3 {
     bool counted;
     sqlite3_int64 changes, total_changes, last_rowid;
     bool autocommit;
-    struct function *functions; /* registered by sqlite3_create_function_v2 and friends */
+    struct registration *functions; /* struct function: sqlite3_create_function_v2 and friends */
     int (*trace)(unsigned, void *, void *, void *); /* sqlite3_trace_v2 (SQLITE_TRACE_STMT) */
     void *trace_arg;
     int (*progress)(void *); /* sqlite3_progress_handler */
@@ -53,7 +64,7 @@ struct sqlite3 {
     int calling; /* calls being made of this connection's callbacks (SQLite's nested VMs) */
     int (*auth)(void *, int, const char *, const char *, const char *, const char *); /* the authorizer */
     void *auth_arg;
-    struct collation *collations; /* registered by sqlite3_create_collation_v2 */
+    struct registration *collations; /* struct collation: sqlite3_create_collation_v2 */
 };
 
 struct sqlite3_stmt {
@@ -198,13 +209,51 @@ static int not_utf8(sqlite3 *db, int code) {
 /* Like SQLite's zombie connections: statements, blobs and backups may outlive the close. */
 static void retain(sqlite3 *db) { db->refs++; }
 
-static void destroy_functions(sqlite3 *db);
-static void destroy_collations(sqlite3 *db);
+/* Calls the caller's destructor, frees the registration. */
+static void forget(struct registration *r) {
+    if (r->destroy) {
+        r->destroy(r->arg);
+    }
+    free(r->name);
+    free(r);
+}
+
+static void forget_all(struct registration **list) {
+    while (*list) {
+        struct registration *r = *list;
+        *list = r->next;
+        forget(r);
+    }
+}
+
+static struct registration *by_id(struct registration *r, uint32_t id) {
+    while (r && r->id != id) {
+        r = r->next;
+    }
+    return r;
+}
+
+/* Links `r` (its name and narg set), if any, into `list` in place of the registration with the
+ * same name and narg, which is forgotten: SQLite calls a replaced registration's destructor. */
+static void replace(struct registration **list, struct registration *r, const char *name, int narg) {
+    for (struct registration **at = list; *at; at = &(*at)->next) {
+        if ((*at)->narg == narg && strcasecmp((*at)->name, name) == 0) {
+            struct registration *old = *at;
+            *at = old->next;
+            forget(old);
+            break;
+        }
+    }
+    if (r) {
+        r->next = *list;
+        *list = r;
+    }
+}
 
 static void release(sqlite3 *db) {
     if (--db->refs == 0) {
-        destroy_functions(db); /* as SQLite does when the connection really closes */
-        destroy_collations(db);
+        forget_all(&db->functions); /* as SQLite does when the connection really closes */
+        forget_all(&db->collations);
         free(db->errmsg);
         free(db);
     }
@@ -1396,33 +1445,13 @@ int sqlite3_backup_finish(sqlite3_backup *b) {
  * rows already sent. */
 
 struct collation {
-    uint32_t id; /* the cap's number for it */
-    char *name;
-    void *arg;
+    struct registration r;
     int (*compare)(void *, int, const void *, int, const void *);
-    void (*destroy)(void *);
-    struct collation *next;
 };
-
-static void forget_collation(struct collation *c) {
-    if (c->destroy) {
-        c->destroy(c->arg);
-    }
-    free(c->name);
-    free(c);
-}
-
-static void destroy_collations(sqlite3 *db) {
-    while (db->collations) {
-        struct collation *c = db->collations;
-        db->collations = c->next;
-        forget_collation(c);
-    }
-}
 
 static int by_collation(struct collation *c, sqlite_cap_import_list_u8_t *texts, uint32_t x, uint32_t y) {
     sqlite_cap_import_list_u8_t *a = &texts[x], *b = &texts[y];
-    return c->compare(c->arg, (int)a->len, a->ptr, (int)b->len, b->ptr);
+    return c->compare(c->r.arg, (int)a->len, a->ptr, (int)b->len, b->ptr);
 }
 
 /* A stable merge sort of `order[0..n)` by the collation (`tmp` as long): about n·log2(n) − n
@@ -1448,11 +1477,7 @@ static void merge_sort(struct collation *c, sqlite_cap_import_list_u8_t *texts, 
 }
 
 static struct collation *find_collation(sqlite3 *db, uint32_t id) {
-    struct collation *c = db->collations;
-    while (c && c->id != id) {
-        c = c->next;
-    }
-    return c;
+    return (struct collation *)by_id(db->collations, id);
 }
 
 /* Each comparison asked, by CPython's own callback. (A collation removed meanwhile: 0; the
@@ -1467,7 +1492,7 @@ static bool compare_pairs(sqlite3 *db, pyforge_sqlite_sqlite_list_comparison_t *
     for (size_t i = 0; i < pairs->len; i++) {
         pyforge_sqlite_sqlite_comparison_t *p = &pairs->ptr[i];
         struct collation *c = find_collation(db, p->collation);
-        out->ptr[i] = c ? c->compare(c->arg, (int)p->left.len, p->left.ptr, (int)p->right.len, p->right.ptr) : 0;
+        out->ptr[i] = c ? c->compare(c->r.arg, (int)p->left.len, p->left.ptr, (int)p->right.len, p->right.ptr) : 0;
     }
     db->calling--;
     return true;
@@ -1548,26 +1573,15 @@ int sqlite3_create_collation_v2(sqlite3 *db, const char *name, int rep, void *ar
             set_error(db, SQLITE_NOMEM, NULL);
             return SQLITE_NOMEM;
         }
-        *c = (struct collation){.name = copy, .arg = arg, .compare = compare, .destroy = destroy};
-        if (!pyforge_sqlite_sqlite_method_connection_create_collation(conn(db), &n, &c->id, &err)) {
-            free(c->name), free(c);
+        *c = (struct collation){.r = {.name = copy, .arg = arg, .destroy = destroy}, .compare = compare};
+        if (!pyforge_sqlite_sqlite_method_connection_create_collation(conn(db), &n, &c->r.id, &err)) {
+            free(c->r.name), free(c);
             return failed(db, &err);
         }
     } else if (!pyforge_sqlite_sqlite_method_connection_remove_collation(conn(db), &n, &err)) {
         return failed(db, &err);
     }
-    for (struct collation **at = &db->collations; *at; at = &(*at)->next) {
-        if (strcasecmp((*at)->name, name) == 0) {
-            struct collation *old = *at;
-            *at = old->next;
-            forget_collation(old);
-            break;
-        }
-    }
-    if (c) {
-        c->next = db->collations;
-        db->collations = c;
-    }
+    replace(&db->collations, c ? &c->r : NULL, name, 0);
     return ok(db);
 }
 
@@ -1609,17 +1623,12 @@ int sqlite3_trace_v2(sqlite3 *db, unsigned mask, int (*callback)(unsigned, void 
  * SQLite itself calls xFinal on release; its result is dropped. */
 
 struct function {
-    uint32_t id; /* the cap's number for it */
-    char *name;
-    int narg;
-    void *app;
+    struct registration r; /* (its arg: the caller's pApp, sqlite3_user_data) */
     void (*func)(sqlite3_context *, int, sqlite3_value **);
     void (*step)(sqlite3_context *, int, sqlite3_value **);
     void (*final)(sqlite3_context *);
     void (*value)(sqlite3_context *);
     void (*inverse)(sqlite3_context *, int, sqlite3_value **);
-    void (*destroy)(void *);
-    struct function *next;
 };
 
 struct aggregate {
@@ -1645,76 +1654,46 @@ struct sqlite3_context {
     pyforge_sqlite_sqlite_answer_t answer; /* the result so far: NULL, a value, or an error */
 };
 
-static void forget_function(struct function *f) {
-    if (f->destroy) {
-        f->destroy(f->app);
-    }
-    free(f->name);
-    free(f);
-}
-
-static void destroy_functions(sqlite3 *db) {
-    while (db->functions) {
-        struct function *f = db->functions;
-        db->functions = f->next;
-        forget_function(f);
-    }
-}
-
-static struct function **find_function(sqlite3 *db, const char *name, int narg) {
-    struct function **at = &db->functions;
-    while (*at && !((*at)->narg == narg && strcasecmp((*at)->name, name) == 0)) {
-        at = &(*at)->next;
-    }
-    return at;
-}
-
 static struct function *function_by_id(sqlite3 *db, uint32_t id) {
-    struct function *f = db->functions;
-    while (f && f->id != id) {
-        f = f->next;
-    }
-    return f;
+    return (struct function *)by_id(db->functions, id);
 }
 
-/* Registers `f` (its callbacks, name, narg set) in the cap, or removes the function when
- * `f` is NULL. SQLite's rules: a failed registration calls `destroy`; a replaced function's
- * destroy is called. */
+/* Registers `f` (its callbacks set) in the cap, or removes the function when `f` is NULL.
+ * SQLite's rules: a failed registration calls `destroy`; a replaced function's destroy is
+ * called. */
 static int register_function(sqlite3 *db, const char *name, int narg, int flags,
                              pyforge_sqlite_sqlite_function_kind_t kind, struct function *f) {
     if (!db->open) {
         if (f) {
-            forget_function(f);
+            forget(&f->r);
         }
         return closed(db);
     }
     cap_string s = str(name);
     if (!utf8(&s)) {
         if (f) {
-            forget_function(f);
+            forget(&f->r);
         }
         return not_utf8(db, SQLITE_MISUSE);
     }
+    if (f && (f->r.name = strdup(name)) == NULL) {
+        forget(&f->r);
+        set_error(db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
+    }
     cap_error err;
-    bool done = f ? pyforge_sqlite_sqlite_method_connection_create_function(conn(db), &s, narg, flags, kind, &f->id, &err)
+    bool done = f ? pyforge_sqlite_sqlite_method_connection_create_function(conn(db), &s, narg, flags, kind, &f->r.id, &err)
                   : pyforge_sqlite_sqlite_method_connection_remove_function(conn(db), &s, narg, &err);
     if (!done) {
         if (f) {
-            forget_function(f);
+            forget(&f->r);
         }
         return failed(db, &err);
     }
-    struct function **at = find_function(db, name, narg);
-    if (*at) {
-        struct function *old = *at;
-        *at = old->next;
-        forget_function(old);
-    }
     if (f) {
-        f->name = strdup(name);
-        f->next = db->functions;
-        db->functions = f;
+        f->r.narg = narg;
     }
+    replace(&db->functions, f ? &f->r : NULL, name, narg);
     return ok(db);
 }
 
@@ -1724,8 +1703,8 @@ static struct function *new_function(void *app, void (*destroy)(void *)) {
         destroy(app);
     }
     if (f) {
-        f->app = app;
-        f->destroy = destroy;
+        f->r.arg = app;
+        f->r.destroy = destroy;
     }
     return f;
 }
@@ -1742,7 +1721,6 @@ int sqlite3_create_function_v2(sqlite3 *db, const char *name, int narg, int flag
         set_error(db, SQLITE_NOMEM, NULL);
         return SQLITE_NOMEM;
     }
-    f->narg = narg;
     f->func = func;
     f->step = step;
     f->final = final;
@@ -1764,7 +1742,6 @@ int sqlite3_create_window_function(sqlite3 *db, const char *name, int narg, int 
         set_error(db, SQLITE_NOMEM, NULL);
         return SQLITE_NOMEM;
     }
-    f->narg = narg;
     f->step = step;
     f->final = final;
     f->value = value;
@@ -1772,7 +1749,7 @@ int sqlite3_create_window_function(sqlite3 *db, const char *name, int narg, int 
     return register_function(db, name, narg, flags, PYFORGE_SQLITE_SQLITE_FUNCTION_KIND_WINDOW, f);
 }
 
-void *sqlite3_user_data(sqlite3_context *ctx) { return ctx->fn->app; }
+void *sqlite3_user_data(sqlite3_context *ctx) { return ctx->fn->r.arg; }
 sqlite3 *sqlite3_context_db_handle(sqlite3_context *ctx) { return ctx->db; }
 
 void *sqlite3_aggregate_context(sqlite3_context *ctx, int n) {
