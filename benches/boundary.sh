@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The bare component boundary (issue 17): a Rust consumer calls a Rust provider through
 # `pyforge:bench-boundary/calls` (benches/boundary/wit) — an empty call, a resource method call,
-# and lists of 64 B, 4 KiB and 1 MiB in (`take`), out (`give`), and both ways (`echo`) — composed
+# and lists of 64 B, 4 KiB and 1 MiB in (`take`), out (`give`), and both ways (`echo`), the same
+# bytes as `list<u64>` in and out (`take-words`, `give-words`: the adapter's cost is per element) — composed
 # by `pyforge compose` and run twice: by `pyforge run --wasm` (the host embedding wasmtime 48
 # that runs the forges) and by the wasmtime 48 CLI. Beside each, the same bytes copied inside
 # one component's memory (`local-copy`: allocate + memcpy), so the boundary's fixed and per-byte
@@ -40,4 +41,8 @@ for name, t in hosts.items():
     for size in (64, 4096, 1 << 20):
         row = [t[c, size] for c in ("local-copy", "take", "give", "echo")]
         print(f"  {size:>10} B" + "".join(f"{v:12.0f}" for v in row) + f"{row[1] / size:10.2f}")
+    print(f"  {'list<u64>':12}{'':>12}{'take (in)':>12}{'give (out)':>12}{'':>12}{'ns/B in':>10}")
+    for size in (64, 4096, 1 << 20):
+        row = [t[c, size] for c in ("take-words", "give-words")]
+        print(f"  {size:>10} B{'':12}" + "".join(f"{v:12.0f}" for v in row) + f"{'':12}{row[0] / size:10.2f}")
 PY

@@ -29,3 +29,17 @@ static_python() {
   # shellcheck disable=SC2046,SC2086
   wasm_cc $(kitvar ldflags) -o "$out" "$KIT/obj/python.o" "$work/config.o" "$@" $archives $(kitvar libs)
 }
+
+# interleave DIR SCRIPT STATIC_WASM: runs benches/SCRIPT (which prints one JSON line of figures)
+# in the default forge, in STATIC_WASM and in the native python3, PROCESSES times each (default
+# 3), interleaved, appending the lines to DIR/cap.jsonl, DIR/static.jsonl and DIR/native.jsonl.
+# A process's timings vary by 10-30% from one start to the next on a 2-core machine, more than
+# the differences measured: benches/best_of.py keeps each figure's best over the processes.
+interleave() {
+  local dir=$1 script=$2 static=$3 _
+  for _ in $(seq "${PROCESSES:-3}"); do
+    "$PYFORGE" run "$script" >>"$dir/cap.jsonl"
+    "$PYFORGE" run --wasm "$static" "$script" >>"$dir/static.jsonl"
+    python3 "$script" >>"$dir/native.jsonl"
+  done
+}

@@ -44,23 +44,14 @@ static_python target/python-static-sqlite.wasm _sqlite3 "${objs[@]}"
 # 3. the same workload three ways (the first runs compile and cache the components)
 "$PYFORGE" run --wasm target/python-static-sqlite.wasm -c pass >/dev/null 2>&1
 "$PYFORGE" run -c pass >/dev/null 2>&1
-#    A process's timings vary by 10-30% from one start to the next on this machine, more than
-#    the differences measured: each interpreter runs in PROCESSES processes (default 3),
-#    interleaved, and each row keeps its best (each process already takes the best of 3 runs).
-cap=() static=() native=()
-for _ in $(seq "${PROCESSES:-3}"); do
-  cap+=("$("$PYFORGE" run benches/sqlite_bench.py)")
-  static+=("$("$PYFORGE" run --wasm target/python-static-sqlite.wasm benches/sqlite_bench.py)")
-  native+=("$(python3 benches/sqlite_bench.py)")
-done
+interleave "$work" benches/sqlite_bench.py target/python-static-sqlite.wasm
 
-python3 - "$(printf '%s\n' "${cap[@]}")" "$(printf '%s\n' "${static[@]}")" "$(printf '%s\n' "${native[@]}")" <<'PY'
-import json, os, sys
-def best(lines):
-    runs = [json.loads(line) for line in lines.splitlines()]
-    return {k: min(r[k] for r in runs) if k.endswith("_s") else runs[0][k] for k in runs[0]}, len(runs)
-(cap, n), (static, _), (native, _) = (best(a) for a in sys.argv[1:])
-print(f"sqlite3, in-memory database, 100,000 rows, best of 3 runs in each of {n} processes; {os.cpu_count()} cores")
+python3 - "$work" <<'PY'
+import os, sys
+sys.path.insert(0, "benches")
+from best_of import best
+(cap, n), (static, _), (native, _) = (best(f"{sys.argv[1]}/{who}.jsonl") for who in ("cap", "static", "native"))
+print(f"sqlite3, in-memory database, 100,000 rows, best of 3 runs (20 for the point queries and the scan) in each of {n} processes; {os.cpu_count()} cores")
 print(f"{'':34}{'cap (component)':>16}{'static (wasm)':>15}{'native':>10}{'cap/static':>12}{'cap/native':>12}")
 for key, label in [("insert_s", "insert 100k rows, 1 transaction"), ("indexed_s", "2,000 indexed point queries"),
                    ("scan_s", "full-scan aggregate query"), ("fetchall_s", "fetchall() of 100k rows"),

@@ -35,23 +35,13 @@ static_python target/python-static-zlib.wasm zlib "$work/zlibmodule.o" \
 # 3. run the same workload three ways
 "$PYFORGE" run --wasm target/python-static-zlib.wasm -c pass >/dev/null 2>&1
 "$PYFORGE" run -c pass >/dev/null 2>&1
-cp benches/zlib_bench.py "$work/bench.py"
-# A process's timings vary from one start to the next more than the differences measured: each
-# interpreter runs in PROCESSES processes (default 3), interleaved; each figure keeps its best.
-cap=() static=() native=()
-for _ in $(seq "${PROCESSES:-3}"); do
-  cap+=("$("$PYFORGE" run benches/zlib_bench.py)")
-  static+=("$("$PYFORGE" run --wasm target/python-static-zlib.wasm benches/zlib_bench.py)")
-  native+=("$(python3 benches/zlib_bench.py)")
-done
+interleave "$work" benches/zlib_bench.py target/python-static-zlib.wasm
 
-python3 - "$(printf '%s\n' "${cap[@]}")" "$(printf '%s\n' "${static[@]}")" "$(printf '%s\n' "${native[@]}")" <<'PY'
-import json, sys
-def best(lines):
-    runs = [json.loads(line) for line in lines.splitlines()]
-    pick = lambda k: max if k.endswith("_mib_s") else min if k.endswith("_ns") else None
-    return {k: pick(k)(r[k] for r in runs) if pick(k) else runs[0][k] for k in runs[0]}, len(runs)
-(cap, n), (static, _), (native, _) = (best(a) for a in sys.argv[1:])
+python3 - "$work" <<'PY'
+import sys
+sys.path.insert(0, "benches")
+from best_of import best
+(cap, n), (static, _), (native, _) = (best(f"{sys.argv[1]}/{who}.jsonl") for who in ("cap", "static", "native"))
 print(f"zlib, 16 MiB (half random, half repetitive), best of 3 runs in each of {n} processes; crc32 on 64 bytes x 200000; {__import__('os').cpu_count()} cores")
 print(f"{'':28}{'cap (component)':>18}{'static (wasm)':>16}{'native':>12}{'cap/static':>12}{'cap/native':>12}")
 for key, label, higher in [("compress_mib_s", "compress MiB/s", True), ("decompress_mib_s", "decompress MiB/s", True)]:

@@ -82,6 +82,7 @@ struct sqlite3_stmt {
     /* the values bound since the last run, as `run` takes them (see bind): sent with the next */
     uint8_t *params;
     size_t params_len, params_room;
+    size_t params_count; /* how many bindings `params` holds */
     uint32_t number; /* the cap's number for it (`run`), once asked; 0 before */
     /* the rows of the last run: nrows rows of width cells, the bytes of their text and blobs
      * in data; row next - 1 is the current row while has_row, its bytes at bytes[column] */
@@ -922,7 +923,7 @@ int sqlite3_step(sqlite3_stmt *s) {
         pyforge_sqlite_sqlite_run_result_t r;
         cap_error err;
         bool ran = pyforge_sqlite_sqlite_run(s->number, s->reset_due, &params, PREFETCH, &r, &err);
-        s->params_len = 0; /* the cap has them now (or refused one: then SQLite kept those before) */
+        s->params_len = s->params_count = 0; /* the cap has them now (or refused one: then SQLite kept those before) */
         s->reset_due = false;
         s->cap_stepped = true;
         if (!ran) { /* a binding failed: nothing was stepped */
@@ -1094,6 +1095,49 @@ const char *sqlite3_bind_parameter_name(sqlite3_stmt *s, int index) {
  * as wasm32 itself is, so values are copied as they are. The next step sends them. */
 enum { PARAM_NULL, PARAM_INTEGER, PARAM_REAL, PARAM_TEXT, PARAM_BLOB };
 
+/* The size of the binding at `p` in `params` (written by bind, so well-formed). */
+static size_t param_size(const uint8_t *p) {
+    uint32_t len;
+    switch (p[4]) {
+    case PARAM_INTEGER:
+    case PARAM_REAL: return 5 + 8;
+    case PARAM_TEXT:
+    case PARAM_BLOB: memcpy(&len, p + 5, 4); return 5 + 4 + (size_t)len;
+    default: return 5;
+    }
+}
+
+/* Keeps only the last binding of each index in `params`. The cap binds them in order, so the
+ * later of two bindings of an index wins there as in SQLite, and dropping the earlier changes
+ * nothing — but a caller that binds again and again without stepping would otherwise grow
+ * `params` without bound. false when out of memory (then `params` is as it was). */
+static bool compact_params(sqlite3_stmt *s) {
+    size_t *last = calloc(s->nparams + 1, sizeof *last); /* per index: its last binding's offset + 1 */
+    if (last == NULL) {
+        return false;
+    }
+    uint32_t index;
+    for (size_t at = 0; at < s->params_len; at += param_size(s->params + at)) {
+        memcpy(&index, s->params + at, 4);
+        last[index] = at + 1;
+    }
+    size_t out = 0, count = 0;
+    for (size_t at = 0; at < s->params_len;) {
+        size_t size = param_size(s->params + at);
+        memcpy(&index, s->params + at, 4);
+        if (last[index] == at + 1) {
+            memmove(s->params + out, s->params + at, size);
+            out += size;
+            count++;
+        }
+        at += size;
+    }
+    free(last);
+    s->params_len = out;
+    s->params_count = count;
+    return true;
+}
+
 static int bind(sqlite3_stmt *s, int index, uint8_t type, const void *value, size_t n) {
     if (s == NULL) {
         return SQLITE_MISUSE;
@@ -1109,6 +1153,10 @@ static int bind(sqlite3_stmt *s, int index, uint8_t type, const void *value, siz
     if (index < 1 || (size_t)index > s->nparams) {
         set_error(s->db, SQLITE_RANGE, NULL);
         return SQLITE_RANGE;
+    }
+    if (s->params_count >= 2 * s->nparams + 8 && !compact_params(s)) { /* (rebinding, not stepping) */
+        set_error(s->db, SQLITE_NOMEM, NULL);
+        return SQLITE_NOMEM;
     }
     bool sized = type == PARAM_TEXT || type == PARAM_BLOB;
     if (n > UINT32_MAX - 9 || s->params_len > SIZE_MAX - 9 - n) {
@@ -1139,6 +1187,7 @@ static int bind(sqlite3_stmt *s, int index, uint8_t type, const void *value, siz
         memcpy(p, value, n);
     }
     s->params_len = need;
+    s->params_count++;
     return ok(s->db);
 }
 

@@ -62,6 +62,21 @@ fn main() {
                 black_box(calls::give(bytes as u32));
             }),
         );
+        let words = vec![1u64; bytes / 8];
+        report(
+            "take-words",
+            bytes,
+            time(rounds, || {
+                black_box(calls::take_words(black_box(&words)));
+            }),
+        );
+        report(
+            "give-words",
+            bytes,
+            time(rounds, || {
+                black_box(calls::give_words((bytes / 8) as u32));
+            }),
+        );
         report(
             "echo",
             bytes,

@@ -42,4 +42,12 @@ impl Guest for Provider {
     fn give(len: u32) -> Vec<u8> {
         vec![7; len as usize]
     }
+
+    fn take_words(data: Vec<u64>) -> u32 {
+        (data.len() * 8) as u32
+    }
+
+    fn give_words(words: u32) -> Vec<u64> {
+        vec![7; words as usize]
+    }
 }
