@@ -14,8 +14,7 @@ cd "$(dirname "$0")/.."
 N="${1:-200000}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
-WASMTIME="$CACHE/bin/wasmtime"
-[ -x "$WASMTIME" ] || { echo "error: run scripts/test-tools.sh first (the wasmtime CLI)" >&2; exit 1; }
+need_wasmtime
 cargo build --locked -q -p boundary-provider -p boundary-consumer --target wasm32-wasip2 --release
 work=$(mktemp -d -p target); trap 'rm -rf "$work"' EXIT
 rel=target/wasm32-wasip2/release

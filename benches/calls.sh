@@ -11,7 +11,6 @@ cd "$(dirname "$0")/.."
 N="${1:-100000}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
-WASMTIME="$CACHE/bin/wasmtime"
 WAC="$CACHE/bin/wac"
 [ -x "$WASMTIME" ] && [ -x "$WAC" ] || { echo "error: run scripts/test-tools.sh first" >&2; exit 1; }
 venv="$CACHE/bench/componentize-py-0.25.1"

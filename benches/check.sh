@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 RUNS="${1:-20}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
-WASMTIME="$CACHE/bin/wasmtime"   # scripts/test-tools.sh installs it
 
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cp -r tests/check/_template "$work/project"

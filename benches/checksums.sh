@@ -12,8 +12,7 @@ cd "$(dirname "$0")/.."
 source benches/common.sh
 # shellcheck disable=SC1091
 source "$CACHE/env.sh"
-WASMTIME="$CACHE/bin/wasmtime"
-[ -x "$WASMTIME" ] || { echo "error: run scripts/test-tools.sh first (the wasmtime CLI)" >&2; exit 1; }
+need_wasmtime
 export CC_wasm32_wasip2="$PYFORGE_CC" AR_wasm32_wasip2="llvm-ar-${PYFORGE_CC#clang-}"
 base_cflags="--target=wasm32-wasip2 -resource-dir=$PYFORGE_RESOURCE_DIR --sysroot=$PYFORGE_SYSROOT"
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT

@@ -2,6 +2,11 @@
 # time is taken and summarised.
 CACHE="${PYFORGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pyforge}"
 PYFORGE="$PWD/target/debug/pyforge"
+WASMTIME="$CACHE/bin/wasmtime"   # the wasmtime CLI, for the benches that compare with it
+# need_wasmtime: stops with what to run when scripts/test-tools.sh has not installed it.
+need_wasmtime() {
+  [ -x "$WASMTIME" ] || { echo "error: run scripts/test-tools.sh first (the wasmtime CLI)" >&2; exit 1; }
+}
 [ -x "$PYFORGE" ] || { echo "error: run scripts/build.sh first ($PYFORGE is missing)" >&2; exit 1; }
 now() { date +%s%N; }
 ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }

@@ -13,7 +13,6 @@ cd "$(dirname "$0")/.."
 RUNS="${1:-5}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
-WASMTIME="$CACHE/bin/wasmtime"
 [ -x "$WASMTIME" ] || { echo "error: $WASMTIME is missing: run scripts/test-tools.sh" >&2; exit 1; }
 venv="$CACHE/bench/componentize-py-0.25.1"
 [ -x "$venv/bin/componentize-py" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install -q componentize-py==0.25.1; }

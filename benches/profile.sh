@@ -22,8 +22,7 @@ cd "$(dirname "$0")/.."
 source benches/common.sh
 [ $# -ge 1 ] && [ -f "$1" ] || { echo "usage: benches/profile.sh SCRIPT [WASM]" >&2; exit 2; }
 command -v perf >/dev/null || { echo "error: perf is missing: apt-get install linux-perf" >&2; exit 1; }
-WASMTIME="$CACHE/bin/wasmtime"
-[ -x "$WASMTIME" ] || { echo "error: run scripts/test-tools.sh first (the wasmtime CLI)" >&2; exit 1; }
+need_wasmtime
 script=$1
 wasm=${2:-target/pyforge/default/python.composed.wasm}
 [ -f "$wasm" ] || { echo "error: $wasm is missing (scripts/build.sh builds the default forge)" >&2; exit 1; }

@@ -17,7 +17,6 @@ cd "$(dirname "$0")/.."
 RUNS="${1:-20}"
 # shellcheck source=benches/common.sh
 source benches/common.sh
-WASMTIME="$CACHE/bin/wasmtime"
 [ -x "$WASMTIME" ] || { echo "error: $WASMTIME is missing: run scripts/test-tools.sh" >&2; exit 1; }
 KIT=$("$PYFORGE" kit path)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

@@ -1095,16 +1095,18 @@ const char *sqlite3_bind_parameter_name(sqlite3_stmt *s, int index) {
  * as wasm32 itself is, so values are copied as they are. The next step sends them. */
 enum { PARAM_NULL, PARAM_INTEGER, PARAM_REAL, PARAM_TEXT, PARAM_BLOB };
 
+static bool sized(uint8_t type) { return type == PARAM_TEXT || type == PARAM_BLOB; }
+
+/* The size of a binding of `type` whose value takes `n` bytes (8 for numbers, 0 for null). */
+static size_t entry_size(uint8_t type, size_t n) { return 5 + (sized(type) ? 4 : 0) + n; }
+
 /* The size of the binding at `p` in `params` (written by bind, so well-formed). */
 static size_t param_size(const uint8_t *p) {
-    uint32_t len;
-    switch (p[4]) {
-    case PARAM_INTEGER:
-    case PARAM_REAL: return 5 + 8;
-    case PARAM_TEXT:
-    case PARAM_BLOB: memcpy(&len, p + 5, 4); return 5 + 4 + (size_t)len;
-    default: return 5;
+    uint32_t len = 0;
+    if (sized(p[4])) {
+        memcpy(&len, p + 5, 4);
     }
+    return entry_size(p[4], sized(p[4]) ? len : p[4] == PARAM_NULL ? 0 : 8);
 }
 
 /* Keeps only the last binding of each index in `params`. The cap binds them in order, so the
@@ -1158,12 +1160,11 @@ static int bind(sqlite3_stmt *s, int index, uint8_t type, const void *value, siz
         set_error(s->db, SQLITE_NOMEM, NULL);
         return SQLITE_NOMEM;
     }
-    bool sized = type == PARAM_TEXT || type == PARAM_BLOB;
     if (n > UINT32_MAX - 9 || s->params_len > SIZE_MAX - 9 - n) {
         set_error(s->db, SQLITE_TOOBIG, NULL);
         return SQLITE_TOOBIG;
     }
-    size_t need = s->params_len + 5 + (sized ? 4 : 0) + n;
+    size_t need = s->params_len + entry_size(type, n);
     if (need > s->params_room) {
         size_t room = need > 2 * s->params_room ? need : 2 * s->params_room;
         uint8_t *grown = realloc(s->params, room < 64 ? 64 : room);
@@ -1179,7 +1180,7 @@ static int bind(sqlite3_stmt *s, int index, uint8_t type, const void *value, siz
     memcpy(p, &i, 4);
     p[4] = type;
     p += 5;
-    if (sized) {
+    if (sized(type)) {
         memcpy(p, &len, 4);
         p += 4;
     }
