@@ -7,11 +7,6 @@
 
 #![deny(missing_docs)]
 
-/// The directory under the project root where a forge is built.
-pub fn forge_dir(forge: &str) -> String {
-    format!("target/pyforge/{forge}")
-}
-
 /// The tool commands: every one runs inside the tool component.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum ToolCommand {
@@ -138,7 +133,7 @@ pub struct CcArgs {
 
 /// componentize-py's options for an application (`pyforge componentize`), shared by the host's
 /// command and the tool's.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct AppArgs {
     /// The WIT directory (with its `deps/`), relative to the current directory.
     #[arg(short = 'd', long = "wit-path", value_name = "WIT_PATH")]
@@ -162,26 +157,148 @@ pub struct AppArgs {
 }
 
 impl AppArgs {
-    /// The same options as a command line (the host passes them on to the tool).
-    pub fn to_argv(&self) -> Vec<String> {
-        let mut argv = vec!["-d".to_string(), self.wit_path.clone()];
+    /// The options as a command line, every value glued to its option (`--wit-path=DIR`), so
+    /// a value starting with `-` stays a value; the app's module is left to the caller, which
+    /// puts it after `--`.
+    fn options_argv(&self) -> Vec<String> {
+        let mut argv = vec![format!("--wit-path={}", self.wit_path)];
         if let Some(w) = &self.world {
-            argv.extend(["-w".to_string(), w.clone()]);
+            argv.push(format!("--world={w}"));
         }
         for p in &self.python_path {
-            argv.extend(["-p".to_string(), p.clone()]);
+            argv.push(format!("--python-path={p}"));
         }
         if self.stub_wasi {
             argv.push("--stub-wasi".to_string());
         }
-        argv.extend(["--world-module".to_string(), self.world_module.clone(), self.app.clone()]);
+        argv.push(format!("--world-module={}", self.world_module));
         argv
     }
 }
 
-/// Where an application's build goes: `target/pyforge/app-<module>`.
-pub fn app_dir(module: &str) -> String {
-    format!("target/pyforge/app-{module}")
+/// The build steps the host asks the tool for: hidden commands of the tool's CLI, one typed
+/// definition on both sides (the host makes the argv with [`StepCommand::to_argv`], the tool
+/// parses it with clap; a test checks the round trip).
+///
+/// A build is two steps with the host's pre-initialization between them: `--step link`
+/// (python.wasm and the embedded stdlib), then `--step compose` (the caps).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+pub enum StepCommand {
+    /// Build a forge against a CPython kit: check, plan, compile its extensions and relink
+    /// `python.wasm` (with the host's `clang`), then compose it with its caps. `pyforge build`
+    /// runs this after making sure the kit exists.
+    #[command(hide = true)]
+    Build(BuildStep),
+    /// Build a Python application as a component (`pyforge componentize` runs this after
+    /// making sure the kit exists, pre-initializing between the two steps).
+    #[command(hide = true)]
+    Componentize(ComponentizeStep),
+    /// Build an application of `pyforge.toml` (`[app.NAME]`): `pyforge build --app NAME`.
+    #[command(hide = true)]
+    BuildApp(BuildAppStep),
+}
+
+/// What every step command takes: the kit and how far to go.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct StepOptions {
+    /// The CPython kit directory (made by `pyforge kit build`).
+    #[arg(long, value_name = "DIR")]
+    pub kit: String,
+    /// How far to go: `link` (python.wasm and the embedded stdlib; the host pre-initializes
+    /// next) or `compose` (link when out of date, then compose the caps).
+    #[arg(long, value_enum, default_value = "compose")]
+    pub step: Step,
+}
+
+/// How far a build step goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// Plan and link.
+    Link,
+    /// Link when out of date, then compose.
+    Compose,
+}
+
+/// The tool's `build`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BuildStep {
+    /// The forge to build.
+    #[arg(long, short = 'f', default_value = "default")]
+    pub forge: String,
+    /// Print only problems (for `pyforge run`).
+    #[arg(long)]
+    pub quiet: bool,
+    /// The kit and the step.
+    #[command(flatten)]
+    pub options: StepOptions,
+}
+
+/// The tool's `componentize`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct ComponentizeStep {
+    /// componentize-py's options.
+    #[command(flatten)]
+    pub app: AppArgs,
+    /// Build on this forge of `pyforge.toml` (its extensions and caps) [default: the kit's
+    /// interpreter alone].
+    #[arg(long)]
+    pub forge: Option<String>,
+    /// The kit and the step.
+    #[command(flatten)]
+    pub options: StepOptions,
+}
+
+/// The tool's `build-app`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct BuildAppStep {
+    /// The app's name in `pyforge.toml`.
+    pub name: String,
+    /// The kit and the step.
+    #[command(flatten)]
+    pub options: StepOptions,
+}
+
+impl StepCommand {
+    /// The step's options.
+    pub fn options_mut(&mut self) -> &mut StepOptions {
+        match self {
+            StepCommand::Build(b) => &mut b.options,
+            StepCommand::Componentize(c) => &mut c.options,
+            StepCommand::BuildApp(a) => &mut a.options,
+        }
+    }
+
+    /// The command line the tool parses back into `self`: options with their values glued
+    /// (`--kit=DIR`), positionals last after `--`.
+    pub fn to_argv(&self) -> Vec<String> {
+        let (mut argv, options, positional) = match self {
+            StepCommand::Build(b) => {
+                let mut argv = vec!["build".to_string(), format!("--forge={}", b.forge)];
+                if b.quiet {
+                    argv.push("--quiet".into());
+                }
+                (argv, &b.options, None)
+            }
+            StepCommand::Componentize(c) => {
+                let mut argv = vec!["componentize".to_string()];
+                if let Some(f) = &c.forge {
+                    argv.push(format!("--forge={f}"));
+                }
+                argv.extend(c.app.options_argv());
+                (argv, &c.options, Some(&c.app.app))
+            }
+            StepCommand::BuildApp(a) => (vec!["build-app".to_string()], &a.options, Some(&a.name)),
+        };
+        let step = match options.step {
+            Step::Link => "link",
+            Step::Compose => "compose",
+        };
+        argv.extend([format!("--kit={}", options.kit), format!("--step={step}")]);
+        if let Some(p) = positional {
+            argv.extend(["--".to_string(), p.clone()]);
+        }
+        argv
+    }
 }
 
 /// Examples shown by `--help`.
@@ -201,9 +318,54 @@ mod tests {
         command: super::ToolCommand,
     }
 
+    /// The hidden step commands as a CLI of their own.
+    #[derive(Debug, clap::Parser)]
+    struct Steps {
+        #[command(subcommand)]
+        command: super::StepCommand,
+    }
+
+    #[test]
+    fn step_commands_round_trip() {
+        use super::*;
+        use clap::Parser as _;
+        let options = |step| StepOptions { kit: "/cache/kits/cpython 3.13".into(), step };
+        let app = AppArgs {
+            wit_path: "../../wit".into(),
+            world: Some("wasi:cli/command@0.2.0".into()),
+            python_path: vec!["src".into(), "-odd".into()],
+            world_module: "wit_world".into(),
+            stub_wasi: true,
+            app: "-app".into(),
+        };
+        let commands = [
+            StepCommand::Build(BuildStep { forge: "default".into(), quiet: true, options: options(Step::Link) }),
+            StepCommand::Build(BuildStep { forge: "test".into(), quiet: false, options: options(Step::Compose) }),
+            StepCommand::Componentize(ComponentizeStep {
+                app: app.clone(),
+                forge: Some("default".into()),
+                options: options(Step::Link),
+            }),
+            StepCommand::Componentize(ComponentizeStep {
+                app: AppArgs { world: None, python_path: vec![], stub_wasi: false, ..app },
+                forge: None,
+                options: options(Step::Compose),
+            }),
+            StepCommand::BuildApp(BuildAppStep { name: "hello".into(), options: options(Step::Compose) }),
+            StepCommand::BuildApp(BuildAppStep { name: "-app".into(), options: options(Step::Link) }),
+        ];
+        for command in commands {
+            let argv = command.to_argv();
+            let parsed = Steps::try_parse_from(std::iter::once("pyforge".to_string()).chain(argv.clone()))
+                .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert_eq!(parsed.command, command, "{argv:?}");
+        }
+    }
+
     #[test]
     fn verify_cli() {
         use clap::CommandFactory;
+        Steps::command().debug_assert();
         Cli::command().debug_assert();
         let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
         assert_eq!(names, super::ToolCommand::NAMES);

@@ -13,7 +13,7 @@
 mod glue;
 
 use crate::diag::Diag;
-use crate::plan::ForgePlan;
+use crate::plan::App;
 use crate::source::{self, Entry, Source};
 use crate::wit;
 
@@ -34,30 +34,8 @@ pub struct AppSpec {
     pub stub_wasi: bool,
 }
 
-/// The app as the link and pre-initialization steps need it.
-#[derive(Debug, Clone)]
-pub struct App {
-    /// The app's module.
-    pub module: String,
-    /// The export classes to instantiate (`Run`).
-    pub exports: Vec<String>,
-    /// Where the archive puts each `-p` directory (`/app`, `/app/src`, …), in order: first on
-    /// `sys.path`.
-    pub roots: Vec<String>,
-    /// Archive members: the app's files and the generated package.
-    pub files: Vec<(String, Vec<u8>)>,
-    /// The C glue for the world's functions, `(file name, bytes)`: wit-bindgen-c's bindings and
-    /// the conversions (`pyforge_app.c`). Empty for a command world.
-    pub glue: Vec<(String, Vec<u8>)>,
-    /// Compose with a stub of every WASI interface (and leave WASI alone at run time).
-    pub stub_wasi: bool,
-}
-
 /// The C glue's own source file name (the rest are wit-bindgen-c's).
 pub const GLUE_C: &str = "pyforge_app.c";
-
-/// The C module the glue adds to the inittab.
-pub const GLUE_MODULE: &str = glue::MODULE;
 
 /// What [`check_world`] found.
 struct WorldInfo {
@@ -109,16 +87,27 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     let mut files = Vec::new();
     let mut roots = Vec::new();
     let paths = if spec.python_path.is_empty() { vec![".".to_string()] } else { spec.python_path.clone() };
-    for dir in &paths {
-        if let Err(e) = source::check_relative(dir).map(|_| ()).or_else(|e| if dir == "." { Ok(()) } else { Err(e) }) {
-            diags
-                .push(Diag::new(Some(dir), format!("`-p {dir}`: {e}")).help("give directories inside the current one"));
-            continue;
-        }
+    for (i, dir) in paths.iter().enumerate() {
         // The archive mirrors the directory: `-p .` is `/app`, `-p src` is `/app/src`, so a
-        // traceback's `/app/src/x.py` is the project's `src/x.py`.
-        let rel = dir.trim_start_matches("./").trim_end_matches('/');
-        let root = if rel.is_empty() || rel == "." { "/app".to_string() } else { format!("/app/{rel}") };
+        // traceback's `/app/src/x.py` is the project's `src/x.py`. A directory outside the
+        // project (an absolute path the host granted) is `/app-path/<its position>`: where it
+        // is on the build machine stays out of the component.
+        let root = if dir.starts_with('/') {
+            format!("/app-path/{i}")
+        } else {
+            if let Err(e) =
+                source::check_relative(dir).map(|_| ()).or_else(|e| if dir == "." { Ok(()) } else { Err(e) })
+            {
+                diags.push(
+                    Diag::new(Some(dir), format!("`-p {dir}`: {e}"))
+                        .help("give a directory inside the current one, or its absolute path")
+                        .code("componentize::path"),
+                );
+                continue;
+            }
+            let rel = dir.trim_start_matches("./").trim_end_matches('/');
+            if rel.is_empty() || rel == "." { "/app".to_string() } else { format!("/app/{rel}") }
+        };
         if let Err(d) = python_files(src, dir, "", &root, &mut files) {
             diags.push(d);
         }
@@ -158,7 +147,18 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
 /// Loads the world and checks that this version can build it; generates the glue.
 fn check_world(src: &dyn Source, dir: &str, world: Option<&str>, world_module: &str) -> Result<WorldInfo, Vec<Diag>> {
     let mut diags = Vec::new();
-    let (resolve, world) = wit::load(src, dir, world).map_err(|d| vec![d])?;
+    let (resolve, world) = wit::load(src, dir, world).map_err(|d| {
+        if d.code != wit::WORLD_CODE {
+            return vec![d];
+        }
+        vec![d.help(match world {
+            Some(_) => format!(
+                "name a world of the WIT package in `{dir}` or of one in its `deps/` (`-w wasi:cli/command@0.2.0` \
+                 names a world of a dependency)"
+            ),
+            None => "the package has no world or several: name the app's world with `-w WORLD`".to_string(),
+        })]
+    })?;
     let world_name = resolve.worlds[world].name.clone();
     let unsupported = |what: String| {
         Diag::new(Some(dir), format!("world `{world_name}` {what}: not supported yet"))
@@ -485,48 +485,4 @@ pub fn project_app(src: &dyn Source, name: &str) -> Result<(AppSpec, Option<Stri
         stub_wasi: app.stub_wasi,
     };
     Ok((spec, app.forge.as_ref().map(|f| f.value.clone()), app.output.value.clone()))
-}
-
-/// Builds `spec` on `forge` (or on the kit's interpreter alone) into `out_dir`, up to `step`,
-/// as [`crate::build::build`] builds a forge. The component to ship is the composition (with
-/// caps) or the snapshot (without).
-pub fn build_app(
-    src: &dyn Source,
-    cc: &dyn crate::link::Compiler,
-    spec: &AppSpec,
-    forge: Option<&str>,
-    kit_dir: &str,
-    out_dir: &str,
-    step: crate::build::Step,
-) -> Result<crate::build::Built, crate::build::BuildError> {
-    let name = forge.unwrap_or("app");
-    let plan_error = |diags| crate::build::BuildError::Plan { forge: name.to_string(), diags };
-    let mut plan = match forge {
-        Some(f) => crate::plan::plan(src, f).map_err(plan_error)?,
-        None => bare_plan(name),
-    };
-    plan.self_contained = true;
-    // The forge's `output` copy is the forge's, not the app's.
-    plan.output = None;
-    plan.app = Some(plan_app(src, spec).map_err(plan_error)?);
-    crate::build::build_planned(plan, cc, kit_dir, out_dir, step)
-}
-
-/// A plan for the app alone: the kit's interpreter with no extensions and no caps.
-pub fn bare_plan(name: &str) -> ForgePlan {
-    ForgePlan {
-        forge: name.to_string(),
-        extensions: Vec::new(),
-        overlays: Vec::new(),
-        caps: Vec::new(),
-        stubs: Vec::new(),
-        output: None,
-        shim_packages: Vec::new(),
-        offload: Vec::new(),
-        self_contained: true,
-        warm: crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect(),
-        bytecode: true,
-        test_modules: false,
-        app: None,
-    }
 }

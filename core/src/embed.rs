@@ -9,10 +9,11 @@
 //! `/usr/local/lib/pyforge/`), plus the runtime's importer at `/.pyforge/importer.py`. The
 //! layout is described in `runtime/pyforge_python.c`, which reads it.
 
+use pyforge_layout::write_atomic;
 use sha2::{Digest as _, Sha256};
 
 use crate::diag::Diag;
-use crate::source::{self, Disk, Entry, Source};
+use crate::source::{Disk, Entry, Source};
 
 /// pyforge's runtime: `(file name, contents)`, compiled or read by the link step.
 pub const RUNTIME: &[(&str, &str)] = &[
@@ -32,6 +33,10 @@ pub const IMPORTER_PATH: &str = "/.pyforge/importer.py";
 /// The C module the runtime adds to the inittab.
 pub const RUNTIME_MODULE: &str = "_pyforge";
 
+/// The C module an application's generated glue adds to the inittab (`pyforge componentize`:
+/// the world's imports, called by the generated `wit_world` package).
+pub const APP_GLUE_MODULE: &str = "_pyforge_app";
+
 /// The modules a forge imports before its snapshot unless it names its own (`warm = [...]`).
 /// Every warm module makes the component larger (json with what it imports, `re` and `enum`
 /// among them: 0.8 MB) and its first import free; the rest of the stdlib imports from the
@@ -45,36 +50,7 @@ const LEFT_OUT: &[(&str, &str)] =
 
 const MAGIC: &[u8; 8] = b"PYFA\x01\x00\x00\x00";
 
-/// What pre-initialization needs (`python.init.json`, next to `python.wasm`): `pyforge build`
-/// gives these to `wizer-initialize` as the init run's environment.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct InitSpec {
-    /// The archive, relative to the init file.
-    pub archive: String,
-    /// CPython's prefix in the guest.
-    pub home: String,
-    /// Modules imported before the snapshot.
-    pub warm: Vec<String>,
-    /// The snapshot's str hash seed.
-    pub hash_seed: u32,
-    /// The application to import before the snapshot (`pyforge componentize`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app: Option<InitApp>,
-}
-
-/// The application part of [`InitSpec`].
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub struct InitApp {
-    /// Its module.
-    pub module: String,
-    /// The export classes to instantiate.
-    pub exports: Vec<String>,
-    /// Its directories in the archive, first on `sys.path`.
-    pub roots: Vec<String>,
-    /// WASI is stubbed: export calls must not touch it (no argv, environment or reseeding).
-    #[serde(default)]
-    pub stub_wasi: bool,
-}
+pub use pyforge_layout::{InitApp, InitSpec};
 
 /// The str hash seed of a forge's snapshot: fixed per forge, so builds are reproducible.
 pub fn hash_seed(forge: &str) -> u32 {
@@ -262,7 +238,7 @@ pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 
 /// Writes `archive` to `path` atomically.
 pub fn write(path: &str, archive: &Archive) -> Result<(), Diag> {
-    source::write_atomic(std::path::Path::new(path), &archive.bytes)
+    write_atomic(&path, &archive.bytes)
         .map_err(|e| Diag::new(Some(path), format!("failed to write the stdlib archive: {e}")))
 }
 

@@ -3,6 +3,7 @@
 //! `<world>_component_type.o`) is committed in the extension's `gen/`; `check` compares it
 //! with what [`generate`] would write.
 
+use pyforge_layout::write_atomic;
 use wit_bindgen_core::Files;
 use wit_parser::{Resolve, WorldId};
 
@@ -109,7 +110,7 @@ fn write_files(dir: &str, files: &[(String, Vec<u8>)]) -> std::io::Result<Vec<St
     let mut written = Vec::new();
     for (name, bytes) in files {
         let path = source::join(dir, name);
-        source::write_atomic(std::path::Path::new(&path), bytes)?;
+        write_atomic(&path, bytes)?;
         written.push(path);
     }
     Ok(written)

@@ -30,6 +30,7 @@ pub mod diag;
 pub mod embed;
 pub mod r#gen;
 pub mod link;
+pub mod located;
 pub mod manifest;
 pub mod plan;
 pub mod project;

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use pyforge_layout::{BuildDir, Fingerprint, KitInfo, Lock, LockInput, LockKit, hex, sha256_hex, stamp, write_atomic};
 use sha2::{Digest as _, Sha256};
 
 use crate::diag::Diag;
@@ -40,57 +40,6 @@ pub trait Compiler {
     fn run(&self, args: &[String]) -> Result<Completed, String>;
 }
 
-/// The parts of the kit's `kit.json` the link step reads.
-#[derive(Debug, Deserialize)]
-struct KitInfo {
-    python_version: String,
-    key: String,
-    cflags: Vec<String>,
-    ldflags: Vec<String>,
-    libs: Vec<String>,
-    archives: Vec<String>,
-    config_c: String,
-    include: Vec<String>,
-    /// Where the stdlib is in the kit (`stdlib/lib/python3.13`).
-    stdlib: String,
-    /// CPython's configured prefix (`/usr/local`): the guest sees the stdlib under it.
-    prefix: String,
-    /// `3.13`.
-    python_short: String,
-    /// Where CPython's module sources are (`src`, holding `Modules/<name>/`); absent in kits
-    /// made before it existed.
-    #[serde(default)]
-    sources: Option<String>,
-}
-
-/// `python.lock`: every input of a build and its hash.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct Lock {
-    forge: String,
-    output: String,
-    output_sha256: String,
-    kit: LockKit,
-    /// Compile and link flags, as passed to clang.
-    flags: BTreeMap<String, Vec<String>>,
-    /// Extensions in the inittab, in order.
-    modules: Vec<String>,
-    input: Vec<LockInput>,
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct LockKit {
-    path: String,
-    python_version: String,
-    key: String,
-    kit_json_sha256: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
-struct LockInput {
-    path: String,
-    sha256: String,
-}
-
 /// What [`link`] did.
 #[derive(Debug)]
 pub struct Linked {
@@ -107,11 +56,7 @@ pub struct Linked {
 }
 
 fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(bytes)
 }
 
 fn io_diag(path: &str, what: &str, e: impl std::fmt::Display) -> Diag {
@@ -174,10 +119,10 @@ pub fn config_c(template: &str, modules: &[String], test_modules: bool) -> Resul
     Ok(out)
 }
 
-/// Links the planned forge against the kit at `kit_dir` into `out_dir/python.wasm`, compiling
+/// Links the planned forge against the kit at `kit_dir` into `out`'s `python.wasm`, compiling
 /// with `cc`.
-pub fn link(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, Vec<Diag>> {
-    link_inner(cc, plan, kit_dir, out_dir).map_err(|d| vec![d])
+pub fn link(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out: &BuildDir) -> Result<Linked, Vec<Diag>> {
+    link_inner(cc, plan, kit_dir, out).map_err(|d| vec![d])
 }
 
 /// One link of one forge: the compiler, the kit, the flags and where things go.
@@ -186,34 +131,16 @@ struct Link<'a> {
     plan: &'a ForgePlan,
     kit: KitInfo,
     kit_dir: &'a str,
-    out_dir: &'a str,
+    out: &'a BuildDir,
     obj_dir: String,
     output: String,
     cflags: Vec<String>,
     ldflags: Vec<String>,
 }
 
-/// wasi-libc's preview-1 calls that take a path, wrapped by core/runtime/wasi_paths.c.
-pub const WASI_PATH_CALLS: &[&str] = &[
-    "__wasi_path_create_directory",
-    "__wasi_path_filestat_get",
-    "__wasi_path_filestat_set_times",
-    "__wasi_path_link",
-    "__wasi_path_open",
-    "__wasi_path_readlink",
-    "__wasi_path_remove_directory",
-    "__wasi_path_rename",
-    "__wasi_path_symlink",
-    "__wasi_path_unlink_file",
-];
-
-/// CPython's import-system setup of each interpreter, wrapped by core/runtime/pyforge_python.c
-/// so subinterpreters find the embedded stdlib.
-pub const IMPORT_INIT_CALL: &str = "_PyImport_InitExternal";
-
-fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str) -> Result<Linked, Diag> {
+fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out: &BuildDir) -> Result<Linked, Diag> {
     let (kit, kit_json) = read_kit(kit_dir)?;
-    let obj_dir = format!("{out_dir}/obj");
+    let obj_dir = out.file(BuildDir::OBJECTS);
     std::fs::create_dir_all(&obj_dir).map_err(|e| io_diag(&obj_dir, "create the build directory", e))?;
     let target = "--target=wasm32-wasip2".to_string();
     let cflags = std::iter::once(target.clone()).chain(kit.cflags.iter().cloned()).collect();
@@ -228,12 +155,11 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
             "-Wl,--strip-debug".to_string(),
         ])
         // Paths WASI cannot carry are refused before they trap (core/runtime/wasi_paths.c).
-        .chain(WASI_PATH_CALLS.iter().map(|f| format!("-Wl,--wrap={f}")))
         // Subinterpreters get the embedded stdlib's importer (core/runtime/pyforge_python.c).
-        .chain([format!("-Wl,--wrap={IMPORT_INIT_CALL}")])
+        .chain(pyforge_layout::wrap::wrapped().map(|f| format!("-Wl,--wrap={f}")))
         .collect();
-    let output = format!("{out_dir}/python.wasm");
-    let link = Link { cc, plan, kit, kit_dir, out_dir, obj_dir, output, cflags, ldflags };
+    let output = out.file(BuildDir::PYTHON_WASM);
+    let link = Link { cc, plan, kit, kit_dir, out, obj_dir, output, cflags, ldflags };
     let mut log = Vec::new();
     let (mut lock, ext_hash) = link.lock(&kit_json)?;
     if let Some(size) = link.up_to_date(&mut lock) {
@@ -251,13 +177,13 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
     let mut modules = lock.modules.clone();
     modules.push(embed::RUNTIME_MODULE.to_string());
     if !app_objects.is_empty() {
-        modules.push(crate::componentize::GLUE_MODULE.to_string());
+        modules.push(embed::APP_GLUE_MODULE.to_string());
     }
     objects.extend(app_objects);
     let config_obj = link.config_object(&modules, &mut log)?;
     let bytes = link.link_output(&config_obj, objects, lock.modules.len(), &mut log)?;
     lock.output_sha256 = sha256(&bytes);
-    write_overlays(plan, out_dir, &mut log)?;
+    write_overlays(plan, out, &mut log)?;
     let embedded = link.write_embedding(true, &mut log)?;
     link.write_lock(&lock)?;
     Ok(Linked { output: link.output, size: bytes.len(), rebuilt: true, embedded, log })
@@ -265,15 +191,10 @@ fn link_inner(cc: &dyn Compiler, plan: &ForgePlan, kit_dir: &str, out_dir: &str)
 
 /// Reads and parses the kit's `kit.json`; returns it and its bytes.
 fn read_kit(kit_dir: &str) -> Result<(KitInfo, Vec<u8>), Diag> {
-    let path = format!("{kit_dir}/kit.json");
+    let path = format!("{kit_dir}/{}", pyforge_layout::kit::KIT_JSON);
     let bytes = std::fs::read(&path)
         .map_err(|e| io_diag(&path, "read the kit", e).help("build the kit with `pyforge kit build`"))?;
-    let kit: KitInfo =
-        serde_json::from_slice(&bytes).map_err(|e| Diag::new(Some(&path), format!("not a pyforge kit.json: {e}")))?;
-    if kit.include.is_empty() {
-        return Err(Diag::new(Some(&path), "the kit names no include directory")
-            .help("rebuild the kit with `pyforge kit build --rebuild`"));
-    }
+    let kit = KitInfo::from_json(&bytes).map_err(|e| Diag::new(Some(&path), e.to_string()).code("link::kit"))?;
     Ok((kit, bytes))
 }
 
@@ -346,12 +267,12 @@ impl Link<'_> {
     /// output as it was written (its size and time unchanged since — else its hash must still
     /// be the locked one).
     fn up_to_date(&self, lock: &mut Lock) -> Option<usize> {
-        let stamp_path = format!("{}/.python.wasm.stamp", self.out_dir);
-        let text = std::fs::read_to_string(format!("{}/python.lock", self.out_dir)).ok()?;
-        let old = toml::from_str::<Lock>(&text).ok()?;
+        let stamp_path = self.out.file(BuildDir::LINK_STAMP);
+        let text = std::fs::read_to_string(self.out.file(BuildDir::LOCK)).ok()?;
+        let old = Lock::from_toml(&text).ok()?;
         let meta = std::fs::metadata(&self.output).ok()?;
         lock.output_sha256 = old.output_sha256.clone();
-        let stamp = source::stamp(&self.output);
+        let stamp = stamp(&self.output);
         let stamped = stamp.as_ref().is_some_and(|s| std::fs::read_to_string(&stamp_path).is_ok_and(|t| &t == s));
         let unchanged = stamped || std::fs::read(&self.output).is_ok_and(|b| sha256(&b) == old.output_sha256);
         if old != *lock || !unchanged {
@@ -359,7 +280,7 @@ impl Link<'_> {
         }
         if let (false, Some(stamp)) = (stamped, stamp) {
             // Best effort: without the stamp the next run hashes the output again.
-            let _ = source::write_atomic(std::path::Path::new(&stamp_path), stamp.as_bytes());
+            let _ = write_atomic(&stamp_path, stamp.as_bytes());
         }
         Some(meta.len() as usize)
     }
@@ -382,7 +303,7 @@ impl Link<'_> {
         let config_src = format!("{}/config-{key}.c", self.obj_dir);
         let config_obj = format!("{}/config-{key}.o", self.obj_dir);
         if !std::path::Path::new(&config_obj).is_file() {
-            source::write_atomic(std::path::Path::new(&config_src), config.as_bytes())
+            write_atomic(&config_src, config.as_bytes())
                 .map_err(|e| io_diag(&config_src, "write", e))?;
             compile(self.cc, &args, &config_src, &config_obj, "compiling the inittab (config.c)")?;
             log.push(format!("compiled {config_src}"));
@@ -400,7 +321,7 @@ impl Link<'_> {
     ) -> Result<Vec<u8>, Diag> {
         let t = Instant::now();
         let output = &self.output;
-        let tmp = format!("{}/.python.wasm.tmp", self.out_dir);
+        let tmp = self.out.file(BuildDir::LINK_TMP);
         let mut args = self.ldflags.clone();
         // pyforge's runtime replaces CPython's `Programs/python.o` (the kit's `python_o`).
         args.extend(["-o".to_string(), tmp.clone(), config_obj.to_string()]);
@@ -429,7 +350,7 @@ impl Link<'_> {
         for (name, text) in embed::RUNTIME {
             let path = format!("{dir}/{name}");
             if Disk.read(&path).ok().as_deref() != Some(text.as_bytes()) {
-                source::write_atomic(std::path::Path::new(&path), text.as_bytes())
+                write_atomic(&path, text.as_bytes())
                     .map_err(|e| io_diag(&path, "write", e))?;
             }
         }
@@ -458,7 +379,7 @@ impl Link<'_> {
         for (name, bytes) in &app.glue {
             let path = format!("{dir}/{name}");
             if Disk.read(&path).ok().as_deref() != Some(bytes.as_slice()) {
-                source::write_atomic(std::path::Path::new(&path), bytes).map_err(|e| io_diag(&path, "write", e))?;
+                write_atomic(&path, bytes).map_err(|e| io_diag(&path, "write", e))?;
             }
             h.update(name.as_bytes());
             h.update(sha256(bytes).as_bytes());
@@ -484,19 +405,19 @@ impl Link<'_> {
     /// when `python.wasm` was relinked or it is missing) and what pre-initialization needs
     /// (`python.init.json`); for the mounted shape, neither. Returns the init file's path.
     fn write_embedding(&self, relinked: bool, log: &mut Vec<String>) -> Result<Option<String>, Diag> {
-        let archive_path = format!("{}/python.stdlib", self.out_dir);
-        let init_path = format!("{}/python.init.json", self.out_dir);
+        let archive_path = self.out.file(BuildDir::STDLIB);
+        let init_path = self.out.file(BuildDir::INIT);
         if !self.plan.self_contained {
             for path in [&archive_path, &init_path] {
                 let _ = std::fs::remove_file(path);
             }
-            let _ = std::fs::remove_file(format!("{}/.python.stdlib.base", self.out_dir));
+            let _ = std::fs::remove_file(self.out.file(BuildDir::STDLIB_BASE));
             return Ok(None);
         }
         // The stdlib and overlays, compressed once per link (`.python.stdlib.base`); the
         // archive is that plus an application's files, laid out again (not recompressed) when
         // they change.
-        let base_path = format!("{}/.python.stdlib.base", self.out_dir);
+        let base_path = self.out.file(BuildDir::STDLIB_BASE);
         if relinked || !std::path::Path::new(&base_path).is_file() {
             let t = Instant::now();
             let guest_stdlib = format!("{}/lib/python{}", self.kit.prefix, self.kit.python_short);
@@ -516,28 +437,25 @@ impl Link<'_> {
                 t.elapsed().as_secs_f64()
             ));
         }
-        let mut h = Sha256::new();
-        h.update(source::stamp(&base_path).unwrap_or_default().as_bytes());
+        let mut fingerprint = Fingerprint::new("pyforge-stdlib-1");
+        fingerprint.file(&base_path);
         for (path, bytes) in self.plan.app.iter().flat_map(|a| &a.files) {
-            h.update(path.as_bytes());
-            h.update(sha256(bytes).as_bytes());
+            fingerprint.bytes(path).bytes(sha256(bytes));
         }
-        let key_path = format!("{}/.python.stdlib.key", self.out_dir);
-        let key = hex(&h.finalize());
-        let same = Disk.read(&key_path).ok().is_some_and(|k| k == key.as_bytes());
-        if !same || !std::path::Path::new(&archive_path).is_file() {
+        let key_path = self.out.file(BuildDir::STDLIB_KEY);
+        let archive_file = std::path::Path::new(&archive_path);
+        if !fingerprint.is_recorded(&key_path, &[archive_file]) {
             let base = Disk.read(&base_path).map_err(|e| io_diag(&base_path, "read", e))?;
             let extra = self.plan.app.as_ref().map(|a| a.files.as_slice()).unwrap_or_default();
             let archive = embed::with_members(&base, extra).map_err(|e| Diag::new(Some(&base_path), e))?;
             embed::write(&archive_path, &archive)?;
-            source::write_atomic(std::path::Path::new(&key_path), key.as_bytes())
-                .map_err(|e| io_diag(&key_path, "write", e))?;
+            fingerprint.record(&key_path, &[archive_file]).map_err(|e| io_diag(&key_path, "write", e))?;
             if !extra.is_empty() {
                 log.push(format!("embedded the app: {} files in {archive_path}", extra.len()));
             }
         }
         let init = embed::InitSpec {
-            archive: "python.stdlib".into(),
+            archive: BuildDir::STDLIB.into(),
             home: self.kit.prefix.clone(),
             warm: self.plan.warm.clone(),
             hash_seed: embed::hash_seed(&self.plan.forge),
@@ -548,9 +466,9 @@ impl Link<'_> {
                 stub_wasi: a.stub_wasi,
             }),
         };
-        let text = serde_json::to_string_pretty(&init).map_err(|e| io_diag(&init_path, "encode", e))? + "\n";
+        let text = init.to_json();
         if Disk.read(&init_path).ok().as_deref() != Some(text.as_bytes()) {
-            source::write_atomic(std::path::Path::new(&init_path), text.as_bytes())
+            write_atomic(&init_path, text.as_bytes())
                 .map_err(|e| io_diag(&init_path, "write", e))?;
         }
         Ok(Some(init_path))
@@ -558,18 +476,14 @@ impl Link<'_> {
 
     /// Writes `python.lock` and the output's stamp.
     fn write_lock(&self, lock: &Lock) -> Result<(), Diag> {
-        let lock_path = format!("{}/python.lock", self.out_dir);
-        let text = format!(
-            "# Every input of `{}` and its sha256; written by `pyforge build`.\n{}",
-            self.output,
-            toml::to_string(lock)
-                .map_err(|e| Diag::new(Some(&lock_path), format!("failed to encode the lock: {e}")))?
-        );
-        source::write_atomic(std::path::Path::new(&lock_path), text.as_bytes())
+        let lock_path = self.out.file(BuildDir::LOCK);
+        let text =
+            lock.to_toml().map_err(|e| Diag::new(Some(&lock_path), format!("failed to encode the lock: {e}")))?;
+        write_atomic(&lock_path, text.as_bytes())
             .map_err(|e| io_diag(&lock_path, "write", e))?;
-        if let Some(stamp) = source::stamp(&self.output) {
-            let stamp_path = format!("{}/.python.wasm.stamp", self.out_dir);
-            source::write_atomic(std::path::Path::new(&stamp_path), stamp.as_bytes())
+        if let Some(stamp) = stamp(&self.output) {
+            let stamp_path = self.out.file(BuildDir::LINK_STAMP);
+            write_atomic(&stamp_path, stamp.as_bytes())
                 .map_err(|e| io_diag(&stamp_path, "write", e))?;
         }
         Ok(())
@@ -701,10 +615,10 @@ fn cpython_sources(
     Ok(c_files.into_iter().map(|f| (format!("{src_dir}/{f}"), f)).collect())
 }
 
-/// Copies the forge's `Lib/` overlays into `out_dir/lib`, replacing the old tree.
-fn write_overlays(plan: &ForgePlan, out_dir: &str, log: &mut Vec<String>) -> Result<(), Diag> {
-    let lib = format!("{out_dir}/lib");
-    let tmp = format!("{out_dir}/.lib.tmp");
+/// Copies the forge's `Lib/` overlays into `out`'s `lib/`, replacing the old tree.
+fn write_overlays(plan: &ForgePlan, out: &BuildDir, log: &mut Vec<String>) -> Result<(), Diag> {
+    let lib = out.file(BuildDir::OVERLAYS);
+    let tmp = out.file(BuildDir::OVERLAYS_TMP);
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| io_diag(&tmp, "create", e))?;
     for (from, dest) in &plan.overlays {

@@ -14,6 +14,8 @@ use serde_spanned::Spanned;
 
 pub use self::names::{is_identifier, is_interface_name, is_kebab, is_pep440};
 use crate::diag::{Diag, SourceFile};
+pub use crate::located::Located;
+use crate::located::{TomlFile, toml_error};
 use crate::source::{self, Source};
 
 /// The file name of a manifest.
@@ -118,21 +120,6 @@ struct RawGating {
     include_forges: Vec<Spanned<String>>,
     #[serde(default)]
     exclude_forges: Vec<Spanned<String>>,
-}
-
-/// A string from the manifest and where it is.
-#[derive(Debug, Clone)]
-pub struct Located {
-    /// The string.
-    pub value: String,
-    /// Its byte range in the file.
-    pub span: std::ops::Range<usize>,
-}
-
-impl From<&Spanned<String>> for Located {
-    fn from(s: &Spanned<String>) -> Self {
-        Located { value: s.get_ref().clone(), span: s.span() }
-    }
 }
 
 /// A required WIT interface.
@@ -249,36 +236,8 @@ pub fn load(src: &dyn Source, dir: &str) -> Result<Manifest, Vec<Diag>> {
         vec![Diag::new(Some(&path), "manifest is not UTF-8").help("save the file as UTF-8").code("manifest::utf8")]
     })?;
     let file = SourceFile::new(path, text);
-    let raw: RawManifest = toml::from_str(&file.text).map_err(|e| vec![toml_error(&file, &e)])?;
+    let raw: RawManifest = toml::from_str(&file.text).map_err(|e| vec![toml_error(&file, &e, TomlFile::Manifest)])?;
     validate::Validator::new(src, dir, &file).validate(raw)
-}
-
-/// Turns a `toml`/serde error into a diagnostic with a fix hint.
-pub fn toml_error(file: &SourceFile, e: &toml::de::Error) -> Diag {
-    let message = e.message().trim().replace('\n', " ");
-    let kind = if file.name.ends_with(crate::project::PROJECT) { "project file" } else { "manifest" };
-    let prefix = if kind == "manifest" { "manifest" } else { "project" };
-    let (what, code, help) = if message.starts_with("unknown field") {
-        (
-            format!("invalid {kind}"),
-            "unknown-field",
-            "remove or rename the field; the expected ones are listed above".to_string(),
-        )
-    } else if message.starts_with("missing field") {
-        let field = message.split('`').nth(1).unwrap_or("it");
-        (format!("invalid {kind}"), "missing-field", format!("add `{field} = …` to this table"))
-    } else if message.starts_with("invalid type") {
-        (
-            format!("invalid {kind}"),
-            "invalid-type",
-            "use the type the field expects (strings are quoted, lists use [ ])".to_string(),
-        )
-    } else {
-        ("malformed TOML".to_string(), "toml", "fix the TOML syntax at this position".to_string())
-    };
-    Diag::at(file, e.span().unwrap_or(0..0), format!("{what}: {message}"), "here")
-        .help(help)
-        .code(format!("{prefix}::{code}"))
 }
 
 #[cfg(test)]

@@ -40,8 +40,49 @@ pub struct ForgePlan {
     /// Keep CPython's `_test*` modules in the inittab (`test-modules`).
     pub test_modules: bool,
     /// The application built on this forge (`pyforge componentize`), if any.
-    pub app: Option<crate::componentize::App>,
+    pub app: Option<App>,
 }
+
+impl ForgePlan {
+    /// A plan for an app alone: the kit's interpreter with no extensions and no caps.
+    pub fn bare(name: &str) -> ForgePlan {
+        ForgePlan {
+            forge: name.to_string(),
+            extensions: Vec::new(),
+            overlays: Vec::new(),
+            caps: Vec::new(),
+            stubs: Vec::new(),
+            output: None,
+            shim_packages: Vec::new(),
+            offload: Vec::new(),
+            self_contained: true,
+            warm: crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect(),
+            bytecode: true,
+            test_modules: false,
+            app: None,
+        }
+    }
+}
+
+/// The app as the link and pre-initialization steps need it.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The app's module.
+    pub module: String,
+    /// The export classes to instantiate (`Run`).
+    pub exports: Vec<String>,
+    /// Where the archive puts each `-p` directory (`/app`, `/app/src`, …), in order: first on
+    /// `sys.path`.
+    pub roots: Vec<String>,
+    /// Archive members: the app's files and the generated package.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The C glue for the world's functions, `(file name, bytes)`: wit-bindgen-c's bindings and
+    /// the conversions (`pyforge_app.c`). Empty for a command world.
+    pub glue: Vec<(String, Vec<u8>)>,
+    /// Compose with a stub of every WASI interface (and leave WASI alone at run time).
+    pub stub_wasi: bool,
+}
+
 
 /// One extension in a forge.
 #[derive(Debug, Clone)]

@@ -41,7 +41,8 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use crate::diag::{Diag, SourceFile};
-use crate::manifest::{Located, Manifest};
+use crate::located::{Located, TomlFile, toml_error};
+use crate::manifest::Manifest;
 use crate::source::{Entry, Source};
 
 /// The project file name.
@@ -180,7 +181,7 @@ impl Project {
             src.read(PROJECT).map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
         let file = SourceFile::new(PROJECT, text);
-        let raw: RawProject = toml::from_str(&file.text).map_err(|e| crate::manifest::toml_error(&file, &e))?;
+        let raw: RawProject = toml::from_str(&file.text).map_err(|e| toml_error(&file, &e, TomlFile::Project))?;
         let implicit = raw.forge.is_empty();
         let mut forges = raw
             .forge

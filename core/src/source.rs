@@ -39,28 +39,6 @@ pub fn join(base: &str, rel: &str) -> String {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it and a rename, so a reader
-/// never sees a half-written file.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
-}
-
-/// A file's size and modification time, as text: a cheap "has it changed?" check for large
-/// build outputs (the way make decides), where hashing them at every run would be the cost.
-pub fn stamp(path: &str) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(format!("{} {}", meta.len(), modified.as_nanos()))
-}
-
 /// The filesystem the component was given (its preopens).
 #[derive(Debug, Clone, Copy)]
 pub struct Disk;

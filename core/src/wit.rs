@@ -73,6 +73,10 @@ fn span_diag(map: &SourceMap, texts: &Texts, span: Span, what: &str, message: &s
     if rest.is_empty() { diag } else { diag.detail(rest.to_string()) }
 }
 
+/// The code of the diagnostic [`load`] gives when it cannot pick the world (its help speaks of
+/// an extension's package; an app's build says what fits it).
+pub const WORLD_CODE: &str = "wit::world";
+
 /// Loads the WIT package in `dir` (and its `deps/`) and selects `world` (or the only world).
 pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve, WorldId), Diag> {
     let mut texts = Texts::new();
@@ -132,6 +136,7 @@ pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve
     let world = resolve.select_world(&[pkg], world).map_err(|e| {
         Diag::new(Some(dir), format!("cannot pick the world: {e:#}"))
             .help("keep exactly one world in the extension's WIT package")
+            .code(WORLD_CODE)
     })?;
     Ok((resolve, world))
 }

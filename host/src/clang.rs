@@ -12,7 +12,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 
-use crate::tool::gen_clang::{Completed, Host};
+use crate::bindings::generated_clang::{Completed, Host};
 
 /// The compiler, for every subcommand (given before it: `pyforge --cc PATH build`).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -47,7 +47,7 @@ impl Clang {
     /// Finds the compiler as described in the module docs; never fails here (a missing
     /// compiler is reported when the tool asks for it).
     pub fn configure(args: &CompilerArgs) -> Clang {
-        let cache = crate::tool::cache_dir();
+        let cache = crate::cache::cache_dir();
         let path = vec![cache.join("bin")];
         let with = |program: PathBuf, sysroot: Option<PathBuf>, res: Option<PathBuf>| {
             let mut prefix = Vec::new();
@@ -169,9 +169,7 @@ pub fn check_args(args: &[String]) -> Result<(), String> {
                 || rest.strip_prefix("--export=").is_some_and(is_symbol)
                 // core/runtime/wasi_paths.c wraps wasi-libc's path calls, pyforge_python.c
                 // CPython's import setup, and nothing else.
-                || rest.strip_prefix("--wrap=").is_some_and(|s| {
-                    (s.starts_with("__wasi_path_") && is_symbol(s)) || s == "_PyImport_InitExternal"
-                })
+                || rest.strip_prefix("--wrap=").is_some_and(pyforge_layout::wrap::is_wrapped)
                 || rest.strip_prefix("--component-type,").is_some_and(|f| {
                     (f.ends_with(".wit") || f.ends_with(".o")) && !f.contains(',') && !f.starts_with('-')
                 });

@@ -1,49 +1,31 @@
 //! `pyforge run`'s cheap up-to-date check: after a build, `.run-stamp` in the forge's build
 //! directory records the size and modification time of everything the build read and wrote —
 //! the project's directories (a new file or package changes its directory's time), the
-//! project file, every input `python.lock` lists, the caps, the kit's `kit.json` and every
-//! output — with the options that chose the kit and the compiler. When all of them are as
+//! project file, every input `python.lock` lists, the caps the composition read, the kit's
+//! `kit.json` and every output — with the options that chose the kit and the compiler. When all of them are as
 //! recorded, `pyforge run` starts Python straight away (a few hundred `stat` calls) instead of
 //! asking the tool to plan and check the forge (tens of milliseconds).
 
 use std::path::{Path, PathBuf};
 
+use pyforge_layout::{BuildDir, Fingerprint, Lock};
+
 use crate::kit::Kit;
 
-const STAMP: &str = ".run-stamp";
-
 /// The files whose stamps make up the record, for the forge built in `dir` against `kit`.
-fn watched(dir: &Path, kit: &Kit) -> Vec<PathBuf> {
+fn watched(dir: &BuildDir, kit: &Kit) -> Vec<PathBuf> {
     let mut paths = vec![PathBuf::from(".")];
     project_dirs(Path::new("."), &mut paths);
     paths.push(PathBuf::from("pyforge.toml"));
-    paths.push(kit.dir.join("kit.json"));
-    if let Ok(lock) = std::fs::read_to_string(dir.join("python.lock"))
-        && let Ok(lock) = toml::from_str::<toml::Value>(&lock)
+    paths.push(kit.dir.join(pyforge_layout::kit::KIT_JSON));
+    // What the link read (`python.lock`) and what the composition read (the caps).
+    if let Ok(text) = std::fs::read_to_string(dir.file(BuildDir::LOCK))
+        && let Ok(lock) = Lock::from_toml(&text)
     {
-        let inputs = lock.get("input").and_then(|i| i.as_array()).cloned().unwrap_or_default();
-        paths.extend(inputs.iter().filter_map(|i| i.get("path")?.as_str()).map(PathBuf::from));
+        paths.extend(lock.input.into_iter().map(|i| PathBuf::from(i.path)));
     }
-    if let Ok(project) = std::fs::read_to_string("pyforge.toml")
-        && let Ok(project) = toml::from_str::<toml::Value>(&project)
-        && let Some(forges) = project.get("forge").and_then(|f| f.as_table())
-    {
-        for forge in forges.values() {
-            if let Some(caps) = forge.get("caps").and_then(|c| c.as_table()) {
-                paths.extend(caps.values().filter_map(|c| c.as_str()).map(PathBuf::from));
-            }
-        }
-    }
-    for out in [
-        "python.wasm",
-        "python.lock",
-        "python.stdlib",
-        "python.init.json",
-        "python.snapshot.wasm",
-        "python.composed.wasm",
-    ] {
-        paths.push(dir.join(out));
-    }
+    paths.extend(Fingerprint::recorded_inputs(dir.file(BuildDir::COMPOSED_KEY)).into_iter().map(PathBuf::from));
+    paths.extend(BuildDir::OUTPUTS.iter().map(|out| PathBuf::from(dir.file(out))));
     paths
 }
 
@@ -67,26 +49,23 @@ fn project_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn record(dir: &Path, kit: &Kit, options: &str) -> String {
+fn record(dir: &BuildDir, kit: &Kit, options: &str) -> String {
     let mut text = format!("{options}\nkit {}\n", kit.dir.display());
     for path in watched(dir, kit) {
-        let stamp = std::fs::metadata(&path).ok().and_then(|m| {
-            let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-            Some(format!("{} {}", m.len(), t.as_nanos()))
-        });
+        let stamp = pyforge_layout::stamp(&path);
         text.push_str(&format!("{} {}\n", stamp.as_deref().unwrap_or("-"), path.display()));
     }
     text
 }
 
 /// Records the build of the forge in `dir` (best effort: without it the next run checks fully).
-pub fn remember(dir: &Path, kit: &Kit, options: &str) {
-    let _ = crate::tool::write_atomic(&dir.join(STAMP), record(dir, kit, options).as_bytes());
+pub fn remember(dir: &BuildDir, kit: &Kit, options: &str) {
+    let _ = pyforge_layout::write_atomic(dir.file(BuildDir::RUN_STAMP), record(dir, kit, options).as_bytes());
 }
 
 /// The kit of the last build when nothing changed since it; `None` means build first.
-pub fn unchanged(dir: &Path, options: &str) -> Option<Kit> {
-    let text = std::fs::read_to_string(dir.join(STAMP)).ok()?;
+pub fn unchanged(dir: &BuildDir, options: &str) -> Option<Kit> {
+    let text = std::fs::read_to_string(dir.file(BuildDir::RUN_STAMP)).ok()?;
     let kit_dir = text.lines().nth(1)?.strip_prefix("kit ")?;
     let kit = Kit::open(Path::new(kit_dir)).ok()?;
     (record(dir, &kit, options) == text).then_some(kit)

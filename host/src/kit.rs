@@ -18,8 +18,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
+use pyforge_layout::kit::KIT_JSON;
+pub use pyforge_layout::{KitInfo, KitInputs};
 
 use self::files::{copy_tree, find_files, sha256_file, sha256_tree};
 use self::source::{debian_source, dir_version, tarball_version};
@@ -65,60 +65,6 @@ pub struct KitArgs {
     pub kit: Option<PathBuf>,
 }
 
-/// `kit.json`: what the kit is, what it was built from, and how to link against it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct KitInfo {
-    pub schema: String,
-    /// CPython version, e.g. `3.13.5`.
-    pub python_version: String,
-    /// `3.13`.
-    pub python_short: String,
-    pub target: String,
-    /// Hash of every input below; also the end of the kit's directory name.
-    pub key: String,
-    pub inputs: Inputs,
-    /// Compile flags for extension modules (configure's `PY_CFLAGS` and `PY_CFLAGS_NODIST`).
-    pub cflags: Vec<String>,
-    /// Link flags (configure's `PY_CORE_LDFLAGS` and `LINKFORSHARED`).
-    pub ldflags: Vec<String>,
-    /// Libraries after the archives (configure's `LIBS`, `MODLIBS`, `SYSLIBS`).
-    pub libs: Vec<String>,
-    /// Archives to link, `lib/libpython3.13.a` first, relative to the kit.
-    pub archives: Vec<String>,
-    /// `Programs/python.o`, relative to the kit.
-    pub python_o: String,
-    /// The inittab template (`Modules/config.c`), relative to the kit.
-    pub config_c: String,
-    /// Header directories, relative to the kit.
-    pub include: Vec<String>,
-    /// The byte-compiled stdlib tree, mounted at `{prefix}/lib/python3.13`.
-    pub stdlib: String,
-    /// The same stdlib as a stored zip of `.pyc` files (`python313.zip`).
-    pub stdlib_zip: String,
-    /// CPython's `Lib/test` (its parent is mounted on `PYTHONPATH` by `pyforge run --with-tests`).
-    pub tests: String,
-    /// CPython's own sources of the modules a WASI build leaves out for want of a library
-    /// ([`MODULE_SOURCES`] under `Modules/`), for extensions that compile them against a cap
-    /// (`cpython_sources` in a manifest).
-    pub sources: String,
-    pub prefix: String,
-    /// Wall time of the build that made the kit, in seconds.
-    pub build_seconds: f64,
-}
-
-/// The inputs a kit's key is computed from.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Inputs {
-    pub recipe: String,
-    pub source: String,
-    pub source_sha256: String,
-    pub compiler: String,
-    pub compiler_version: String,
-    pub sysroot: String,
-    pub resource_dir: String,
-    pub cross_opt: String,
-}
-
 /// A kit on disk.
 #[derive(Debug, Clone)]
 pub struct Kit {
@@ -129,11 +75,10 @@ pub struct Kit {
 impl Kit {
     /// Reads a kit directory.
     pub fn open(dir: &Path) -> anyhow::Result<Kit> {
-        let path = dir.join("kit.json");
-        let text = std::fs::read_to_string(&path)
+        let path = dir.join(KIT_JSON);
+        let bytes = std::fs::read(&path)
             .with_context(|| format!("failed to read `{}` (is `{}` a pyforge kit?)", path.display(), dir.display()))?;
-        let info: KitInfo =
-            serde_json::from_str(&text).with_context(|| format!("`{}` is not a valid kit.json", path.display()))?;
+        let info = KitInfo::from_json(&bytes).with_context(|| format!("`{}` is not a usable kit.json", path.display()))?;
         let dir = dir.canonicalize().with_context(|| format!("failed to resolve `{}`", dir.display()))?;
         Ok(Kit { dir, info })
     }
@@ -172,7 +117,7 @@ impl Kit {
         // The link inputs are read on every command that takes a kit (`pyforge run` among
         // them): when their sizes and times are what they were at the last check that passed,
         // their contents are not read again.
-        let stamp = if all { None } else { Some(self.stamp(&files)) };
+        let stamp = if all { None } else { Some(self.stamps(&files)) };
         let stamp_path = self.dir.join(VERIFIED);
         if let Some(stamp) = &stamp
             && std::fs::read_to_string(&stamp_path).is_ok_and(|text| text == *stamp)
@@ -191,40 +136,27 @@ impl Kit {
             return Ok(Err(Damage { file: file.to_string(), problem }));
         }
         if let Some(stamp) = stamp {
-            let _ = write_atomic(&self.dir, VERIFIED, stamp.as_bytes()); // only a shortcut: may fail
+            let _ = write_in(&self.dir, VERIFIED, stamp.as_bytes()); // only a shortcut: may fail
         }
         Ok(Ok(files.len()))
     }
 
     /// Size and modification time of each of `files`, one line each.
-    fn stamp(&self, files: &[&str]) -> String {
+    fn stamps(&self, files: &[&str]) -> String {
         files
             .iter()
-            .map(|file| {
-                let meta = std::fs::metadata(self.dir.join(file)).ok();
-                let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
-                let time = meta
-                    .and_then(|m| m.modified().ok())
-                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos());
-                format!("{file} {len} {time}\n")
-            })
+            .map(|file| format!("{file} {}\n", pyforge_layout::stamp(self.dir.join(file)).as_deref().unwrap_or("-")))
             .collect()
     }
 }
 
-/// `.kit.verified`: the [`Kit::stamp`] of the link inputs at their last passed check.
+/// `.kit.verified`: the [`Kit::stamps`] of the link inputs at their last passed check.
 const VERIFIED: &str = ".kit.verified";
 
-/// Writes `dir/name` through a temporary file in `dir` and a rename.
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
+/// Writes `dir/name` atomically.
+fn write_in(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let path = dir.join(name);
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("failed to write `{}`", path.display()))?;
-    tmp.write_all(bytes).with_context(|| format!("failed to write `{}`", path.display()))?;
-    tmp.persist(&path).with_context(|| format!("failed to write `{}`", path.display()))?;
-    Ok(())
+    pyforge_layout::write_atomic(&path, bytes).with_context(|| format!("failed to write `{}`", path.display()))
 }
 
 /// A kit's file that is not what the kit's build wrote.
@@ -259,7 +191,7 @@ fn write_sums(dir: &Path) -> anyhow::Result<()> {
                 walk(root, &rel, out)?;
             } else {
                 let name = rel.to_string_lossy().replace('\\', "/");
-                if name != SUMS && name != "kit.json" && name != VERIFIED && !name.starts_with(".tmp") {
+                if name != SUMS && name != KIT_JSON && name != VERIFIED && !name.starts_with(".tmp") {
                     let bytes = std::fs::read(root.join(&rel))?;
                     out.push((name, checksum(&bytes)));
                 }
@@ -271,12 +203,12 @@ fn write_sums(dir: &Path) -> anyhow::Result<()> {
     walk(dir, Path::new(""), &mut sums)?;
     sums.sort();
     let text: String = sums.iter().map(|(file, sum)| format!("{sum}  {file}\n")).collect();
-    write_atomic(dir, SUMS, text.as_bytes())
+    write_in(dir, SUMS, text.as_bytes())
 }
 
 /// The kits directory in the cache.
 fn kits_dir() -> PathBuf {
-    crate::tool::cache_dir().join("kits")
+    crate::cache::cache_dir().join("kits")
 }
 
 /// The kit for `args`: the one named by `--kit`, or the cache's kit for the current inputs,
@@ -296,14 +228,14 @@ pub fn ensure(args: &KitArgs, clang: &Clang) -> anyhow::Result<Kit> {
         return Ok(kit);
     }
     let plan = Plan::new(args, clang)?;
-    if plan.final_dir.join("kit.json").is_file()
+    if plan.final_dir.join(KIT_JSON).is_file()
         && let Ok(kit) = Kit::open(&plan.final_dir)
         && kit.verify(false)?.is_ok()
     {
         return Ok(kit);
     }
     let _lock = plan.lock()?;
-    if plan.final_dir.join("kit.json").is_file() {
+    if plan.final_dir.join(KIT_JSON).is_file() {
         // Built by the process we waited for, or damaged.
         match Kit::open(&plan.final_dir).and_then(|kit| Ok((kit.verify(false)?, kit))) {
             Ok((Ok(_), kit)) => return Ok(kit),
@@ -331,7 +263,7 @@ pub fn build(args: &KitArgs, clang: &Clang, rebuild: bool) -> anyhow::Result<Kit
     }
     let plan = Plan::new(args, clang)?;
     let _lock = plan.lock()?;
-    if plan.final_dir.join("kit.json").is_file() {
+    if plan.final_dir.join(KIT_JSON).is_file() {
         if !rebuild {
             match Kit::open(&plan.final_dir).and_then(|kit| Ok((kit.verify(true)?, kit))) {
                 Ok((Ok(_), kit)) => {
@@ -354,7 +286,7 @@ pub fn existing(args: &KitArgs, clang: &Clang) -> anyhow::Result<Kit> {
         return Kit::open(dir);
     }
     let plan = Plan::new(args, clang)?;
-    if !plan.final_dir.join("kit.json").is_file() {
+    if !plan.final_dir.join(KIT_JSON).is_file() {
         bail!("no kit for the current inputs (it would be `{}`): run `pyforge kit build`", plan.final_dir.display());
     }
     Kit::open(&plan.final_dir)
@@ -371,7 +303,7 @@ enum Source {
 #[derive(Debug)]
 struct Plan {
     source: Source,
-    inputs: Inputs,
+    inputs: KitInputs,
     key: String,
     version: String,
     final_dir: PathBuf,
@@ -437,7 +369,7 @@ impl Plan {
         if !version.starts_with("3.13.") {
             bail!("pyforge kits are built from CPython 3.13; `{source_name}` is CPython {version}");
         }
-        let inputs = Inputs {
+        let inputs = KitInputs {
             recipe: RECIPE.to_string(),
             source: source_name,
             source_sha256,
@@ -447,7 +379,7 @@ impl Plan {
             resource_dir,
             cross_opt: CROSS_OPT.to_string(),
         };
-        let key = hex::encode(&Sha256::digest(serde_json::to_vec(&inputs)?)[..6]);
+        let key = KitInfo::key_of(&inputs);
         let final_dir = kits_dir().join(format!("cpython-{version}-wasm32-wasip2-{key}"));
         let mut cc = vec![program_s.clone(), "--target=wasm32-wasip2".to_string()];
         cc.extend(prefix.iter().cloned());
@@ -537,7 +469,7 @@ impl Plan {
             info.build_seconds = (ph.elapsed().as_secs_f64() * 10.0).round() / 10.0;
             Ok(info)
         })?;
-        std::fs::write(staging.join("kit.json"), serde_json::to_string_pretty(&info)? + "\n")?;
+        std::fs::write(staging.join(KIT_JSON), info.to_json())?;
         write_sums(&staging)?;
         std::fs::rename(&staging, &self.final_dir)
             .with_context(|| format!("failed to move the kit into `{}`", self.final_dir.display()))?;
@@ -635,7 +567,7 @@ impl Plan {
             .filter(|f| f.starts_with("-l") || f.starts_with("-W") || f.starts_with("-z"))
             .collect();
         Ok(KitInfo {
-            schema: "pyforge:kit@0.1.0".to_string(),
+            schema: pyforge_layout::kit::KIT_SCHEMA.to_string(),
             python_version: self.version.clone(),
             python_short: short.clone(),
             target: "wasm32-wasip2".to_string(),
@@ -651,7 +583,7 @@ impl Plan {
             stdlib,
             stdlib_zip: format!("stdlib/lib/python{}.zip", short.replace('.', "")),
             tests: "tests/test".to_string(),
-            sources: "src".to_string(),
+            sources: Some("src".to_string()),
             prefix: PREFIX.to_string(),
             build_seconds: 0.0,
         })

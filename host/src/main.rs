@@ -4,6 +4,8 @@
 //! with wasmtime, preopening only what a command needs and answering its one import (`clang`)
 //! with the configured compiler. Steps that cannot be sandboxed live here too.
 
+mod bindings;
+mod cache;
 mod clang;
 mod commands;
 mod fresh;

@@ -30,7 +30,7 @@ pub const COMPONENT: Kind = Kind { prefix: "component", keep: 8 };
 pub const INSTRUMENTED: Kind = Kind { prefix: "instrumented", keep: 4 };
 
 fn dir() -> PathBuf {
-    crate::tool::cache_dir().join("precompiled")
+    crate::cache::cache_dir().join("precompiled")
 }
 
 /// The compiled `bytes` (whose hash is `content_key`), from the cache when compiled before.
@@ -61,7 +61,7 @@ pub fn load_with(
     match component.serialize() {
         Ok(out) => {
             let path = dir().join(format!("{stem}{}.cwasm", checksum(&out)));
-            match crate::tool::write_atomic(&path, &out) {
+            match pyforge_layout::write_atomic(&path, &out) {
                 Ok(()) => prune(kind, &path),
                 Err(e) => eprintln!("pyforge: warning: could not cache compiled code at `{}`: {e}", path.display()),
             }

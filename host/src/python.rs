@@ -254,7 +254,7 @@ fn load(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
     let mut h = Sha256::new();
     h.update(canonical.as_os_str().as_encoded_bytes());
     h.update(format!(" {} {}", meta.len(), modified.as_nanos()).as_bytes());
-    let key = hex::encode(&h.finalize()[..10]);
+    let key = pyforge_layout::hex(&h.finalize()[..10]);
     crate::precompile::load_with(engine, crate::precompile::COMPONENT, &key, &format!("`{}`", path.display()), || {
         std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))
     })

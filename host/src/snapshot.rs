@@ -14,44 +14,20 @@
 //! The output is kept while `python.wasm`, the archive and `python.init.json` are unchanged
 //! (their sizes and times, recorded with the output's in `.snapshot.key`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use serde::Deserialize;
+use pyforge_layout::{BuildDir, Fingerprint, InitSpec, write_atomic};
 use wasmtime::component::{Component, Instance, Linker, WasmList};
 use wasmtime::{Config, Engine, Store};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx};
 use wasmtime_wizer::{ComponentInstanceState, Wizer};
 
 use crate::python::State;
-use crate::tool::write_atomic;
 
-/// The snapshot's file name (core's `build::SNAPSHOT`).
-pub const SNAPSHOT: &str = "python.snapshot.wasm";
 /// Part of the key: a change here makes every snapshot again.
 const RECIPE: &str = "pyforge-snapshot-1 wasmtime-wizer-48.0.8";
-
-/// `python.init.json`, written by the link step.
-#[derive(Debug, Deserialize)]
-struct InitSpec {
-    archive: String,
-    home: String,
-    warm: Vec<String>,
-    hash_seed: u32,
-    #[serde(default)]
-    app: Option<InitApp>,
-}
-
-/// An application to import before the snapshot (`pyforge componentize`).
-#[derive(Debug, Deserialize)]
-struct InitApp {
-    module: String,
-    exports: Vec<String>,
-    roots: Vec<String>,
-    #[serde(default)]
-    stub_wasi: bool,
-}
 
 /// What [`snapshot`] did.
 #[derive(Debug)]
@@ -88,25 +64,24 @@ impl HostMonotonicClock for CountingClock {
 
 /// Pre-initializes the forge built in `dir`, when it is self-contained (has
 /// `python.init.json`); removes a stale snapshot otherwise. `None` for the mounted shape.
-pub fn snapshot(dir: &Path) -> anyhow::Result<Option<Snapshot>> {
-    let init_path = dir.join("python.init.json");
-    let output = dir.join(SNAPSHOT);
-    let key_path = dir.join(".snapshot.key");
+pub fn snapshot(dir: &BuildDir) -> anyhow::Result<Option<Snapshot>> {
+    let init_path = PathBuf::from(dir.file(BuildDir::INIT));
+    let output = PathBuf::from(dir.file(BuildDir::SNAPSHOT));
+    let key_path = PathBuf::from(dir.file(BuildDir::SNAPSHOT_KEY));
     if !init_path.is_file() {
         let _ = std::fs::remove_file(&output);
         let _ = std::fs::remove_file(&key_path);
         return Ok(None);
     }
-    let spec: InitSpec = serde_json::from_slice(
+    let spec = InitSpec::from_json(
         &std::fs::read(&init_path).with_context(|| format!("failed to read `{}`", init_path.display()))?,
     )
     .with_context(|| format!("`{}` is not a pyforge init file", init_path.display()))?;
-    let input = dir.join("python.wasm");
-    let archive = dir.join(&spec.archive);
-    let key = inputs_key(&[&input, &archive, &init_path]);
-    if let Ok(recorded) = std::fs::read_to_string(&key_path)
-        && recorded.split_once('\n').is_some_and(|(k, s)| k == key && stamp(&output).is_some_and(|o| o == s))
-    {
+    let input = PathBuf::from(dir.file(BuildDir::PYTHON_WASM));
+    let archive = PathBuf::from(dir.file(&spec.archive));
+    let mut fingerprint = Fingerprint::new(RECIPE);
+    fingerprint.file(&input).file(&archive).file(&init_path);
+    if fingerprint.is_recorded(&key_path, &[&output]) {
         let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
         return Ok(Some(Snapshot { output, size, rebuilt: false, seconds: 0.0 }));
     }
@@ -116,27 +91,8 @@ pub fn snapshot(dir: &Path) -> anyhow::Result<Option<Snapshot>> {
     let bytes =
         wizen(&wasm, archive, &spec).with_context(|| format!("failed to pre-initialize `{}`", input.display()))?;
     write_atomic(&output, &bytes).with_context(|| format!("failed to write `{}`", output.display()))?;
-    let record = format!("{key}\n{}", stamp(&output).unwrap_or_default());
-    write_atomic(&key_path, record.as_bytes()).with_context(|| format!("failed to write `{}`", key_path.display()))?;
+    fingerprint.record(&key_path, &[&output]).with_context(|| format!("failed to write `{}`", key_path.display()))?;
     Ok(Some(Snapshot { output, size: bytes.len() as u64, rebuilt: true, seconds: t.elapsed().as_secs_f64() }))
-}
-
-/// A file's size and modification time: a cheap "has it changed?" (core's `source::stamp`).
-fn stamp(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-    Some(format!("{} {}", meta.len(), modified.as_nanos()))
-}
-
-fn inputs_key(paths: &[&Path]) -> String {
-    use sha2::{Digest as _, Sha256};
-    let mut h = Sha256::new();
-    h.update(RECIPE.as_bytes());
-    for p in paths {
-        h.update(p.as_os_str().as_encoded_bytes());
-        h.update(stamp(p).unwrap_or_default().as_bytes());
-    }
-    hex::encode(h.finalize())
 }
 
 /// Instruments `wasm`, runs its `wizer-initialize` and returns the snapshot.
@@ -157,7 +113,7 @@ fn wizen(wasm: &[u8], archive: Vec<u8>, spec: &InitSpec) -> anyhow::Result<Vec<u
     let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
     let key = {
         use sha2::{Digest as _, Sha256};
-        hex::encode(&Sha256::digest(&instrumented)[..10])
+        pyforge_layout::hex(&Sha256::digest(&instrumented)[..10])
     };
     let component = crate::precompile::load(
         &engine,

@@ -1,7 +1,7 @@
 //! The embedded tool component: precompiled once into a cache keyed by the tool's bytes and
 //! wasmtime's engine settings, then deserialized (about a millisecond) on every later run.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
@@ -11,15 +11,7 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 use crate::clang::{Clang, CompilerArgs};
 
-mod gen_ {
-    wasmtime::component::bindgen!({
-        path: "../wit",
-        world: "toolchain",
-    });
-}
-pub use gen_::Toolchain as Generated;
-use gen_::exports::pyforge::toolchain::compose as generated_compose;
-pub use gen_::pyforge::toolchain::clang as gen_clang;
+use crate::bindings::{Generated, generated_compose};
 
 /// The tool component's bytes (built for wasm32-wasip2 by `scripts/build.sh`).
 pub const TOOL_WASM: &[u8] = include_bytes!(env!("PYFORGE_TOOL_WASM"));
@@ -67,35 +59,6 @@ pub struct Tool {
     component: Component,
     linker: Linker<State>,
     clang: Clang,
-}
-
-/// The directory caches live in: `$PYFORGE_CACHE`, else `$XDG_CACHE_HOME/pyforge`, else
-/// `~/.cache/pyforge`.
-pub fn cache_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("PYFORGE_CACHE") {
-        return PathBuf::from(p);
-    }
-    if let Some(p) = std::env::var_os("XDG_CACHE_HOME") {
-        return PathBuf::from(p).join("pyforge");
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    home.join(".cache").join("pyforge")
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, bytes)?;
-    // A temporary file is private (0600); the output is an ordinary file.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 impl Tool {

@@ -6,7 +6,9 @@ mod plan;
 use std::io::Write as _;
 
 use clap::{Parser, Subcommand};
-use pyforge_args::{CcArgs, CheckArgs, ComposeArgs, GenArgs, ToolCommand};
+use pyforge_args::{BuildAppStep, BuildStep, CcArgs, CheckArgs, ComponentizeStep, ComposeArgs, GenArgs, StepCommand, ToolCommand};
+use pyforge_core::build::Step;
+use pyforge_layout::{BuildDir, write_atomic};
 use pyforge_core::compose::{self, Input};
 use pyforge_core::diag::plural;
 use pyforge_core::link::Compiler as _;
@@ -26,80 +28,14 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Tool(ToolCommand),
-    /// Build a forge against a CPython kit: check, plan, compile its extensions and relink
-    /// `python.wasm` (with the host's `clang`), then compose it with its caps. `pyforge build`
-    /// runs this after making sure the kit exists.
-    #[command(hide = true)]
-    Build(BuildArgs),
-    /// Build a Python application as a component (`pyforge componentize` runs this after
-    /// making sure the kit exists, pre-initializing between the two steps).
-    #[command(hide = true)]
-    Componentize(ComponentizeArgs),
-    /// Build an application of `pyforge.toml` (`[app.NAME]`): `pyforge build --app NAME`.
-    #[command(hide = true)]
-    BuildApp(BuildAppArgs),
-}
-
-/// The tool's `build-app`.
-#[derive(Debug, clap::Args)]
-struct BuildAppArgs {
-    /// The app's name in `pyforge.toml`.
-    name: String,
-    /// The CPython kit directory.
-    #[arg(long, value_name = "DIR")]
-    kit: String,
-    /// How far to go (see `build --step`); `compose` also writes the app's `output`.
-    #[arg(long, value_enum, default_value = "compose")]
-    step: StepArg,
-}
-
-/// The tool's `componentize`.
-#[derive(Debug, clap::Args)]
-struct ComponentizeArgs {
     #[command(flatten)]
-    app: pyforge_args::AppArgs,
-    /// The CPython kit directory.
-    #[arg(long, value_name = "DIR")]
-    kit: String,
-    /// Build on this forge of `pyforge.toml` (its extensions and caps) [default: the kit's
-    /// interpreter alone].
-    #[arg(long)]
-    forge: Option<String>,
-    /// How far to go (see `build --step`).
-    #[arg(long, value_enum, default_value = "compose")]
-    step: StepArg,
+    Step(StepCommand),
 }
 
-/// The tool's `build`: what the host's `pyforge build` runs once it has the kit.
-#[derive(Debug, clap::Args)]
-struct BuildArgs {
-    /// The CPython kit directory (made by `pyforge kit build`).
-    #[arg(long, value_name = "DIR")]
-    kit: String,
-    /// The forge to build.
-    #[arg(long, short = 'f', default_value = "default")]
-    forge: String,
-    /// Print only problems (for `pyforge run`).
-    #[arg(long)]
-    quiet: bool,
-    /// How far to go: `link` (python.wasm and the embedded stdlib; the host pre-initializes
-    /// next) or `compose` (link when out of date, then compose the caps).
-    #[arg(long, value_enum, default_value = "compose")]
-    step: StepArg,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum StepArg {
-    Link,
-    Compose,
-}
-
-impl From<StepArg> for pyforge_core::build::Step {
-    fn from(s: StepArg) -> Self {
-        match s {
-            StepArg::Link => pyforge_core::build::Step::Link,
-            StepArg::Compose => pyforge_core::build::Step::Compose,
-        }
+fn step(s: pyforge_args::Step) -> Step {
+    match s {
+        pyforge_args::Step::Link => Step::Link,
+        pyforge_args::Step::Compose => Step::Compose,
     }
 }
 
@@ -128,9 +64,9 @@ pub fn main() -> i32 {
         Command::Tool(ToolCommand::Compose(args)) => compose(args),
         Command::Tool(ToolCommand::Cc(args)) => cc(args),
         Command::Tool(ToolCommand::Bindings(args)) => python_bindings(args),
-        Command::Build(args) => build(args),
-        Command::Componentize(args) => componentize(args),
-        Command::BuildApp(args) => build_app(args),
+        Command::Step(StepCommand::Build(args)) => build(args),
+        Command::Step(StepCommand::Componentize(args)) => componentize(args),
+        Command::Step(StepCommand::BuildApp(args)) => build_app(args),
     }
 }
 
@@ -143,6 +79,30 @@ fn relative(path: &str) -> Result<&str, Diag> {
             .code("cli::absolute-path"));
     }
     Ok(path)
+}
+
+/// An application's input (`-d`, `-p`) may be anywhere the tool was given: the current
+/// directory, or a directory granted at its absolute path (`pyforge componentize` grants the
+/// ones the user names; under `wasmtime run`, `--dir DIR::DIR` does). What the tool cannot see
+/// is said in words, with how to grant it.
+fn reachable(flag: &str, path: &str) -> Result<(), Diag> {
+    const HELP: &str = "run it through `pyforge componentize`, which gives the toolchain read-only access to the \
+        directories you name; under `wasmtime run`, pass the absolute path and grant it with `--dir DIR::DIR`";
+    let absolute = path.starts_with('/');
+    if !absolute && path.split('/').any(|p| p == "..") {
+        return Err(Diag::new(
+            Some(path),
+            format!("`{flag} {path}` leads out of the current directory, the only one the toolchain was given"),
+        )
+        .help(HELP)
+        .code("cli::not-granted"));
+    }
+    if absolute && std::fs::metadata(path).is_err() {
+        return Err(Diag::new(Some(path), format!("`{flag} {path}` is not in a directory the toolchain was given"))
+            .help(HELP)
+            .code("cli::not-granted"));
+    }
+    Ok(())
 }
 
 fn check(args: CheckArgs) -> i32 {
@@ -224,7 +184,7 @@ fn compose(args: ComposeArgs) -> i32 {
         }
     };
     let written = relative(&args.output).and_then(|o| {
-        source::write_atomic(std::path::Path::new(o), &bytes)
+        write_atomic(&o, &bytes)
             .map_err(|e| Diag::new(Some(o), format!("failed to write: {e}")).code("compose::io"))
     });
     if let Err(d) = written {
@@ -253,11 +213,11 @@ fn cc(args: CcArgs) -> i32 {
     }
 }
 
-fn build(args: BuildArgs) -> i32 {
-    let BuildArgs { kit, forge, quiet, step } = args;
-    let step: pyforge_core::build::Step = step.into();
+fn build(args: BuildStep) -> i32 {
+    let BuildStep { forge, quiet, options } = args;
+    let (kit, step) = (options.kit, step(options.step));
     // The second step repeats what the first said: only problems and the composition.
-    let quiet_link = quiet || step == pyforge_core::build::Step::Compose;
+    let quiet_link = quiet || step == Step::Compose;
     let say = |line: String| {
         if !quiet {
             println!("{line}");
@@ -268,7 +228,7 @@ fn build(args: BuildArgs) -> i32 {
             println!("{line}");
         }
     };
-    let out_dir = pyforge_args::forge_dir(&forge);
+    let out = BuildDir::forge(&forge);
     let mut planned = |plan: &pyforge_core::plan::ForgePlan| {
         let modules: Vec<&str> = plan.extensions.iter().map(|e| e.module.as_str()).collect();
         let list = if modules.is_empty() { "none".to_string() } else { modules.join(", ") };
@@ -278,7 +238,7 @@ fn build(args: BuildArgs) -> i32 {
         }
     };
     let built =
-        pyforge_core::build::build(&Disk, &crate::ToolchainCompiler, &forge, &kit, &out_dir, step, &mut planned);
+        pyforge_core::build::build(&Disk, &crate::ToolchainCompiler, &forge, &kit, &out, step, &mut planned);
     let built = match built {
         Ok(b) => b,
         Err(e) => {
@@ -313,8 +273,15 @@ fn build(args: BuildArgs) -> i32 {
     0
 }
 
-fn componentize(args: ComponentizeArgs) -> i32 {
-    let ComponentizeArgs { app, kit, forge, step } = args;
+fn componentize(args: ComponentizeStep) -> i32 {
+    let ComponentizeStep { app, forge, options } = args;
+    let paths = std::iter::once(("-d", &app.wit_path)).chain(app.python_path.iter().map(|p| ("-p", p)));
+    let unreachable: Vec<Diag> = paths.filter_map(|(flag, p)| reachable(flag, p).err()).collect();
+    if !unreachable.is_empty() {
+        print_diags(&unreachable);
+        eprintln!("error: app `{}` was not built", app.app);
+        return 1;
+    }
     let spec = pyforge_core::componentize::AppSpec {
         wit: app.wit_path.clone(),
         world: app.world.clone(),
@@ -323,26 +290,20 @@ fn componentize(args: ComponentizeArgs) -> i32 {
         world_module: app.world_module.clone(),
         stub_wasi: app.stub_wasi,
     };
-    i32::from(build_an_app(&app.app, &spec, forge.as_deref(), &kit, step.into()).is_none())
+    i32::from(build_an_app(&app.app, &spec, forge.as_deref(), &options.kit, step(options.step)).is_none())
 }
 
-/// Builds an application (`componentize`, or a project's `build-app`) into `app_dir(name)`,
-/// printing its notes or its problems; `None` when it failed.
+/// Builds an application (`componentize`, or a project's `build-app`) into its build
+/// directory, printing its notes or its problems; `None` when it failed.
 fn build_an_app(
     name: &str,
     spec: &pyforge_core::componentize::AppSpec,
     forge: Option<&str>,
     kit: &str,
-    step: pyforge_core::build::Step,
+    step: Step,
 ) -> Option<pyforge_core::build::Built> {
-    for path in std::iter::once(&spec.wit).chain(&spec.python_path) {
-        if let Err(d) = relative(path) {
-            print_diags(&[d]);
-            return None;
-        }
-    }
-    let out_dir = pyforge_args::app_dir(name);
-    match pyforge_core::componentize::build_app(&Disk, &crate::ToolchainCompiler, spec, forge, kit, &out_dir, step) {
+    let out = BuildDir::app(name);
+    match pyforge_core::build::build_app(&Disk, &crate::ToolchainCompiler, name, spec, forge, kit, &out, step) {
         Ok(b) => {
             if let Some(c) = &b.composed {
                 print_diags(&c.notes);
@@ -351,13 +312,13 @@ fn build_an_app(
         }
         Err(e) => {
             print_diags(e.diagnostics());
-            eprintln!("error: app `{name}` was not built: {e}");
+            eprintln!("error: {e}");
             None
         }
     }
 }
 
-fn build_app(args: BuildAppArgs) -> i32 {
+fn build_app(args: BuildAppStep) -> i32 {
     let (spec, forge, output) = match pyforge_core::componentize::project_app(&Disk, &args.name) {
         Ok(x) => x,
         Err(diags) => {
@@ -365,22 +326,15 @@ fn build_app(args: BuildAppArgs) -> i32 {
             return 1;
         }
     };
-    let step = args.step.into();
-    let Some(built) = build_an_app(&args.name, &spec, forge.as_deref(), &args.kit, step) else {
+    let step = step(args.options.step);
+    if build_an_app(&args.name, &spec, forge.as_deref(), &args.options.kit, step).is_none() {
         return 1;
-    };
-    if step == pyforge_core::build::Step::Link {
+    }
+    if step == Step::Link {
         return 0;
     }
-    let out_dir = pyforge_args::app_dir(&args.name);
-    // The component to ship: the composition (caps, stubs), else the snapshot.
-    let from = built
-        .composed
-        .as_ref()
-        .map(|c| c.output.clone())
-        .unwrap_or_else(|| format!("{out_dir}/{}", pyforge_core::build::SNAPSHOT));
-    let written = std::fs::read(&from)
-        .and_then(|bytes| source::write_atomic(std::path::Path::new(&output), &bytes).map(|()| bytes.len()));
+    let from = BuildDir::app(&args.name).shippable();
+    let written = std::fs::read(&from).and_then(|bytes| write_atomic(&output, &bytes).map(|()| bytes.len()));
     match written {
         Ok(n) => {
             println!("wrote {output} ({n} bytes)");
@@ -415,7 +369,7 @@ fn python_bindings(args: pyforge_args::BindingsArgs) -> i32 {
     };
     for (rel, text) in &files {
         let path = source::join(&args.out_dir, rel);
-        if let Err(e) = source::write_atomic(std::path::Path::new(&path), text.as_bytes()) {
+        if let Err(e) = write_atomic(&path, text.as_bytes()) {
             print_diags(&[Diag::new(Some(&path), format!("failed to write: {e}"))]);
             return 1;
         }

@@ -20,7 +20,7 @@ use wit_parser::{
 };
 
 /// The glue's C module (in the inittab).
-pub const MODULE: &str = "_pyforge_app";
+pub const MODULE: &str = crate::embed::APP_GLUE_MODULE;
 
 /// The shared C walk and its header (written next to the generated glue).
 pub const ABI_C: (&str, &str) = ("pyforge_app_abi.c", include_str!("../../runtime/app_abi.c"));

@@ -2,14 +2,16 @@
 //! kept when nothing changed (the way make decides: names, sizes and times of the inputs and
 //! outputs), written atomically to `python.composed.wasm` and the forge's `output` copy.
 
+use std::path::Path;
+
 use indexmap::IndexMap;
-use sha2::{Digest as _, Sha256};
+use pyforge_layout::{BuildDir, Fingerprint, write_atomic};
 
 use super::{ComposeError, Input, compose_full, notes, split_version};
 use crate::diag::Diag;
 use crate::plan::ForgePlan;
 use crate::project::PROJECT;
-use crate::source::{check_relative, stamp, write_atomic};
+use crate::source::check_relative;
 
 /// What [`compose_forge`] did.
 #[derive(Debug)]
@@ -25,12 +27,12 @@ pub struct Composed {
 }
 
 /// Composes a forge's built `socket` with the caps and stubs its project entry names into
-/// `out_dir/python.composed.wasm` (and a copy at the forge's `output`, when it names one).
+/// `out`'s `python.composed.wasm` (and a copy at the forge's `output`, when it names one).
 /// `None` when the forge names no caps and no stubs (and any old composed output is removed,
 /// so it cannot be run by mistake).
-pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Option<Composed>, ComposeError> {
-    let output = format!("{out_dir}/python.composed.wasm");
-    let key_path = format!("{out_dir}/.composed.key");
+pub fn compose_forge(plan: &ForgePlan, socket: &str, out: &BuildDir) -> Result<Option<Composed>, ComposeError> {
+    let output = out.file(BuildDir::COMPOSED);
+    let key_path = out.file(BuildDir::COMPOSED_KEY);
     let stub_wasi = plan.app.as_ref().is_some_and(|a| a.stub_wasi);
     if plan.caps.is_empty() && plan.stubs.is_empty() && !stub_wasi {
         let _ = std::fs::remove_file(&output);
@@ -39,12 +41,10 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Op
     }
     check_paths(plan)?;
     let paths: Vec<&str> = std::iter::once(socket).chain(plan.caps.iter().map(|(_, p)| p.value.as_str())).collect();
-    let key = inputs_key(plan, &paths);
+    let fingerprint = inputs(plan, &paths);
+    let outputs: Vec<&Path> = std::iter::once(output.as_str()).chain(plan.output.as_deref()).map(Path::new).collect();
     // Unchanged inputs and outputs: keep the composition, reading nothing.
-    if let Ok(recorded) = std::fs::read_to_string(&key_path)
-        && recorded.split_once('\n').is_some_and(|(k, stamps)| {
-            k == key && outputs_stamp(&output, plan.output.as_deref()).is_some_and(|s| s == stamps)
-        })
+    if fingerprint.is_recorded(&key_path, &outputs)
         && let Ok(meta) = std::fs::metadata(&output)
     {
         return Ok(Some(Composed { output, size: meta.len() as usize, rebuilt: false, notes: Vec::new() }));
@@ -56,7 +56,7 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Op
     }
     let (bytes, wiring) = compose_full(&socket, &plugs, &plan.stubs, None, &requirers(plan))?;
     let write = |path: &str, bytes: &[u8]| {
-        write_atomic(std::path::Path::new(path), bytes).map_err(|e| {
+        write_atomic(path, bytes).map_err(|e| {
             ComposeError::Io(vec![Diag::new(Some(path), format!("failed to write: {e}")).code("compose::io")])
         })
     };
@@ -64,8 +64,9 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out_dir: &str) -> Result<Op
     if let Some(copy) = &plan.output {
         write(copy, &bytes)?;
     }
-    let record = format!("{key}\n{}", outputs_stamp(&output, plan.output.as_deref()).unwrap_or_default());
-    write(&key_path, record.as_bytes())?;
+    fingerprint.record(&key_path, &outputs).map_err(|e| {
+        ComposeError::Io(vec![Diag::new(Some(&key_path), format!("failed to write: {e}")).code("compose::io")])
+    })?;
     Ok(Some(Composed { output, size: bytes.len(), rebuilt: true, notes: notes(&wiring) }))
 }
 
@@ -93,28 +94,17 @@ fn check_paths(plan: &ForgePlan) -> Result<(), ComposeError> {
     if diags.is_empty() { Ok(()) } else { Err(ComposeError::Io(diags)) }
 }
 
-/// A hash of the inputs (paths, sizes and times), the stubs and the `output` name: a changed
-/// name of the copy means writing it again.
-fn inputs_key(plan: &ForgePlan, paths: &[&str]) -> String {
-    let mut h = Sha256::new();
+/// The inputs (paths, sizes and times), the stubs and the `output` name: a changed name of
+/// the copy means writing it again.
+fn inputs(plan: &ForgePlan, paths: &[&str]) -> Fingerprint {
+    let mut f = Fingerprint::new("pyforge-compose-1");
     for path in paths {
-        h.update(path.as_bytes());
-        h.update(stamp(path).unwrap_or_default().as_bytes());
+        f.file(path);
     }
-    h.update(plan.stubs.join("\n").as_bytes());
-    h.update([u8::from(plan.app.as_ref().is_some_and(|a| a.stub_wasi))]);
-    h.update(plan.output.as_deref().unwrap_or_default().as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The stamps of the outputs as they were written: a copy changed or deleted since is written
-/// again.
-fn outputs_stamp(output: &str, copy: Option<&str>) -> Option<String> {
-    let mut stamps = vec![stamp(output)?];
-    if let Some(copy) = copy {
-        stamps.push(stamp(copy)?);
-    }
-    Some(stamps.join("\n"))
+    f.bytes(plan.stubs.join("\n"));
+    f.bytes([u8::from(plan.app.as_ref().is_some_and(|a| a.stub_wasi))]);
+    f.bytes(plan.output.as_deref().unwrap_or_default());
+    f
 }
 
 /// The socket and the cap components, read.

@@ -1,6 +1,9 @@
 //! `pyforge build`: relink `python.wasm` for a forge against the CPython kit, pre-initialize
 //! it, compose its caps.
 
+use pyforge_args::{BuildAppStep, BuildStep, Step, StepCommand, StepOptions};
+use pyforge_layout::BuildDir;
+
 use crate::clang::{Clang, CompilerArgs};
 use crate::kit::{self, Kit, KitArgs};
 use crate::snapshot;
@@ -30,26 +33,51 @@ pub struct Args {
     pub kit: KitArgs,
 }
 
-/// Builds `forge` against `kit` with the tool — link, pre-initialize (for a self-contained
-/// forge), compose; `quiet` prints only problems.
-pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
-    let _lock = output_lock(&pyforge_args::forge_dir(forge), &format!("building forge `{forge}`"))?;
-    let step = |step: &str| {
-        let mut argv = vec!["build".to_string(), "--forge".into(), forge.into()];
-        if quiet {
-            argv.push("--quiet".into());
+pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
+    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
+    let tool = Tool::load(compiler)?;
+    match &args.app {
+        Some(app) => {
+            let command = StepCommand::BuildApp(BuildAppStep { name: app.clone(), options: options(&kit) });
+            build(&tool, &kit, command, &[], false)
         }
-        tool_step(tool, kit, argv, step)
+        None => build_forge(&tool, &kit, &args.forge, false),
+    }
+}
+
+/// Builds `forge` against `kit`; `quiet` prints only problems.
+pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::Result<i32> {
+    let command = StepCommand::Build(BuildStep { forge: forge.to_string(), quiet, options: options(kit) });
+    build(tool, kit, command, &[], quiet)
+}
+
+/// The step options for `kit` (the step itself is set by [`build`]).
+pub fn options(kit: &Kit) -> StepOptions {
+    StepOptions { kit: kit.dir.display().to_string(), step: Step::Link }
+}
+
+/// Runs a build the tool and the host share, for a forge and an app alike: the tool's link
+/// step, the host's pre-initialization (for a self-contained build), the tool's compose step.
+/// The build directory is locked meanwhile (two builds of one forge or app take turns).
+/// `extra` are directories the tool sees besides the current one and the kit.
+pub fn build(tool: &Tool, kit: &Kit, mut command: StepCommand, extra: &[Preopen], quiet: bool) -> anyhow::Result<i32> {
+    let (dir, what) = match &command {
+        StepCommand::Build(b) => (BuildDir::forge(&b.forge), format!("building forge `{}`", b.forge)),
+        StepCommand::Componentize(c) => (BuildDir::app(&c.app.app), format!("building app `{}`", c.app.app)),
+        StepCommand::BuildApp(a) => (BuildDir::app(&a.name), format!("building app `{}`", a.name)),
     };
-    let status = step("link")?;
+    let _lock = crate::lock::exclusive(std::path::Path::new(&dir.lock_file()), &what)?;
+    command.options_mut().step = Step::Link;
+    let status = tool_step(tool, kit, &command, extra)?;
     if status != 0 {
         return Ok(status);
     }
-    let dir = std::path::PathBuf::from(pyforge_args::forge_dir(forge));
-    if !quiet && !dir.join(snapshot::SNAPSHOT).is_file() && dir.join("python.init.json").is_file() {
-        eprintln!("pre-initializing {} (Python's init and the warm imports, then a snapshot) ...", dir.display());
+    let pending = !std::path::Path::new(&dir.file(BuildDir::SNAPSHOT)).is_file();
+    if !quiet && pending && std::path::Path::new(&dir.file(BuildDir::INIT)).is_file() {
+        eprintln!("pre-initializing {} (Python's init and the warm imports, then a snapshot) ...", dir.root());
     }
-    if let Some(s) = snapshot::snapshot(&dir)?
+    let snap = snapshot::snapshot(&dir)?;
+    if let Some(s) = &snap
         && !quiet
     {
         println!(
@@ -60,44 +88,19 @@ pub fn build_forge(tool: &Tool, kit: &Kit, forge: &str, quiet: bool) -> anyhow::
             if s.rebuilt { format!(" in {:.1} s", s.seconds) } else { " (up to date)".into() }
         );
     }
-    step("compose")
-}
-
-pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
-    let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
-    match &args.app {
-        Some(app) => build_app(&Tool::load(compiler)?, &kit, app),
-        None => build_forge(&Tool::load(compiler)?, &kit, &args.forge, false),
+    if snap.is_none() && !matches!(command, StepCommand::Build(_)) {
+        anyhow::bail!("{what}: the build is not self-contained");
     }
+    command.options_mut().step = Step::Compose;
+    tool_step(tool, kit, &command, extra)
 }
 
-/// Runs one step of a tool build command (`argv`, then `--kit DIR --step STEP`). The tool sees
-/// the kit (read-only) at the same absolute path as the host, so the paths it gives the
-/// `clang` import mean the same thing on both sides.
-pub fn tool_step(tool: &Tool, kit: &Kit, mut argv: Vec<String>, step: &str) -> anyhow::Result<i32> {
+/// Runs one step of a tool build command. The tool sees the kit (read-only) at the same
+/// absolute path as the host, so the paths it gives the `clang` import mean the same thing on
+/// both sides; `extra` directories likewise.
+fn tool_step(tool: &Tool, kit: &Kit, command: &StepCommand, extra: &[Preopen]) -> anyhow::Result<i32> {
     let guest = kit.dir.to_str().ok_or_else(|| anyhow::anyhow!("the kit path `{}` is not UTF-8", kit.dir.display()))?;
-    argv.extend(["--kit".into(), guest.into(), "--step".into(), step.into()]);
-    let kit_dir = Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly };
-    tool.run_cli_with(&argv, Access::ReadWrite, &[kit_dir])
-}
-
-/// Builds the project's application `name`: link, pre-initialize, compose and write its output.
-fn build_app(tool: &Tool, kit: &Kit, name: &str) -> anyhow::Result<i32> {
-    let _lock = output_lock(&pyforge_args::app_dir(name), &format!("building app `{name}`"))?;
-    let step = |step: &str| tool_step(tool, kit, vec!["build-app".into(), name.into()], step);
-    let status = step("link")?;
-    if status != 0 {
-        return Ok(status);
-    }
-    let dir = std::path::PathBuf::from(pyforge_args::app_dir(name));
-    if snapshot::snapshot(&dir)?.is_none() {
-        anyhow::bail!("app `{name}`: the build is not self-contained");
-    }
-    step("compose")
-}
-
-/// The lock of a build's output directory (`target/pyforge/<name>`), beside it: two builds of
-/// the same forge or app in one project take turns (the second says it waits).
-pub fn output_lock(dir: &str, what: &str) -> anyhow::Result<crate::lock::Lock> {
-    crate::lock::exclusive(std::path::Path::new(&format!("{dir}.lock")), what)
+    let mut preopens = vec![Preopen { host: kit.dir.clone(), guest: guest.to_string(), access: Access::ReadOnly }];
+    preopens.extend(extra.iter().cloned());
+    tool.run_cli_with(&command.to_argv(), Access::ReadWrite, &preopens)
 }

@@ -36,7 +36,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    crate::tool::write_atomic(&args.output, &bytes)
+    pyforge_layout::write_atomic(&args.output, &bytes)
         .with_context(|| format!("failed to write `{}`", args.output.display()))?;
     println!("wrote {} ({} bytes)", args.output.display(), bytes.len());
     Ok(0)

@@ -1,14 +1,15 @@
 //! `pyforge componentize`: a Python application as a component for a WIT world, with
 //! componentize-py's options.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
+use pyforge_args::{ComponentizeStep, StepCommand};
+use pyforge_layout::BuildDir;
 
 use crate::clang::{Clang, CompilerArgs};
 use crate::kit::{self, KitArgs};
-use crate::snapshot;
-use crate::tool::Tool;
+use crate::tool::{Access, Preopen, Tool};
 
 /// Build a Python application as a component for a WIT world (componentize-py's job, with its
 /// options and its `wit_world` API): the app, its `-p` directories and the whole stdlib inside,
@@ -19,12 +20,15 @@ use crate::tool::Tool;
 /// WitWorld(wit_world.WitWorld)`), exported interfaces (`class FooBar(exports.FooBar)`),
 /// `wasi:http/proxy` (run it with `wasmtime serve`; `import poll_loop` for asyncio), imports as
 /// `wit_world.f` and `wit_world.imports.<interface>`. Async functions, futures and streams are
-/// refused. Intermediate files go to `target/pyforge/app-<APP_MODULE>/`; paths are relative to
-/// the current directory. `[app.NAME]` in `pyforge.toml` + `pyforge build --app NAME` does the
-/// same from the project file.
+/// refused. Intermediate files go to `target/pyforge/app-<APP_MODULE>/`. The WIT directory and
+/// the `-p` directories may be anywhere (`-d ../../wit`, as componentize-py's examples have
+/// it): the toolchain gets read-only access to each one named outside the current directory,
+/// and nothing else. `[app.NAME]` in `pyforge.toml` + `pyforge build --app NAME` does the same
+/// from the project file.
 ///
 ///   pyforge componentize -d wit -w hello app -o hello.wasm
 ///   wasmtime run hello.wasm
+///   pyforge componentize -d ../../wit -w wasi:cli/command@0.2.0 app -o cli.wasm
 ///   pyforge componentize --stub-wasi -d sandbox.wit guest -o sandbox.wasm
 ///   wasmtime run --invoke 'eval("2 + 2")' sandbox.wasm
 #[derive(Debug, clap::Args)]
@@ -43,33 +47,50 @@ pub struct Args {
 }
 
 pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
+    let mut app = args.app.clone();
+    let mut granted = Vec::new();
+    app.wit_path = grant("-d", &app.wit_path, &mut granted)?;
+    for p in &mut app.python_path {
+        *p = grant("-p", p, &mut granted)?;
+    }
     let kit = kit::ensure(&args.kit, &Clang::configure(compiler))?;
     let tool = Tool::load(compiler)?;
-    let app_dir = pyforge_args::app_dir(&args.app.app);
-    let _lock = super::build::output_lock(&app_dir, &format!("building app `{}`", args.app.app))?;
-    let step = |step: &str| {
-        let mut argv = vec!["componentize".to_string()];
-        argv.extend(args.app.to_argv());
-        if let Some(f) = &args.forge {
-            argv.extend(["--forge".into(), f.clone()]);
-        }
-        super::build::tool_step(&tool, &kit, argv, step)
-    };
-    let status = step("link")?;
+    let name = app.app.clone();
+    let command = StepCommand::Componentize(ComponentizeStep {
+        app,
+        forge: args.forge.clone(),
+        options: super::build::options(&kit),
+    });
+    let status = super::build::build(&tool, &kit, command, &granted, false)?;
     if status != 0 {
         return Ok(status);
     }
-    let dir = PathBuf::from(app_dir);
-    let snap = snapshot::snapshot(&dir)?.context("the app's build is not self-contained")?;
-    let status = step("compose")?;
-    if status != 0 {
-        return Ok(status);
-    }
-    let composed = dir.join("python.composed.wasm");
-    let built = if composed.is_file() { composed } else { snap.output };
-    let bytes = std::fs::read(&built).with_context(|| format!("failed to read `{}`", built.display()))?;
-    crate::tool::write_atomic(&args.output, &bytes)
+    let built = BuildDir::app(&name).shippable();
+    let bytes = std::fs::read(&built).with_context(|| format!("failed to read `{built}`"))?;
+    pyforge_layout::write_atomic(&args.output, &bytes)
         .with_context(|| format!("failed to write `{}`", args.output.display()))?;
     println!("wrote {} ({} bytes)", args.output.display(), bytes.len());
     Ok(0)
+}
+
+/// The form of `path` (given with `flag`) the tool can read: inside the current directory, the
+/// path relative to it; outside, its absolute path, with its directory (a WIT file's parent)
+/// added read-only to `granted` at that same path.
+fn grant(flag: &str, path: &str, granted: &mut Vec<Preopen>) -> anyhow::Result<String> {
+    let cwd = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .context("failed to find the current directory")?;
+    let Ok(full) = Path::new(path).canonicalize() else {
+        anyhow::bail!("`{flag} {path}`: there is no `{}`", cwd.join(path).display());
+    };
+    if let Ok(inside) = full.strip_prefix(&cwd) {
+        let rel = inside.to_str().with_context(|| format!("`{flag} {path}`: the path is not UTF-8"))?;
+        return Ok(if rel.is_empty() { ".".to_string() } else { rel.to_string() });
+    }
+    let dir = if full.is_dir() { full.clone() } else { full.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let guest = dir.to_str().with_context(|| format!("`{flag} {path}`: the path `{}` is not UTF-8", dir.display()))?;
+    if !granted.iter().any(|p| p.host == dir) {
+        granted.push(Preopen { host: dir.clone(), guest: guest.to_string(), access: Access::ReadOnly });
+    }
+    Ok(full.to_str().unwrap_or(guest).to_string())
 }

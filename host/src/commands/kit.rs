@@ -55,7 +55,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
         Sub::Path { kit } => println!("{}", kit::existing(&kit, &clang)?.dir.display()),
         Sub::Info { kit } => {
             let k = kit::existing(&kit, &clang)?;
-            print!("{}", std::fs::read_to_string(k.dir.join("kit.json"))?);
+            print!("{}", std::fs::read_to_string(k.dir.join(pyforge_layout::kit::KIT_JSON))?);
         }
         Sub::Verify { kit } => {
             let k = kit::existing(&kit, &clang)?;

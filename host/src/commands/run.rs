@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::bail;
+use pyforge_layout::BuildDir;
 
 use crate::clang::{Clang, CompilerArgs};
 use crate::commands::build::build_forge;
@@ -59,7 +60,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     let (component, overlay, mount, kit) = match &args.wasm {
         Some(w) => (w.clone(), args.lib.clone(), true, kit::ensure(&args.kit, &Clang::configure(compiler))?),
         None => {
-            let dir = PathBuf::from(pyforge_args::forge_dir(&args.forge));
+            let dir = BuildDir::forge(&args.forge);
             // The options that choose the kit and the compiler are part of "unchanged".
             let options = format!("{:?} {compiler:?}", args.kit);
             let kit = match fresh::unchanged(&dir, &options) {
@@ -76,18 +77,9 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
             };
             // The build composes the forge when it names caps or stubs (and removes a stale
             // composition when it names none).
-            let lib = dir.join("lib");
-            let composed = dir.join("python.composed.wasm");
-            let snapshot = dir.join(crate::snapshot::SNAPSHOT);
-            let self_contained = snapshot.is_file();
-            let wasm = if composed.is_file() {
-                composed
-            } else if self_contained {
-                snapshot
-            } else {
-                dir.join("python.wasm")
-            };
-            (wasm, lib.is_dir().then_some(lib), !self_contained, kit)
+            let lib = PathBuf::from(dir.file(BuildDir::OVERLAYS));
+            let self_contained = std::path::Path::new(&dir.file(BuildDir::SNAPSHOT)).is_file();
+            (PathBuf::from(dir.shippable()), lib.is_dir().then_some(lib), !self_contained, kit)
         }
     };
     python::run(&python::Run {

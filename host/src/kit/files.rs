@@ -18,7 +18,7 @@ pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(pyforge_layout::hex(&hasher.finalize()))
 }
 
 /// A hash over every file of a source tree (names and contents; `.git` and build products
@@ -37,7 +37,7 @@ pub(super) fn sha256_tree(dir: &Path) -> anyhow::Result<String> {
         hasher.update([0]);
         hasher.update(sha256_file(&f)?.as_bytes());
     }
-    Ok(hex::encode(hasher.finalize()))
+    Ok(pyforge_layout::hex(&hasher.finalize()))
 }
 
 /// Every regular file under `dir` for which `keep` holds.

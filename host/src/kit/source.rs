@@ -10,7 +10,7 @@ use crate::process::Cmd;
 /// The Debian `python3.13` source tarball, downloaded once into the cache with the private
 /// apt configuration `scripts/setup.sh` writes.
 pub(super) fn debian_source() -> anyhow::Result<PathBuf> {
-    let cache = crate::tool::cache_dir();
+    let cache = crate::cache::cache_dir();
     let dir = cache.join("sources");
     let existing = |dir: &Path| -> Option<PathBuf> {
         let mut found: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -24,7 +24,7 @@ pub fn exec(args: PlanArgs) -> i32 {
             if !json {
                 print!("{}", render_forge(&plan));
             }
-            let socket = format!("{}/python.wasm", pyforge_args::forge_dir(&forge));
+            let socket = pyforge_layout::BuildDir::forge(&forge).file(pyforge_layout::BuildDir::PYTHON_WASM);
             if !std::path::Path::new(&socket).is_file() {
                 print_diags(&[Diag::new(Some(&socket), format!("forge `{forge}` is not built yet"))
                     .help(format!("run `pyforge build --forge {forge}` first"))
