@@ -15,12 +15,14 @@ scripts/lockfile.sh
 
 step "building the tool component (wasm32-wasip2, release)"
 cargo build --locked -p pyforge-tool --target wasm32-wasip2 --release
-step "building the cap components (caps/zlib, caps/sqlite, caps/bz2, caps/lzma, caps/hashlib), wasm32-wasip2"
+mapfile -t CAPS < <(scripts/caps.sh --cargo)
+step "building the cap components (every caps/*: $(scripts/caps.sh | tr '\n' ' ')), wasm32-wasip2"
 # caps/sqlite and caps/lzma compile C (SQLite's amalgamation, liblzma) with the same clang,
 # wasi-libc and resource directory as the CPython kit.
 export CC_wasm32_wasip2="$PYFORGE_CC" AR_wasm32_wasip2="llvm-ar-${PYFORGE_CC#clang-}"
 export CFLAGS_wasm32_wasip2="--target=wasm32-wasip2 -resource-dir=$PYFORGE_RESOURCE_DIR --sysroot=$PYFORGE_SYSROOT"
-cargo build --locked -p pyforge-zlib-cap -p pyforge-sqlite-cap -p pyforge-bz2-cap -p pyforge-lzma-cap -p pyforge-hashlib-cap --target wasm32-wasip2 --release
+# shellcheck disable=SC2068
+cargo build --locked ${CAPS[@]} --target wasm32-wasip2 --release
 step "building the native pyforge CLI"
 cargo build --locked -p pyforge
 step "composing target/pyforge-cli.wasm"

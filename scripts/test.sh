@@ -16,7 +16,10 @@ scripts/lockfile.sh check
 step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy (native crates, then the wasm32-wasip2 ones), warnings denied"
-WASM_ONLY=(pyforge-tool pyforge-zlib-cap pyforge-sqlite-cap pyforge-bz2-cap pyforge-lzma-cap pyforge-hashlib-cap demo-checksum-cap zlib-consumer
+# The cap crates are discovered (scripts/caps.sh), the rest are the wasm-only crates of the tests
+# and benches.
+mapfile -t CAPS < <(scripts/caps.sh)
+WASM_ONLY=(pyforge-tool "${CAPS[@]}" demo-checksum-cap zlib-consumer
   sqlite-consumer compress-consumer zlib-static compress-static checksums-bench boundary-provider boundary-consumer)
 excludes=(); for c in "${WASM_ONLY[@]}"; do excludes+=(--exclude "$c"); done
 cargo clippy --locked --workspace "${excludes[@]}" --all-targets -- -D warnings

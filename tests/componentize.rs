@@ -6,6 +6,9 @@
 //!   with its traceback);
 //! * on a forge with caps (`--forge default`), the app uses zlib and sqlite3 through them;
 //! * two builds are byte-identical; the output transpiles with jco and runs in Node;
+//! * componentize-py's examples' command lines work (`-d ../../wit` from the example's own
+//!   directory; `-p` and `-o` outside too), and the component does not depend on where the
+//!   inputs were;
 //! * `pyforge bindings` writes the package for an IDE;
 //! * a world of custom exports converts every supported type both ways (`--invoke`), and a
 //!   wrong result type fails the call with the reason; imports of a cap's interface reach the
@@ -85,6 +88,71 @@ fn errors_fail_the_run() -> Result<(), Failed> {
     )
 }
 
+/// componentize-py's examples live two levels below the WIT they use and build with `-d
+/// ../../wit` from their own directory: the WIT directory, a `-p` directory and the output may
+/// be outside the current directory (the toolchain gets read-only access to the inputs named,
+/// nothing else). Where they are does not change the component: it is byte-identical to the
+/// same app built with everything inside.
+fn wit_and_python_paths_outside_the_current_directory() -> Result<(), Failed> {
+    let first = hello()?;
+    let root = tempfile::tempdir()?;
+    let r = root.path();
+    t::copy_tree(&t::root().join("tests/componentize/cli/wit"), &r.join("wit"))?;
+    let example = r.join("examples/cli");
+    std::fs::create_dir_all(&example)?;
+    std::fs::copy(t::root().join("tests/componentize/cli/app.py"), example.join("app.py"))?;
+    let out = componentize(&example, &["-d", "../../wit", "-w", "hello", "app", "-o", "cli.wasm"])?;
+    ensure(out.status == 0 && out.stdout.contains("wrote cli.wasm"), || out.render())?;
+    ensure(std::fs::read(first.join("hello.wasm"))? == std::fs::read(example.join("cli.wasm"))?, || {
+        "the app built with `-d ../../wit` differs from the same app built with `-d wit`".into()
+    })?;
+    let run = wasmtime(&example, &["cli.wasm", "x"])?;
+    ensure(run.status == 0 && run.stdout.trim() == r#"{"argv": ["x"], "env": null}"#, || run.render())?;
+    // A `-p` directory outside (by absolute path, and by `..`), the output outside too.
+    let lib = r.join("lib");
+    std::fs::create_dir_all(&lib)?;
+    std::fs::write(lib.join("helper.py"), "WORD = 'outside'\n")?;
+    std::fs::write(
+        example.join("uses_helper.py"),
+        "import helper\nfrom wit_world import exports\n\n\nclass Run(exports.Run):\n    def run(self):\n        \
+         print(helper.WORD, helper.__file__)\n",
+    )?;
+    let lib_abs = lib.to_str().ok_or("temporary path is not UTF-8")?;
+    let out = componentize(
+        &example,
+        &["-d", "../../wit", "-w", "hello", "-p", ".", "-p", lib_abs, "uses_helper", "-o", "../../out/helper.wasm"],
+    )?;
+    ensure(out.status == 0, || out.render())?;
+    let run = wasmtime(r, &["out/helper.wasm"])?;
+    // Where the directory is on the build machine stays out of the component.
+    ensure(run.status == 0 && run.stdout.trim() == "outside /app-path/1/helper.py", || run.render())?;
+    let out = componentize(&example, &["-d", "../../wit", "-w", "hello", "-p", ".", "-p", "../../lib", "uses_helper", "-o", "h2.wasm"])?;
+    ensure(out.status == 0, || out.render())?;
+    ensure(std::fs::read(r.join("out/helper.wasm"))? == std::fs::read(example.join("h2.wasm"))?, || {
+        "`-p ../../lib` and `-p /abs/lib` built different components".into()
+    })
+}
+
+/// Errors speak of the app the user asked for: not of a forge, not of an extension's WIT.
+fn errors_speak_of_the_app() -> Result<(), Failed> {
+    let dir = cli_app()?;
+    let d = dir.path();
+    let out = componentize(d, &["-d", "wit", "-w", "nope", "app", "-o", "out.wasm"])?;
+    ensure(
+        out.status != 0
+            && out.stderr.contains("error: app `app` was not built: 1 problem found")
+            && out.stderr.contains("`-w wasi:cli/command@0.2.0`")
+            && !out.stderr.contains("forge `")
+            && !out.stderr.contains("extension"),
+        || out.render(),
+    )?;
+    let out = componentize(d, &["-d", "wit", "-w", "hello", "missing", "-o", "out.wasm"])?;
+    ensure(
+        out.status != 0 && out.stderr.contains("error: app `missing` was not built") && !out.stderr.contains("forge `"),
+        || out.render(),
+    )
+}
+
 fn builds_are_byte_identical() -> Result<(), Failed> {
     let first = hello()?;
     let again = cli_app()?;
@@ -139,7 +207,7 @@ fn bad_input_is_a_clear_error() -> Result<(), Failed> {
         ),
         (&["-d", "wit", "-w", "hello", "wit_world"], &["has the name of the generated bindings package"]),
         (&["-d", "unsupported", "app"], &["function `open`: type `future<u32>`: not supported yet"]),
-        (&["-d", "/etc", "app"], &["absolute path"]),
+        (&["-d", "no-such-dir", "app"], &["`-d no-such-dir`: there is no"]),
     ];
     for (args, wanted) in cases {
         let out = componentize(d, &[&args[..], &["-o", "out.wasm"]].concat())?;
@@ -453,6 +521,11 @@ fn main() {
         Trial::test("app_reads_granted_files", app_reads_granted_files),
         Trial::test("errors_fail_the_run", errors_fail_the_run),
         Trial::test("builds_are_byte_identical", builds_are_byte_identical),
+        Trial::test(
+            "wit_and_python_paths_outside_the_current_directory",
+            wit_and_python_paths_outside_the_current_directory,
+        ),
+        Trial::test("errors_speak_of_the_app", errors_speak_of_the_app),
         Trial::test("app_on_a_forge_uses_its_caps", app_on_a_forge_uses_its_caps),
         Trial::test("bad_input_is_a_clear_error", bad_input_is_a_clear_error),
         Trial::test("transpiles_with_jco_and_runs_in_node", transpiles_with_jco_and_runs_in_node),
