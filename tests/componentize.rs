@@ -126,7 +126,10 @@ fn wit_and_python_paths_outside_the_current_directory() -> Result<(), Failed> {
     let run = wasmtime(r, &["out/helper.wasm"])?;
     // Where the directory is on the build machine stays out of the component.
     ensure(run.status == 0 && run.stdout.trim() == "outside /app-path/1/helper.py", || run.render())?;
-    let out = componentize(&example, &["-d", "../../wit", "-w", "hello", "-p", ".", "-p", "../../lib", "uses_helper", "-o", "h2.wasm"])?;
+    let out = componentize(
+        &example,
+        &["-d", "../../wit", "-w", "hello", "-p", ".", "-p", "../../lib", "uses_helper", "-o", "h2.wasm"],
+    )?;
     ensure(out.status == 0, || out.render())?;
     ensure(std::fs::read(r.join("out/helper.wasm"))? == std::fs::read(example.join("h2.wasm"))?, || {
         "`-p ../../lib` and `-p /abs/lib` built different components".into()

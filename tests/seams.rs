@@ -178,7 +178,6 @@ fn finds_a_circle() -> Trial {
 
 fn main() {
     let args = Arguments::from_args();
-    let trials =
-        vec![finds_a_circle(), no_circle("core"), no_circle("host"), no_circle("layout"), contracts_once()];
+    let trials = vec![finds_a_circle(), no_circle("core"), no_circle("host"), no_circle("layout"), contracts_once()];
     libtest_mimic::run(&args, trials).exit();
 }

@@ -146,7 +146,8 @@ fn build_planned(
     out: &BuildDir,
     step: Step,
 ) -> Result<Built, BuildError> {
-    let linked = link::link(cc, &plan, kit_dir, out).map_err(|diags| BuildError::Link { target: target.clone(), diags })?;
+    let linked =
+        link::link(cc, &plan, kit_dir, out).map_err(|diags| BuildError::Link { target: target.clone(), diags })?;
     if step == Step::Link {
         return Ok(Built { plan, linked, composed: None });
     }

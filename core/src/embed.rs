@@ -238,7 +238,7 @@ pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 
 /// Writes `archive` to `path` atomically.
 pub fn write(path: &str, archive: &Archive) -> Result<(), Diag> {
-    write_atomic(&path, &archive.bytes)
+    write_atomic(path, &archive.bytes)
         .map_err(|e| Diag::new(Some(path), format!("failed to write the stdlib archive: {e}")))
 }
 

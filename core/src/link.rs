@@ -303,8 +303,7 @@ impl Link<'_> {
         let config_src = format!("{}/config-{key}.c", self.obj_dir);
         let config_obj = format!("{}/config-{key}.o", self.obj_dir);
         if !std::path::Path::new(&config_obj).is_file() {
-            write_atomic(&config_src, config.as_bytes())
-                .map_err(|e| io_diag(&config_src, "write", e))?;
+            write_atomic(&config_src, config.as_bytes()).map_err(|e| io_diag(&config_src, "write", e))?;
             compile(self.cc, &args, &config_src, &config_obj, "compiling the inittab (config.c)")?;
             log.push(format!("compiled {config_src}"));
         }
@@ -350,8 +349,7 @@ impl Link<'_> {
         for (name, text) in embed::RUNTIME {
             let path = format!("{dir}/{name}");
             if Disk.read(&path).ok().as_deref() != Some(text.as_bytes()) {
-                write_atomic(&path, text.as_bytes())
-                    .map_err(|e| io_diag(&path, "write", e))?;
+                write_atomic(&path, text.as_bytes()).map_err(|e| io_diag(&path, "write", e))?;
             }
         }
         let runtime_hash = embed::runtime_hash();
@@ -468,8 +466,7 @@ impl Link<'_> {
         };
         let text = init.to_json();
         if Disk.read(&init_path).ok().as_deref() != Some(text.as_bytes()) {
-            write_atomic(&init_path, text.as_bytes())
-                .map_err(|e| io_diag(&init_path, "write", e))?;
+            write_atomic(&init_path, text.as_bytes()).map_err(|e| io_diag(&init_path, "write", e))?;
         }
         Ok(Some(init_path))
     }
@@ -479,12 +476,10 @@ impl Link<'_> {
         let lock_path = self.out.file(BuildDir::LOCK);
         let text =
             lock.to_toml().map_err(|e| Diag::new(Some(&lock_path), format!("failed to encode the lock: {e}")))?;
-        write_atomic(&lock_path, text.as_bytes())
-            .map_err(|e| io_diag(&lock_path, "write", e))?;
+        write_atomic(&lock_path, text.as_bytes()).map_err(|e| io_diag(&lock_path, "write", e))?;
         if let Some(stamp) = stamp(&self.output) {
             let stamp_path = self.out.file(BuildDir::LINK_STAMP);
-            write_atomic(&stamp_path, stamp.as_bytes())
-                .map_err(|e| io_diag(&stamp_path, "write", e))?;
+            write_atomic(&stamp_path, stamp.as_bytes()).map_err(|e| io_diag(&stamp_path, "write", e))?;
         }
         Ok(())
     }

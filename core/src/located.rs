@@ -58,4 +58,3 @@ pub fn toml_error(file: &SourceFile, e: &toml::de::Error, of: TomlFile) -> Diag 
         .help(help)
         .code(format!("{prefix}::{code}"))
 }
-

@@ -83,7 +83,6 @@ pub struct App {
     pub stub_wasi: bool,
 }
 
-
 /// One extension in a forge.
 #[derive(Debug, Clone)]
 pub struct PlannedExt {

@@ -18,8 +18,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
-use pyforge_layout::kit::KIT_JSON;
 pub use pyforge_layout::KitInfo;
+use pyforge_layout::kit::KIT_JSON;
 
 use self::recipe::Plan;
 pub use self::verify::SUMS;
@@ -55,7 +55,8 @@ impl Kit {
         let path = dir.join(KIT_JSON);
         let bytes = std::fs::read(&path)
             .with_context(|| format!("failed to read `{}` (is `{}` a pyforge kit?)", path.display(), dir.display()))?;
-        let info = KitInfo::from_json(&bytes).with_context(|| format!("`{}` is not a usable kit.json", path.display()))?;
+        let info =
+            KitInfo::from_json(&bytes).with_context(|| format!("`{}` is not a usable kit.json", path.display()))?;
         let dir = dir.canonicalize().with_context(|| format!("failed to resolve `{}`", dir.display()))?;
         Ok(Kit { dir, info })
     }
@@ -63,7 +64,6 @@ impl Kit {
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.join(rel)
     }
-
 }
 
 /// The kits directory in the cache.

@@ -141,9 +141,9 @@ impl Fingerprint {
 
     /// Records these inputs and the outputs as they are now (after writing them).
     pub fn record(&self, record: impl AsRef<Path>, outputs: &[&Path]) -> io::Result<()> {
-        let text = self.record_text(outputs).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, "an output to record is missing")
-        })?;
+        let text = self
+            .record_text(outputs)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "an output to record is missing"))?;
         write_atomic(record, text.as_bytes())
     }
 }
@@ -165,7 +165,8 @@ mod tests {
         write_atomic(&path, b"one").unwrap();
         write_atomic(&path, b"two").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["out.bin"]);
         #[cfg(unix)]
         {

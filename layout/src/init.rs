@@ -61,7 +61,12 @@ mod tests {
         };
         assert!(!spec.to_json().contains("\"app\""));
         assert_eq!(InitSpec::from_json(spec.to_json().as_bytes()).unwrap(), spec);
-        spec.app = Some(InitApp { module: "app".into(), exports: vec!["Run".into()], roots: vec!["/app".into()], stub_wasi: true });
+        spec.app = Some(InitApp {
+            module: "app".into(),
+            exports: vec!["Run".into()],
+            roots: vec!["/app".into()],
+            stub_wasi: true,
+        });
         assert_eq!(InitSpec::from_json(spec.to_json().as_bytes()).unwrap(), spec);
     }
 }

@@ -86,7 +86,9 @@ pub enum KitError {
     #[error("not a pyforge kit.json: {0}")]
     Json(#[source] serde_json::Error),
     /// A kit of another format (a newer or older pyforge's).
-    #[error("the kit's schema is `{found}`; this pyforge reads `{KIT_SCHEMA}` (rebuild the kit with `pyforge kit build --rebuild`)")]
+    #[error(
+        "the kit's schema is `{found}`; this pyforge reads `{KIT_SCHEMA}` (rebuild the kit with `pyforge kit build --rebuild`)"
+    )]
     Schema {
         /// The schema the file names.
         found: String,

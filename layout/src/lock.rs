@@ -50,7 +50,11 @@ pub struct LockInput {
 impl Lock {
     /// The file's text: a comment naming the output, then the TOML.
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
-        Ok(format!("# Every input of `{}` and its sha256; written by `pyforge build`.\n{}", self.output, toml::to_string(self)?))
+        Ok(format!(
+            "# Every input of `{}` and its sha256; written by `pyforge build`.\n{}",
+            self.output,
+            toml::to_string(self)?
+        ))
     }
 
     /// Parses the file.
@@ -69,7 +73,12 @@ mod tests {
             forge: "default".into(),
             output: "target/pyforge/default/python.wasm".into(),
             output_sha256: "ab".into(),
-            kit: LockKit { path: "/k".into(), python_version: "3.13.5".into(), key: "k".into(), kit_json_sha256: "cd".into() },
+            kit: LockKit {
+                path: "/k".into(),
+                python_version: "3.13.5".into(),
+                key: "k".into(),
+                kit_json_sha256: "cd".into(),
+            },
             flags: BTreeMap::from([("cflags".to_string(), vec!["-O2".to_string()])]),
             modules: vec!["_zlib_cap".into()],
             input: vec![LockInput { path: "cpython-ext/_zlib_cap/x.c".into(), sha256: "ef".into() }],

@@ -6,14 +6,16 @@ mod plan;
 use std::io::Write as _;
 
 use clap::{Parser, Subcommand};
-use pyforge_args::{BuildAppStep, BuildStep, CcArgs, CheckArgs, ComponentizeStep, ComposeArgs, GenArgs, StepCommand, ToolCommand};
+use pyforge_args::{
+    BuildAppStep, BuildStep, CcArgs, CheckArgs, ComponentizeStep, ComposeArgs, GenArgs, StepCommand, ToolCommand,
+};
 use pyforge_core::build::Step;
-use pyforge_layout::{BuildDir, write_atomic};
 use pyforge_core::compose::{self, Input};
 use pyforge_core::diag::plural;
 use pyforge_core::link::Compiler as _;
 use pyforge_core::source::{self, Disk};
 use pyforge_core::{Diag, Severity, check, r#gen};
+use pyforge_layout::{BuildDir, write_atomic};
 
 /// pyforge: build CPython into WebAssembly components whose native modules come from
 /// swappable capability components.
@@ -184,8 +186,7 @@ fn compose(args: ComposeArgs) -> i32 {
         }
     };
     let written = relative(&args.output).and_then(|o| {
-        write_atomic(&o, &bytes)
-            .map_err(|e| Diag::new(Some(o), format!("failed to write: {e}")).code("compose::io"))
+        write_atomic(o, &bytes).map_err(|e| Diag::new(Some(o), format!("failed to write: {e}")).code("compose::io"))
     });
     if let Err(d) = written {
         print_diags(&[d]);
@@ -237,8 +238,7 @@ fn build(args: BuildStep) -> i32 {
             say_link(format!("  {} imports {}", e.module, e.imports.join(", ")));
         }
     };
-    let built =
-        pyforge_core::build::build(&Disk, &crate::ToolchainCompiler, &forge, &kit, &out, step, &mut planned);
+    let built = pyforge_core::build::build(&Disk, &crate::ToolchainCompiler, &forge, &kit, &out, step, &mut planned);
     let built = match built {
         Ok(b) => b,
         Err(e) => {

@@ -77,9 +77,7 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
 /// path relative to it; outside, its absolute path, with its directory (a WIT file's parent)
 /// added read-only to `granted` at that same path.
 fn grant(flag: &str, path: &str, granted: &mut Vec<Preopen>) -> anyhow::Result<String> {
-    let cwd = std::env::current_dir()
-        .and_then(|d| d.canonicalize())
-        .context("failed to find the current directory")?;
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).context("failed to find the current directory")?;
     let Ok(full) = Path::new(path).canonicalize() else {
         anyhow::bail!("`{flag} {path}`: there is no `{}`", cwd.join(path).display());
     };
