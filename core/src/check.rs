@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Diag;
-use crate::manifest::{self, MANIFEST, Manifest};
+use crate::located::Located;
+use crate::manifest::{self, MANIFEST, Manifest, is_identifier, is_interface_name};
 use crate::project::{self, Project};
 use crate::source::{self, Entry, Source};
 use crate::{r#gen, wit};
@@ -389,9 +390,73 @@ fn check_forges(
     whole_project: bool,
     diags: &mut Vec<Diag>,
 ) {
+    check_project_file(project, diags);
     check_gating(project, manifests, diags);
     check_forge_lists(src, project, manifests, whole_project, diags);
     check_duplicate_provides(project, manifests, diags);
+}
+
+/// `pyforge.toml` itself, checked once before anything is built (the build would find these
+/// later, without pointing at the line): cap paths, `output` copies and app paths stay inside
+/// the project; cap keys and stubs are interface names; warm modules and app modules are module
+/// names.
+fn check_project_file(project: &Project, diags: &mut Vec<Diag>) {
+    let Some(file) = &project.file else { return };
+    let inside = |what: String, at: &Located, help: &str, diags: &mut Vec<Diag>| {
+        if let Err(e) = source::check_in_project(&at.value)
+            && !(at.value == "." && what.contains("`python-path`"))
+        {
+            diags
+                .push(Diag::at(file, at.span.clone(), format!("{what}: {e}"), "here").help(help).code("project::path"));
+        }
+    };
+    let interface = |what: String, name: &str, at: &Located, diags: &mut Vec<Diag>| {
+        let bare = name.split_once('@').map_or(name, |(i, _)| i);
+        if !is_interface_name(bare) {
+            diags.push(
+                Diag::at(file, at.span.clone(), format!("{what}: `{name}` is not an interface name"), "here")
+                    .help("name a WIT interface: `namespace:package/interface`, e.g. `pyforge:zlib/deflate`")
+                    .code("project::interface"),
+            );
+        }
+    };
+    let module = |what: String, at: &Located, diags: &mut Vec<Diag>| {
+        if !at.value.split('.').all(is_identifier) {
+            diags.push(
+                Diag::at(file, at.span.clone(), format!("{what}: `{}` is not a Python module name", at.value), "here")
+                    .help("name the module as you would import it: `json`, `email.policy`, `app` for app.py")
+                    .code("project::module"),
+            );
+        }
+    };
+    for forge in &project.forges {
+        let name = &forge.name;
+        for (iface, cap) in &forge.caps {
+            interface(format!("forge `{name}`: a cap's key"), iface, cap, diags);
+            let help = "give the cap component's path relative to the project root, inside it";
+            inside(format!("forge `{name}`: the cap for `{iface}`"), cap, help, diags);
+        }
+        for stub in &forge.stubs {
+            interface(format!("forge `{name}`: a stub"), &stub.value, stub, diags);
+        }
+        if let Some(output) = &forge.output {
+            let help = "give `output` a path relative to the project root, inside it";
+            inside(format!("forge `{name}`: `output`"), output, help, diags);
+        }
+        for warm in forge.warm.iter().flatten() {
+            module(format!("forge `{name}`: a warm module"), warm, diags);
+        }
+    }
+    for app in &project.apps {
+        let name = &app.name;
+        let help = "give a path relative to the project root, inside it";
+        inside(format!("app `{name}`: `wit`"), &app.wit, help, diags);
+        for p in &app.python_path {
+            inside(format!("app `{name}`: `python-path`"), p, help, diags);
+        }
+        inside(format!("app `{name}`: `output`"), &app.output, help, diags);
+        module(format!("app `{name}`: `module`"), &app.module, diags);
+    }
 }
 
 /// `[gating]` names only forges the project defines.

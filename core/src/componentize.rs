@@ -469,11 +469,14 @@ pub fn project_app(src: &dyn Source, name: &str) -> Result<(AppSpec, Option<Stri
                 .code("project::app"),
         ]);
     };
-    if let Err(e) = source::check_relative(&app.output.value) {
-        let file = project.file.as_ref().map(|f| f.name.clone());
+    if let Err(e) = source::check_in_project(&app.output.value) {
+        let message = format!("app `{name}`: `output`: {e}");
+        let diag = match &project.file {
+            Some(file) => Diag::at(file, app.output.span.clone(), message, "here"),
+            None => Diag::new(None, message),
+        };
         return Err(vec![
-            Diag::new(file.as_deref(), format!("app `{name}`: `output`: {e}"))
-                .help("give `output` a path relative to the project root, inside it"),
+            diag.help("give `output` a path relative to the project root, inside it").code("project::path"),
         ]);
     }
     let spec = AppSpec {

@@ -146,6 +146,25 @@ pub struct Forge {
     pub test_modules: bool,
 }
 
+impl Default for Forge {
+    /// The forge a project without `pyforge.toml` has: `default`, every extension its gating
+    /// allows, self-contained, the default warm modules, bytecode, no test modules. A
+    /// `[forge.NAME]` table starts from these too.
+    fn default() -> Forge {
+        Forge {
+            name: "default".into(),
+            extensions: None,
+            caps: BTreeMap::new(),
+            stubs: Vec::new(),
+            output: None,
+            self_contained: true,
+            warm: None,
+            bytecode: true,
+            test_modules: false,
+        }
+    }
+}
+
 /// The project: its forges, and the project file when there is one.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -161,21 +180,7 @@ impl Project {
     /// Reads `pyforge.toml` in the working directory, if any.
     pub fn load(src: &dyn Source) -> Result<Project, Diag> {
         if src.entry(PROJECT) != Entry::File {
-            return Ok(Project {
-                file: None,
-                forges: vec![Forge {
-                    name: "default".into(),
-                    extensions: None,
-                    caps: BTreeMap::new(),
-                    stubs: Vec::new(),
-                    output: None,
-                    self_contained: true,
-                    warm: None,
-                    bytecode: true,
-                    test_modules: false,
-                }],
-                apps: Vec::new(),
-            });
+            return Ok(Project { file: None, forges: vec![Forge::default()], apps: Vec::new() });
         }
         let bytes =
             src.read(PROJECT).map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
@@ -188,22 +193,23 @@ impl Project {
             .into_iter()
             .map(|(name, f)| {
                 let f = f.into_inner();
+                let d = Forge::default();
                 Forge {
                     name,
                     extensions: f.extensions.map(|v| v.iter().map(Into::into).collect()),
                     caps: f.caps.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
                     stubs: f.stubs.iter().map(Into::into).collect(),
                     output: f.output.as_ref().map(Into::into),
-                    self_contained: f.self_contained.unwrap_or(true),
+                    self_contained: f.self_contained.unwrap_or(d.self_contained),
                     warm: f.warm.map(|v| v.iter().map(Into::into).collect()),
-                    bytecode: f.bytecode.unwrap_or(true),
-                    test_modules: f.test_modules.unwrap_or(false),
+                    bytecode: f.bytecode.unwrap_or(d.bytecode),
+                    test_modules: f.test_modules.unwrap_or(d.test_modules),
                 }
             })
             .collect::<Vec<_>>();
         if implicit {
             // A project of apps only: the one forge is the implicit `default`.
-            forges = Project::load(&crate::source::Memory::default())?.forges;
+            forges = vec![Forge::default()];
         }
         if !forges.iter().any(|f| f.name == "default") {
             return Err(Diag::at(&file, 0..0, "the project has no `default` forge", "here")

@@ -225,6 +225,15 @@ pub fn check_relative(rel: &str) -> Result<Vec<&str>, PathError> {
     Ok(parts)
 }
 
+/// [`check_relative`] for a path of the project file (`pyforge.toml`): relative to the
+/// project root, and a `..` leaves the project (not an extension directory).
+pub fn check_in_project(rel: &str) -> Result<Vec<&str>, PathError> {
+    check_relative(rel).map_err(|e| match e {
+        PathError::ParentDir(p) => PathError::LeavesProject(p),
+        e => e,
+    })
+}
+
 /// Resolves `rel` inside the directory `root`, following symlinks only while they stay inside
 /// `root`. Returns the resolved path (joined onto `root`) and what is there.
 pub fn resolve_inside(src: &dyn Source, root: &str, rel: &str) -> Result<(String, Entry), PathError> {

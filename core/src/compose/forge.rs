@@ -11,7 +11,7 @@ use super::{ComposeError, Input, compose_full, notes, split_version};
 use crate::diag::Diag;
 use crate::plan::ForgePlan;
 use crate::project::PROJECT;
-use crate::source::check_relative;
+use crate::source::check_in_project;
 
 /// What [`compose_forge`] did.
 #[derive(Debug)]
@@ -74,7 +74,7 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out: &BuildDir) -> Result<O
 fn check_paths(plan: &ForgePlan) -> Result<(), ComposeError> {
     let mut diags = Vec::new();
     for (iface, path) in &plan.caps {
-        if let Err(e) = check_relative(&path.value) {
+        if let Err(e) = check_in_project(&path.value) {
             diags.push(
                 Diag::new(Some(PROJECT), format!("cap for `{iface}` in forge `{}`: {e}", plan.forge))
                     .help("give the cap component's path relative to the project root")
@@ -83,7 +83,7 @@ fn check_paths(plan: &ForgePlan) -> Result<(), ComposeError> {
         }
     }
     if let Some(copy) = &plan.output
-        && let Err(e) = check_relative(copy)
+        && let Err(e) = check_in_project(copy)
     {
         diags.push(
             Diag::new(Some(PROJECT), format!("`output` of forge `{}`: {e}", plan.forge))
