@@ -26,7 +26,9 @@ pub const EXAMPLES: &str = "Examples:
   pyforge compose python.wasm --plug zlib.wasm -o python.composed.wasm
   pyforge cli-wasm -o pyforge-cli.wasm   the tool for `wasmtime run`, with a clang stub
 
-The tool component sees only the current directory: give paths inside it, relative to it.";
+The tool commands see only the current directory: give paths inside it, relative to it.
+`componentize` may name its WIT and `-p` directories anywhere (`-d ../../wit`, as
+componentize-py's examples do): each is granted to the toolchain read-only, nothing else.";
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
