@@ -3,7 +3,8 @@
 //! * no import circle between the modules of `core/` or of `host/` (a module is a file of
 //!   `src/` with its subdirectory; it "imports" another when it names `crate::other`);
 //! * the contracts between host and tool are defined once, in `layout/`: no other crate spells
-//!   a build directory's file names or defines the contract types.
+//!   a build directory's file names or defines the contract types;
+//! * every diagnostic `core/` and the tool make has a code.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -176,8 +177,94 @@ fn finds_a_circle() -> Trial {
     })
 }
 
+/// Skips the balanced parentheses of a call whose `(` is just before `i`; returns the index
+/// after its `)`. String and char literals are stepped over.
+fn skip_call(b: &[u8], mut i: usize) -> usize {
+    let mut depth = 1;
+    while depth > 0 && i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if b.get(i + 2) == Some(&b'\'') => i += 2,
+            b'\'' if b.get(i + 1) == Some(&b'\\') && b.get(i + 3) == Some(&b'\'') => i += 3,
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Each `Diag::new(…)`/`Diag::at(…)` in `text` (outside its tests) whose method chain sets no
+/// `.code(…)`: their line numbers.
+fn diagnostics_without_code(text: &str) -> Vec<usize> {
+    let body = text.split("#[cfg(test)]").next().unwrap_or_default();
+    let b = body.as_bytes();
+    let mut missing = Vec::new();
+    for start in ["Diag::new(", "Diag::at("].iter().flat_map(|p| body.match_indices(p).map(|(i, m)| i + m.len())) {
+        let mut i = skip_call(b, start);
+        let mut coded = false;
+        loop {
+            let rest = &body[i..];
+            let trimmed = rest.trim_start();
+            let Some(after_dot) = trimmed.strip_prefix('.') else { break };
+            let name_len = after_dot.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(0);
+            if name_len == 0 || !after_dot[name_len..].starts_with('(') {
+                break;
+            }
+            coded |= &after_dot[..name_len] == "code";
+            i = skip_call(b, i + (rest.len() - trimmed.len()) + 1 + name_len + 1);
+        }
+        if !coded {
+            missing.push(body[..start].lines().count());
+        }
+    }
+    missing.sort();
+    missing
+}
+
+/// Every diagnostic the pipeline makes has a code (`area::kind`): tools that act on
+/// diagnostics (the WIT `diagnostic.code`) never see the catch-all.
+fn every_diagnostic_has_a_code() -> Trial {
+    Trial::test("every_diagnostic_has_a_code", || {
+        let planted = "fn f() { let a = Diag::new(None, format!(\"(\")).help(\"x\");\n let b = Diag::at(s, 0..1, \"m\", \"l\").help(g(')')).code(\"c::d\"); }";
+        if diagnostics_without_code(planted) != [1] {
+            return Err(Failed::from(format!("the scan is wrong: {:?}", diagnostics_without_code(planted))));
+        }
+        let mut found = Vec::new();
+        for krate in ["core", "tool-component"] {
+            let mut files = Vec::new();
+            sources(&pyforge_tests::root().join(krate).join("src"), &mut files);
+            // `diag.rs` defines the constructors (and `note`, whose callers set the code).
+            for (file, text) in files.iter().filter(|(f, _)| !f.ends_with("/diag.rs")) {
+                found.extend(diagnostics_without_code(text).into_iter().map(|line| format!("{file}:{line}")));
+            }
+        }
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(Failed::from(format!(
+                "diagnostics without a code (add `.code(\"area::kind\")`):\n{}",
+                found.join("\n")
+            )))
+        }
+    })
+}
+
 fn main() {
     let args = Arguments::from_args();
-    let trials = vec![finds_a_circle(), no_circle("core"), no_circle("host"), no_circle("layout"), contracts_once()];
+    let trials = vec![
+        finds_a_circle(),
+        no_circle("core"),
+        no_circle("host"),
+        no_circle("layout"),
+        contracts_once(),
+        every_diagnostic_has_a_code(),
+    ];
     libtest_mimic::run(&args, trials).exit();
 }

@@ -59,7 +59,9 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
                 } else {
                     "give an extension directory, its `pyforge-pkg.toml`, or a directory of extensions".to_string()
                 };
-                diags.push(Diag::new(Some(path), format!("`{path}` does not exist")).help(help));
+                diags.push(
+                    Diag::new(Some(path), format!("`{path}` does not exist")).code("check::path-missing").help(help),
+                );
             }
             Entry::File | Entry::Symlink(_) if path == MANIFEST || path.ends_with(&format!("/{MANIFEST}")) => {
                 let dir = path.strip_suffix(MANIFEST).unwrap_or("").trim_end_matches('/');
@@ -68,6 +70,7 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
             Entry::File | Entry::Symlink(_) => {
                 diags.push(
                     Diag::new(Some(path), format!("`{path}` is not a manifest"))
+                        .code("check::not-a-manifest")
                         .help(format!("give the extension directory or its `{MANIFEST}`")),
                 );
             }
@@ -86,6 +89,7 @@ fn extension_dirs(src: &dyn Source, paths: &[String], diags: &mut Vec<Diag>) -> 
                 if found.is_empty() {
                     diags.push(
                         Diag::new(Some(path), format!("no `{MANIFEST}` in `{path}` or its subdirectories"))
+                            .code("check::no-manifest")
                             .help(format!("create `{path}/<ext>/{MANIFEST}` (see README: \"The manifest\")")),
                     );
                 }
@@ -166,6 +170,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (St
                 Some(&world_file),
                 format!("world `{world_name}` exports {}; an extension's world only imports", exports.join(", ")),
             )
+            .code("check::world-exports")
             .help("remove the `export` lines: the extension is linked into python.wasm and consumes caps"),
         );
     }
@@ -174,6 +179,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (St
         Err(e) => {
             diags.push(
                 Diag::new(Some(&world_file), e)
+                    .code("check::world-import")
                     .help("import a named interface from a package, e.g. `import pyforge:zlib/deflate@0.1.0;`"),
             );
             return (world_name, Vec::new());
@@ -195,6 +201,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (St
                     format!("`{key}` is `{}` but world `{world_name}` generates `{want}`", f.value),
                     "does not match the world",
                 )
+                .code("check::gen-mismatch")
                 .help(format!("set `{key} = \"{want}\"`")),
             );
         }
@@ -209,6 +216,7 @@ fn check_extension(src: &dyn Source, m: &Manifest, diags: &mut Vec<Diag>) -> (St
                 let list = stale.iter().map(|(n, why)| format!("`{n}` {why}")).collect::<Vec<_>>().join("; ");
                 diags.push(
                     Diag::new(Some(&gen_dir), format!("generated bindings are stale: {list}"))
+                        .code("check::gen-stale")
                         .help(format!("run `pyforge gen {}` and commit `{gen_dir}`", m.dir)),
                 );
             }
@@ -228,8 +236,10 @@ fn check_c_file(src: &dyn Source, m: &Manifest, ext: &manifest::Extension, diags
     let path = &ext.c_file.1;
     let text = match src.read(path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
-        Ok(Err(_)) => return diags.push(Diag::new(Some(path), "C file is not UTF-8")),
-        Err(e) => return diags.push(Diag::new(Some(path), format!("failed to read C file: {e}"))),
+        Ok(Err(_)) => return diags.push(Diag::new(Some(path), "C file is not UTF-8").code("check::c-file-utf8")),
+        Err(e) => {
+            return diags.push(Diag::new(Some(path), format!("failed to read C file: {e}")).code("check::c-file-io"));
+        }
     };
     let symbol = format!("PyInit_{}", ext.module_name.value);
     if !defines_function(&text, &symbol) {
@@ -252,6 +262,7 @@ fn check_c_file(src: &dyn Source, m: &Manifest, ext: &manifest::Extension, diags
                 format!("`{path}` does not define `{symbol}`"),
                 format!("needs `{symbol}` in the C file"),
             )
+            .code("check::c-symbol")
             .help(help),
         );
     }
@@ -284,6 +295,7 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
                     format!("world imports `{}` but the manifest does not require it", import.id()),
                     "no entry for it",
                 )
+                .code("check::import-not-required")
                 .help(format!(
                     "add [[capabilities.required]] interface = \"{}\"{}",
                     import.interface,
@@ -305,6 +317,7 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
                 ),
                 "version differs from the WIT",
             )
+            .code("check::version-mismatch")
             .help(format!("set `version = \"{wit_version}\"` here, or import the version you mean in `{world_file}`"));
             if wit_version.is_empty() {
                 d = d.help(format!(
@@ -326,6 +339,7 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
                     format!("`{}` is required twice", req.interface.value),
                     "duplicate entry",
                 )
+                .code("check::required-twice")
                 .help("remove one of the two [[capabilities.required]] entries"),
             );
             continue;
@@ -341,6 +355,7 @@ fn check_imports(m: &Manifest, imports: &[wit::Import], world_file: &str, diags:
                     ),
                     "not imported by the world",
                 )
+                .code("check::required-not-imported")
                 .help(format!(
                     "add `import {}@{};` to the world, or remove this entry",
                     req.interface.value, req.version.value
@@ -363,6 +378,7 @@ fn check_together(manifests: &[Manifest], diags: &mut Vec<Diag>) {
                     format!("package name `{}` is also used by `{}`", m.name.value, first.file.name),
                     "duplicate name",
                 )
+                .code("check::duplicate-package")
                 .help("give each extension its own `[package] name`"),
             );
         }
@@ -375,6 +391,7 @@ fn check_together(manifests: &[Manifest], diags: &mut Vec<Diag>) {
                     format!("C module `{}` is also built by `{}`", ext.module_name.value, first.file.name),
                     "duplicate module",
                 )
+                .code("check::duplicate-module")
                 .help("give each extension its own `module_name`; the inittab holds one entry per name"),
             );
         }
@@ -477,6 +494,7 @@ fn check_gating(project: &Project, manifests: &[Manifest], diags: &mut Vec<Diag>
                         format!("gating names forge `{}`, which is not defined", name.value),
                         "no such forge",
                     )
+                    .code("check::gating-forge")
                     .help(format!("use one of the forges in {where_}: {}", forges.join(", "))),
                 );
             }
@@ -509,6 +527,7 @@ fn check_forge_lists(
                             format!("forge `{}` lists extension `{}`, which does not exist", forge.name, ext.value),
                             "no such extension",
                         )
+                        .code("check::forge-extension")
                         .help(format!(
                             "use a `[package] name` from `{EXT_ROOT}/*/{MANIFEST}`: {}",
                             known.iter().cloned().collect::<Vec<_>>().join(", ")
@@ -547,6 +566,7 @@ fn check_duplicate_provides(project: &Project, manifests: &[Manifest], diags: &m
                                 ),
                                 "provided twice",
                             )
+                            .code("check::duplicate-provides")
                             .help(format!(
                                 "drop one of the two, or keep them apart with `[gating] exclude_forges = [\"{}\"]`",
                                 forge.name

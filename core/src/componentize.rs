@@ -67,7 +67,10 @@ pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
         );
     }
     if !is_module_name(&spec.world_module) {
-        diags.push(Diag::new(None, format!("`--world-module {}` is not a Python module name", spec.world_module)));
+        diags.push(
+            Diag::new(None, format!("`--world-module {}` is not a Python module name", spec.world_module))
+                .code("componentize::world-module"),
+        );
     }
     if spec.module.split('.').next() == Some(spec.world_module.as_str()) {
         diags.push(
@@ -231,7 +234,10 @@ pub fn world_bindings(
     world_module: &str,
 ) -> Result<Vec<(String, String)>, Vec<Diag>> {
     if !is_module_name(world_module) {
-        return Err(vec![Diag::new(None, format!("`--world-module {world_module}` is not a Python module name"))]);
+        return Err(vec![
+            Diag::new(None, format!("`--world-module {world_module}` is not a Python module name"))
+                .code("componentize::world-module"),
+        ]);
     }
     let info = check_world(src, dir, world, world_module)?;
     Ok(bindings(world_module, &info))
@@ -246,7 +252,8 @@ fn python_files(
     out: &mut Vec<(String, Vec<u8>)>,
 ) -> Result<(), Diag> {
     let here = if rel.is_empty() { dir.to_string() } else { source::join(dir, rel) };
-    let mut names = src.list(&here).map_err(|e| Diag::new(Some(&here), format!("failed to list: {e}")))?;
+    let mut names =
+        src.list(&here).map_err(|e| Diag::new(Some(&here), format!("failed to list: {e}")).code("componentize::io"))?;
     names.sort();
     for name in names {
         let path = source::join(&here, &name);
@@ -258,7 +265,9 @@ fn python_files(
                 python_files(src, dir, &sub, root, out)?;
             }
             Entry::File if name.ends_with(".py") => {
-                let bytes = src.read(&path).map_err(|e| Diag::new(Some(&path), format!("failed to read: {e}")))?;
+                let bytes = src
+                    .read(&path)
+                    .map_err(|e| Diag::new(Some(&path), format!("failed to read: {e}")).code("componentize::io"))?;
                 out.push((format!("{root}/{sub}"), bytes));
             }
             _ => {}
@@ -472,12 +481,10 @@ pub fn project_app(src: &dyn Source, name: &str) -> Result<(AppSpec, Option<Stri
     if let Err(e) = source::check_in_project(&app.output.value) {
         let message = format!("app `{name}`: `output`: {e}");
         let diag = match &project.file {
-            Some(file) => Diag::at(file, app.output.span.clone(), message, "here"),
-            None => Diag::new(None, message),
+            Some(file) => Diag::at(file, app.output.span.clone(), message, "here").code("project::path"),
+            None => Diag::new(None, message).code("project::path"),
         };
-        return Err(vec![
-            diag.help("give `output` a path relative to the project root, inside it").code("project::path"),
-        ]);
+        return Err(vec![diag.help("give `output` a path relative to the project root, inside it")]);
     }
     let spec = AppSpec {
         wit: app.wit.value.clone(),

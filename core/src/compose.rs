@@ -204,8 +204,7 @@ fn wiring_problems(w: &Wiring, plugs: &[Input], requirers: &IndexMap<String, Vec
         } else {
             format!("plug `{consumer}` imports `{name}`, which no other plug provides")
         };
-        let d = Diag::new(Some(consumer), what);
-        let d = d.code("compose::missing-import");
+        let d = Diag::new(Some(consumer), what).code("compose::missing-import");
         diags.push(if near.is_empty() {
             d.help(format!("plug a cap component that exports `{name}`, or stub it with `--stub {base}`"))
         } else {
@@ -237,22 +236,27 @@ pub fn compose_full(
     }
     let socket_exports: Vec<String> = graph.types()[graph[socket_id].ty()].exports.keys().cloned().collect();
     for name in socket_exports {
-        let export = graph
-            .alias_instance_export(socket_inst, &name)
-            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&socket.name), format!("{e:#}"))]))?;
-        graph
-            .export(export, &name)
-            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&socket.name), format!("{e:#}"))]))?;
+        let export = graph.alias_instance_export(socket_inst, &name).map_err(|e| {
+            ComposeError::Encode(vec![Diag::new(Some(&socket.name), format!("{e:#}")).code("compose::encode")])
+        })?;
+        graph.export(export, &name).map_err(|e| {
+            ComposeError::Encode(vec![Diag::new(Some(&socket.name), format!("{e:#}")).code("compose::encode")])
+        })?;
     }
     // wac-graph's own validation checks every function body of the result — the bodies of the
     // inputs, copied verbatim, which composition cannot change (and which the runtime validates
     // when it compiles them). It was 60% of the time of composing python.wasm. So: encode
     // without it, then validate the structure (types, imports, instances, exports) ourselves.
-    let bytes = graph
-        .encode(EncodeOptions { define_components: true, validate: false, processor: None })
-        .map_err(|e| ComposeError::Encode(vec![Diag::new(None, format!("failed to encode the composition: {e:#}"))]))?;
+    let bytes =
+        graph.encode(EncodeOptions { define_components: true, validate: false, processor: None }).map_err(|e| {
+            ComposeError::Encode(vec![
+                Diag::new(None, format!("failed to encode the composition: {e:#}")).code("compose::encode"),
+            ])
+        })?;
     let left = validate_structure(&bytes).map_err(|e| {
-        ComposeError::Encode(vec![Diag::new(None, format!("the composition is not a valid component: {e}"))])
+        ComposeError::Encode(vec![
+            Diag::new(None, format!("the composition is not a valid component: {e}")).code("compose::invalid-output"),
+        ])
     })?;
 
     // Belt and braces: refuse any non-WASI import left.

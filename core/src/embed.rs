@@ -84,7 +84,9 @@ pub fn runtime_hash() -> String {
 /// bytecode (`__pycache__/<name>.cpython-3XX.pyc`, level 0) only with `bytecode`.
 fn stdlib_files(dir: &str, rel: &str, bytecode: bool, out: &mut Vec<String>) -> Result<(), Diag> {
     let here = if rel.is_empty() { dir.to_string() } else { format!("{dir}/{rel}") };
-    let mut names = Disk.list(&here).map_err(|e| Diag::new(Some(&here), format!("failed to list the stdlib: {e}")))?;
+    let mut names = Disk
+        .list(&here)
+        .map_err(|e| Diag::new(Some(&here), format!("failed to list the stdlib: {e}")).code("embed::io"))?;
     names.sort();
     for name in names {
         let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
@@ -123,7 +125,9 @@ pub fn archive(
     let mut members: Vec<(String, Vec<u8>)> = Vec::new();
     let mut files = Vec::new();
     stdlib_files(stdlib_dir, "", bytecode, &mut files)?;
-    let read = |path: &str| Disk.read(path).map_err(|e| Diag::new(Some(path), format!("failed to read: {e}")));
+    let read = |path: &str| {
+        Disk.read(path).map_err(|e| Diag::new(Some(path), format!("failed to read: {e}")).code("embed::io"))
+    };
     for rel in files {
         members.push((format!("{guest_stdlib}/{rel}"), read(&format!("{stdlib_dir}/{rel}"))?));
     }
@@ -239,7 +243,7 @@ pub fn members(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 /// Writes `archive` to `path` atomically.
 pub fn write(path: &str, archive: &Archive) -> Result<(), Diag> {
     write_atomic(path, &archive.bytes)
-        .map_err(|e| Diag::new(Some(path), format!("failed to write the stdlib archive: {e}")))
+        .map_err(|e| Diag::new(Some(path), format!("failed to write the stdlib archive: {e}")).code("embed::io"))
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 fn io_diag(path: &str, what: &str, e: impl std::fmt::Display) -> Diag {
-    Diag::new(Some(path), format!("failed to {what}: {e}"))
+    Diag::new(Some(path), format!("failed to {what}: {e}")).code("link::io")
 }
 
 /// Every file under `dir`, recursively, sorted (symlinks were vetted by `check`).
@@ -78,11 +78,12 @@ fn files_under(src: &dyn Source, dir: &str, out: &mut Vec<String>) -> Result<(),
 
 /// Runs clang; a failure carries the command line and clang's output.
 fn run_clang(cc: &dyn Compiler, args: Vec<String>, what: &str, file: &str) -> Result<(), Diag> {
-    let done = cc.run(&args).map_err(|e| Diag::new(Some(file), format!("{what}: {e}")))?;
+    let done = cc.run(&args).map_err(|e| Diag::new(Some(file), format!("{what}: {e}")).code("link::clang-start"))?;
     if done.status != 0 {
         let stderr = String::from_utf8_lossy(&done.stderr);
         let stdout = String::from_utf8_lossy(&done.stdout);
         return Err(Diag::new(Some(file), format!("{what} failed (clang exited with status {})", done.status))
+            .code("link::clang-failed")
             .detail(format!("command: clang {}\n{}{}", args.join(" "), stdout, stderr))
             .help("fix the error above; nothing was written to the output"));
     }
@@ -290,8 +291,8 @@ impl Link<'_> {
         let template_path = self.kit_path(&self.kit.config_c);
         let template = std::fs::read_to_string(&template_path)
             .map_err(|e| io_diag(&template_path, "read the config.c template", e))?;
-        let config =
-            config_c(&template, modules, self.plan.test_modules).map_err(|e| Diag::new(Some(&template_path), e))?;
+        let config = config_c(&template, modules, self.plan.test_modules)
+            .map_err(|e| Diag::new(Some(&template_path), e).code("link::config-c"))?;
         let mut args = self.cflags.clone();
         args.push("-DPy_BUILD_CORE".into());
         args.extend(self.kit.include.iter().map(|inc| format!("-I{}", self.kit_path(inc))));
@@ -445,7 +446,8 @@ impl Link<'_> {
         if !fingerprint.is_recorded(&key_path, &[archive_file]) {
             let base = Disk.read(&base_path).map_err(|e| io_diag(&base_path, "read", e))?;
             let extra = self.plan.app.as_ref().map(|a| a.files.as_slice()).unwrap_or_default();
-            let archive = embed::with_members(&base, extra).map_err(|e| Diag::new(Some(&base_path), e))?;
+            let archive =
+                embed::with_members(&base, extra).map_err(|e| Diag::new(Some(&base_path), e).code("link::archive"))?;
             embed::write(&archive_path, &archive)?;
             fingerprint.record(&key_path, &[archive_file]).map_err(|e| io_diag(&key_path, "write", e))?;
             if !extra.is_empty() {
@@ -474,8 +476,9 @@ impl Link<'_> {
     /// Writes `python.lock` and the output's stamp.
     fn write_lock(&self, lock: &Lock) -> Result<(), Diag> {
         let lock_path = self.out.file(BuildDir::LOCK);
-        let text =
-            lock.to_toml().map_err(|e| Diag::new(Some(&lock_path), format!("failed to encode the lock: {e}")))?;
+        let text = lock
+            .to_toml()
+            .map_err(|e| Diag::new(Some(&lock_path), format!("failed to encode the lock: {e}")).code("link::io"))?;
         write_atomic(&lock_path, text.as_bytes()).map_err(|e| io_diag(&lock_path, "write", e))?;
         if let Some(stamp) = stamp(&self.output) {
             let stamp_path = self.out.file(BuildDir::LINK_STAMP);
@@ -581,6 +584,7 @@ fn cpython_sources(
     let file = &ext.manifest.file.name;
     let Some(sources) = &kit.sources else {
         return Err(Diag::new(Some(file), format!("the kit at `{kit_dir}` carries no CPython module sources"))
+            .code("link::kit-sources")
             .help("rebuild the kit with this pyforge: `pyforge kit build`"));
     };
     if let Some((_, name)) = module_dir.rsplit_once('/').filter(|_| module_dir.ends_with(".c")) {
@@ -591,6 +595,7 @@ fn cpython_sources(
                 Some(file),
                 format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{path}`"),
             )
+            .code("link::kit-sources")
             .help(format!("name a module the kit carries: Modules/{}", carried.join(", Modules/"))));
         }
         return Ok(vec![(path, name.to_string())]);
@@ -601,6 +606,7 @@ fn cpython_sources(
         .map_err(|e| {
             let carried = Disk.list(&format!("{kit_dir}/{sources}/Modules")).unwrap_or_default();
             Diag::new(Some(file), format!("`cpython_sources = \"{module_dir}\"`: the kit has no `{src_dir}`: {e}"))
+                .code("link::kit-sources")
                 .help(format!("name a module directory the kit carries: Modules/{}", carried.join(", Modules/")))
         })?
         .into_iter()

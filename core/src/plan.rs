@@ -174,8 +174,8 @@ fn warm_modules(f: &crate::project::Forge, file: Option<&crate::diag::SourceFile
         .map(|l| {
             let what = format!("`{}` is not a module name", l.value);
             let d = match file {
-                Some(file) => Diag::at(file, l.span.clone(), what, "here"),
-                None => Diag::new(Some(crate::project::PROJECT), what),
+                Some(file) => Diag::at(file, l.span.clone(), what, "here").code("project::module"),
+                None => Diag::new(Some(crate::project::PROJECT), what).code("project::module"),
             };
             d.help(format!(
                 "`warm` of forge `{}` lists modules to import before the snapshot, e.g. \"json\" or \"email.message\"",

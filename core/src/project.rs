@@ -182,9 +182,11 @@ impl Project {
         if src.entry(PROJECT) != Entry::File {
             return Ok(Project { file: None, forges: vec![Forge::default()], apps: Vec::new() });
         }
-        let bytes =
-            src.read(PROJECT).map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8"))?;
+        let bytes = src
+            .read(PROJECT)
+            .map_err(|e| Diag::new(Some(PROJECT), format!("failed to read project file: {e}")).code("project::io"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Diag::new(Some(PROJECT), "project file is not UTF-8").code("project::utf8"))?;
         let file = SourceFile::new(PROJECT, text);
         let raw: RawProject = toml::from_str(&file.text).map_err(|e| toml_error(&file, &e, TomlFile::Project))?;
         let implicit = raw.forge.is_empty();
@@ -213,6 +215,7 @@ impl Project {
         }
         if !forges.iter().any(|f| f.name == "default") {
             return Err(Diag::at(&file, 0..0, "the project has no `default` forge", "here")
+                .code("project::no-default-forge")
                 .help("add a `[forge.default]` table; `pyforge build` and `run` use it when no forge is named"));
         }
         let apps: Vec<App> = raw
@@ -250,6 +253,7 @@ impl Project {
                     format!("app `{}`: no forge `{}`", app.name, f.value),
                     "here",
                 )
+                .code("project::app-forge")
                 .help(format!("name one of the project's forges: {}", names.join(", "))));
             }
         }

@@ -42,11 +42,16 @@ type Texts = BTreeMap<String, SourceFile>;
 
 fn read_wit_files(src: &dyn Source, dir: &str, texts: &mut Texts) -> Result<SourceMap, Diag> {
     let mut map = SourceMap::new();
-    let names = src.list(dir).map_err(|e| Diag::new(Some(dir), format!("failed to list WIT directory: {e}")))?;
+    let names = src
+        .list(dir)
+        .map_err(|e| Diag::new(Some(dir), format!("failed to list WIT directory: {e}")).code("wit::io"))?;
     for name in names.iter().filter(|n| n.ends_with(".wit")) {
         let path = source::join(dir, name);
-        let bytes = src.read(&path).map_err(|e| Diag::new(Some(&path), format!("failed to read WIT file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(&path), "WIT file is not UTF-8"))?;
+        let bytes = src
+            .read(&path)
+            .map_err(|e| Diag::new(Some(&path), format!("failed to read WIT file: {e}")).code("wit::io"))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| Diag::new(Some(&path), "WIT file is not UTF-8").code("wit::utf8"))?;
         map.push_str(&path, for_wit_parser(&text));
         texts.insert(path.clone(), SourceFile::new(path, text));
     }
@@ -66,8 +71,9 @@ fn span_diag(map: &SourceMap, texts: &Texts, span: Span, what: &str, message: &s
     let diag = match map.resolve_span(span).and_then(|loc| Some((texts.get(loc.path)?, loc.range))) {
         Some((src, range)) => {
             Diag::at(src, range.start..range.end.max(range.start + 1), format!("{what}: {first}"), "here")
+                .code("wit::invalid")
         }
-        None => Diag::new(Some(dir), format!("{what}: {first}")),
+        None => Diag::new(Some(dir), format!("{what}: {first}")).code("wit::invalid"),
     };
     let diag = diag.help("fix the WIT at this position");
     if rest.is_empty() { diag } else { diag.detail(rest.to_string()) }
@@ -82,8 +88,10 @@ pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve
     let mut texts = Texts::new();
     // A single `.wit` file (componentize-py's `-d sandbox.wit`) is a package of its own.
     let main_map = if dir.ends_with(".wit") && src.entry(dir) == Entry::File {
-        let bytes = src.read(dir).map_err(|e| Diag::new(Some(dir), format!("failed to read WIT file: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(dir), "WIT file is not UTF-8"))?;
+        let bytes =
+            src.read(dir).map_err(|e| Diag::new(Some(dir), format!("failed to read WIT file: {e}")).code("wit::io"))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| Diag::new(Some(dir), "WIT file is not UTF-8").code("wit::utf8"))?;
         let mut map = SourceMap::new();
         map.push_str(dir, for_wit_parser(&text));
         texts.insert(dir.to_string(), SourceFile::new(dir.to_string(), text));
@@ -93,6 +101,7 @@ pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve
     };
     if texts.is_empty() {
         return Err(Diag::new(Some(dir), "WIT directory has no `.wit` files")
+            .code("wit::empty")
             .help("add a `world.wit` declaring the extension's world"));
     }
     let main = parse(main_map, &texts, dir)?;
@@ -102,7 +111,7 @@ pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve
     if src.entry(&deps_dir) == Entry::Dir {
         let names = src
             .list(&deps_dir)
-            .map_err(|e| Diag::new(Some(&deps_dir), format!("failed to list WIT dependencies: {e}")))?;
+            .map_err(|e| Diag::new(Some(&deps_dir), format!("failed to list WIT dependencies: {e}")).code("wit::io"))?;
         for name in names {
             let path = source::join(&deps_dir, &name);
             let entry = match src.entry(&path) {
@@ -115,9 +124,11 @@ pub fn load(src: &dyn Source, dir: &str, world: Option<&str>) -> Result<(Resolve
                 Entry::Dir => read_wit_files(src, &path, &mut texts)?,
                 Entry::File if name.ends_with(".wit") => {
                     let mut map = SourceMap::new();
-                    let bytes =
-                        src.read(&path).map_err(|e| Diag::new(Some(&path), format!("failed to read WIT file: {e}")))?;
-                    let text = String::from_utf8(bytes).map_err(|_| Diag::new(Some(&path), "WIT file is not UTF-8"))?;
+                    let bytes = src
+                        .read(&path)
+                        .map_err(|e| Diag::new(Some(&path), format!("failed to read WIT file: {e}")).code("wit::io"))?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| Diag::new(Some(&path), "WIT file is not UTF-8").code("wit::utf8"))?;
                     map.push_str(&path, for_wit_parser(&text));
                     texts.insert(path.clone(), SourceFile::new(path.clone(), text));
                     map

@@ -370,7 +370,7 @@ fn python_bindings(args: pyforge_args::BindingsArgs) -> i32 {
     for (rel, text) in &files {
         let path = source::join(&args.out_dir, rel);
         if let Err(e) = write_atomic(&path, text.as_bytes()) {
-            print_diags(&[Diag::new(Some(&path), format!("failed to write: {e}"))]);
+            print_diags(&[Diag::new(Some(&path), format!("failed to write: {e}")).code("cli::io")]);
             return 1;
         }
     }

@@ -30,6 +30,7 @@ pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Res
     });
     let Some((key, item, id, full_name)) = found else {
         return Err(Diag::new(None, format!("cannot stub `{iface}`: the socket does not import it"))
+            .code("compose::stub-unknown")
             .help("name an interface the socket imports (see `pyforge plan`)"));
     };
     let message = message
@@ -64,27 +65,28 @@ pub fn stub_for_import(socket: &[u8], iface: &str, message: Option<&str>) -> Res
 
 /// The socket's WIT: its resolve and world.
 fn socket_world(socket: &[u8]) -> Result<(Resolve, wit_parser::WorldId), Diag> {
-    let decoded =
-        wit_component::decode(socket).map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")))?;
+    let decoded = wit_component::decode(socket)
+        .map_err(|e| Diag::new(None, format!("cannot read the socket's WIT: {e:#}")).code("compose::stub-decode"))?;
     match decoded {
         wit_component::DecodedWasm::Component(r, w) => Ok((r, w)),
         wit_component::DecodedWasm::WitPackage(..) => {
-            Err(Diag::new(None, "the socket is a WIT package, not a component"))
+            Err(Diag::new(None, "the socket is a WIT package, not a component").code("compose::stub-decode"))
         }
     }
 }
 
 /// The stub component: the module `wat` with `world`'s metadata, encoded.
 fn encode(resolve: &Resolve, world: wit_parser::WorldId, wat: &str, what: &str) -> Result<Vec<u8>, Diag> {
-    let mut module = wat::parse_str(wat)
-        .map_err(|e| Diag::new(None, format!("internal error: stub module does not assemble: {e}")))?;
+    let mut module = wat::parse_str(wat).map_err(|e| {
+        Diag::new(None, format!("internal error: stub module does not assemble: {e}")).code("compose::internal")
+    })?;
     wit_component::embed_component_metadata(&mut module, resolve, world, StringEncoding::UTF8)
-        .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")))?;
+        .map_err(|e| Diag::new(None, format!("cannot embed stub metadata: {e:#}")).code("compose::internal"))?;
     ComponentEncoder::default()
         .validate(true)
         .module(&module)
         .and_then(|e| e.encode())
-        .map_err(|e| Diag::new(None, format!("cannot build {what}: {e:#}")))
+        .map_err(|e| Diag::new(None, format!("cannot build {what}: {e:#}")).code("compose::internal"))
 }
 
 /// Whether interface `iface` uses a type of `target`, directly or through another interface.

@@ -86,14 +86,17 @@ impl Wirer {
         let package = self.parts[provider].package;
         let graph = &mut self.graph;
         let provider_inst = *self.parts[provider].instance.get_or_insert_with(|| graph.instantiate(package));
-        let export = self
-            .graph
-            .alias_instance_export(provider_inst, &export_name)
-            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&self.parts[provider].name), format!("{e:#}"))]))?;
+        let export = self.graph.alias_instance_export(provider_inst, &export_name).map_err(|e| {
+            ComposeError::Encode(vec![
+                Diag::new(Some(&self.parts[provider].name), format!("{e:#}")).code("compose::encode"),
+            ])
+        })?;
         let consumer_inst = self.part(consumer).instance.expect("a consumer is instantiated");
-        self.graph
-            .set_instantiation_argument(consumer_inst, &import_name, export)
-            .map_err(|e| ComposeError::Encode(vec![Diag::new(Some(&self.part(consumer).name), format!("{e:#}"))]))?;
+        self.graph.set_instantiation_argument(consumer_inst, &import_name, export).map_err(|e| {
+            ComposeError::Encode(vec![
+                Diag::new(Some(&self.part(consumer).name), format!("{e:#}")).code("compose::encode"),
+            ])
+        })?;
         self.satisfied.insert((consumer, import_name.clone()));
         self.wiring.links.push(Link {
             consumer: self.part(consumer).name.clone(),
@@ -196,7 +199,7 @@ fn register(graph: &mut CompositionGraph, key: &str, input: &Input) -> Result<Pa
             .help("pass a WebAssembly component (not a core module)")
             .code("compose::invalid-component")
     })?;
-    graph.register_package(pkg).map_err(|e| Diag::new(Some(&input.name), format!("{e:#}")))
+    graph.register_package(pkg).map_err(|e| Diag::new(Some(&input.name), format!("{e:#}")).code("compose::input"))
 }
 
 /// The package names `wac plug` gives plugs (`plug:<file stem>`, an index when a stem repeats)
