@@ -413,7 +413,19 @@ fn project_apps_build() -> Result<(), Failed> {
     let out = t::run_native(d, &["build", "--app", "greeter"])?;
     ensure(out.status != 0 && out.stderr.contains("no forge `fast`") && out.stderr.contains("pyforge.toml:4"), || {
         out.render()
-    })
+    })?;
+    // An app on no forge is checked too: a path leaving the project is named at its line.
+    std::fs::write(
+        d.join("pyforge.toml"),
+        "[app.greeter]\nwit = \"wit\"\nmodule = \"app\"\npython-path = [\"/usr/lib\"]\n",
+    )?;
+    let out = t::run_native(d, &["build", "--app", "greeter"])?;
+    ensure(
+        out.status != 0
+            && out.stderr.contains("app `greeter`: `python-path`: `/usr/lib` is an absolute path")
+            && out.stderr.contains("pyforge.toml:4"),
+        || out.render(),
+    )
 }
 
 /// A `wasi:http/proxy` app under stock `wasmtime serve`: real requests to 127.0.0.1 — a JSON

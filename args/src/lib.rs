@@ -135,13 +135,15 @@ pub struct CcArgs {
 /// command and the tool's.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct AppArgs {
-    /// The WIT directory (with its `deps/`), relative to the current directory.
+    /// The WIT directory (with its `deps/`) or a `.wit` file; anywhere (`../../wit`): the
+    /// toolchain gets read-only access to it.
     #[arg(short = 'd', long = "wit-path", value_name = "WIT_PATH")]
     pub wit_path: String,
     /// The world to target [default: the package's only world].
     #[arg(short = 'w', long, value_name = "WORLD")]
     pub world: Option<String>,
-    /// A directory holding the app's modules (repeatable) [default: the current directory].
+    /// A directory holding the app's modules (repeatable; anywhere, read-only) [default: the
+    /// current directory].
     #[arg(short = 'p', long = "python-path", value_name = "DIR")]
     pub python_path: Vec<String>,
     /// The name of the generated bindings package the app imports.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Diag;
 use crate::located::Located;
-use crate::manifest::{self, MANIFEST, Manifest, is_identifier, is_interface_name};
+use crate::manifest::{self, MANIFEST, Manifest, is_interface_name, is_module_path};
 use crate::project::{self, Project};
 use crate::source::{self, Entry, Source};
 use crate::{r#gen, wit};
@@ -438,7 +438,7 @@ fn check_project_file(project: &Project, diags: &mut Vec<Diag>) {
         }
     };
     let module = |what: String, at: &Located, diags: &mut Vec<Diag>| {
-        if !at.value.split('.').all(is_identifier) {
+        if !is_module_path(&at.value) {
             diags.push(
                 Diag::at(file, at.span.clone(), format!("{what}: `{}` is not a Python module name", at.value), "here")
                     .help("name the module as you would import it: `json`, `email.policy`, `app` for app.py")

@@ -478,6 +478,24 @@ pub fn project_app(src: &dyn Source, name: &str) -> Result<(AppSpec, Option<Stri
                 .code("project::app"),
         ]);
     };
+    // `pyforge check` says these too; an app built without a forge is not checked first.
+    let mut diags = Vec::new();
+    let paths = std::iter::once(("wit", &app.wit)).chain(app.python_path.iter().map(|p| ("python-path", p)));
+    for (field, at) in paths {
+        if let Err(e) = source::check_in_project(&at.value)
+            && !(field == "python-path" && at.value == ".")
+        {
+            let message = format!("app `{name}`: `{field}`: {e}");
+            let diag = match &project.file {
+                Some(file) => Diag::at(file, at.span.clone(), message, "here").code("project::path"),
+                None => Diag::new(None, message).code("project::path"),
+            };
+            diags.push(diag.help("give a path relative to the project root, inside it"));
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
     if let Err(e) = source::check_in_project(&app.output.value) {
         let message = format!("app `{name}`: `output`: {e}");
         let diag = match &project.file {

@@ -12,7 +12,7 @@ mod validate;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
-pub use self::names::{is_identifier, is_interface_name, is_kebab, is_pep440};
+pub use self::names::{is_identifier, is_interface_name, is_kebab, is_module_path, is_pep440};
 use crate::diag::{Diag, SourceFile};
 pub use crate::located::Located;
 use crate::located::{TomlFile, toml_error};

@@ -161,16 +161,9 @@ fn warm_modules(f: &crate::project::Forge, file: Option<&crate::diag::SourceFile
     let Some(list) = &f.warm else {
         return Ok(crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect());
     };
-    let is_name = |m: &str| {
-        !m.is_empty()
-            && m.split('.').all(|part| {
-                part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-                    && part.chars().all(|c| c.is_alphanumeric() || c == '_')
-            })
-    };
     let bad: Vec<Diag> = list
         .iter()
-        .filter(|l| !is_name(&l.value))
+        .filter(|l| !crate::manifest::is_module_path(&l.value))
         .map(|l| {
             let what = format!("`{}` is not a module name", l.value);
             let d = match file {
@@ -181,7 +174,6 @@ fn warm_modules(f: &crate::project::Forge, file: Option<&crate::diag::SourceFile
                 "`warm` of forge `{}` lists modules to import before the snapshot, e.g. \"json\" or \"email.message\"",
                 f.name
             ))
-            .code("project::warm")
         })
         .collect();
     if bad.is_empty() { Ok(list.iter().map(|l| l.value.clone()).collect()) } else { Err(bad) }

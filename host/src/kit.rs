@@ -55,8 +55,7 @@ impl Kit {
         let path = dir.join(KIT_JSON);
         let bytes = std::fs::read(&path)
             .with_context(|| format!("failed to read `{}` (is `{}` a pyforge kit?)", path.display(), dir.display()))?;
-        let info =
-            KitInfo::from_json(&bytes).with_context(|| format!("`{}` is not a usable kit.json", path.display()))?;
+        let info = KitInfo::from_json(&bytes).with_context(|| format!("failed to read the kit `{}`", dir.display()))?;
         let dir = dir.canonicalize().with_context(|| format!("failed to resolve `{}`", dir.display()))?;
         Ok(Kit { dir, info })
     }

@@ -14,6 +14,16 @@ const KEYWORDS: &[&str] = &[
     "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
 ];
 
+/// A dotted Python module path as `import` takes it (`json`, `email.policy`; Unicode letters
+/// allowed, as in Python): what `warm` and an app's `module` name.
+pub fn is_module_path(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
 /// A Python identifier (ASCII), not a keyword.
 pub fn is_identifier(s: &str) -> bool {
     !s.is_empty()

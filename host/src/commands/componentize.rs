@@ -73,22 +73,28 @@ pub fn exec(args: Args, compiler: &CompilerArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The form of `path` (given with `flag`) the tool can read: inside the current directory, the
-/// path relative to it; outside, its absolute path, with its directory (a WIT file's parent)
+/// The form of `path` (given with `flag`) the tool can read: a relative path without `..` stays
+/// as given (symlinks inside are the tool's to follow, as before); a path outside the current
+/// directory becomes its absolute, resolved path, with its directory (a WIT file's parent)
 /// added read-only to `granted` at that same path.
 fn grant(flag: &str, path: &str, granted: &mut Vec<Preopen>) -> anyhow::Result<String> {
     let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).context("failed to find the current directory")?;
     let Ok(full) = Path::new(path).canonicalize() else {
         anyhow::bail!("`{flag} {path}`: there is no `{}`", cwd.join(path).display());
     };
+    if !path.starts_with('/') && !path.split('/').any(|p| p == "..") {
+        return Ok(path.to_string());
+    }
     if let Ok(inside) = full.strip_prefix(&cwd) {
         let rel = inside.to_str().with_context(|| format!("`{flag} {path}`: the path is not UTF-8"))?;
         return Ok(if rel.is_empty() { ".".to_string() } else { rel.to_string() });
     }
     let dir = if full.is_dir() { full.clone() } else { full.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let guest = dir.to_str().with_context(|| format!("`{flag} {path}`: the path `{}` is not UTF-8", dir.display()))?;
+    let (Some(guest), Some(full)) = (dir.to_str(), full.to_str()) else {
+        anyhow::bail!("`{flag} {path}`: the path `{}` is not UTF-8, which WASI cannot carry", full.display());
+    };
     if !granted.iter().any(|p| p.host == dir) {
         granted.push(Preopen { host: dir.clone(), guest: guest.to_string(), access: Access::ReadOnly });
     }
-    Ok(full.to_str().unwrap_or(guest).to_string())
+    Ok(full.to_string())
 }

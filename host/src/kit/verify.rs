@@ -114,7 +114,12 @@ pub(super) fn write_sums(dir: &Path) -> anyhow::Result<()> {
                 walk(root, &rel, out)?;
             } else {
                 let name = rel.to_string_lossy().replace('\\', "/");
-                if name != SUMS && name != KIT_JSON && name != VERIFIED && !name.starts_with(".tmp") {
+                if name != SUMS
+                    && name != KIT_JSON
+                    && name != VERIFIED
+                    && !name.starts_with(".tmp")
+                    && !name.ends_with(".tmp")
+                {
                     let bytes = std::fs::read(root.join(&rel))?;
                     out.push((name, checksum(&bytes)));
                 }
