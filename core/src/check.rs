@@ -417,7 +417,7 @@ fn check_forges(
 /// later, without pointing at the line): cap paths, `output` copies and app paths stay inside
 /// the project; cap keys and stubs are interface names; warm modules and app modules are module
 /// names.
-fn check_project_file(project: &Project, diags: &mut Vec<Diag>) {
+pub fn check_project_file(project: &Project, diags: &mut Vec<Diag>) {
     let Some(file) = &project.file else { return };
     let inside = |what: String, at: &Located, help: &str, diags: &mut Vec<Diag>| {
         if let Err(e) = source::check_in_project(&at.value)

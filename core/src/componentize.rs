@@ -51,15 +51,15 @@ struct WorldInfo {
 /// Where the generated package goes in the archive (after the app's own directories).
 const GENERATED_ROOT: &str = "/.pyforge/bindings";
 
+/// One name of a module (no dots): what `--world-module` names.
 fn is_module_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+    !name.contains('.') && crate::manifest::is_module_path(name)
 }
 
 /// Checks the world and the app, and gathers the app's files and the generated bindings.
 pub fn plan_app(src: &dyn Source, spec: &AppSpec) -> Result<App, Vec<Diag>> {
     let mut diags = Vec::new();
-    if !spec.module.split('.').all(is_module_name) {
+    if !crate::manifest::is_module_path(&spec.module) {
         diags.push(
             Diag::new(None, format!("`{}` is not a Python module name", spec.module))
                 .help("name the app's module as you would import it: `app` for app.py")
@@ -478,31 +478,12 @@ pub fn project_app(src: &dyn Source, name: &str) -> Result<(AppSpec, Option<Stri
                 .code("project::app"),
         ]);
     };
-    // `pyforge check` says these too; an app built without a forge is not checked first.
+    // An app on no forge is not planned (which checks the project first): check the project
+    // file here, as `pyforge check` does.
     let mut diags = Vec::new();
-    let paths = std::iter::once(("wit", &app.wit)).chain(app.python_path.iter().map(|p| ("python-path", p)));
-    for (field, at) in paths {
-        if let Err(e) = source::check_in_project(&at.value)
-            && !(field == "python-path" && at.value == ".")
-        {
-            let message = format!("app `{name}`: `{field}`: {e}");
-            let diag = match &project.file {
-                Some(file) => Diag::at(file, at.span.clone(), message, "here").code("project::path"),
-                None => Diag::new(None, message).code("project::path"),
-            };
-            diags.push(diag.help("give a path relative to the project root, inside it"));
-        }
-    }
+    crate::check::check_project_file(&project, &mut diags);
     if !diags.is_empty() {
         return Err(diags);
-    }
-    if let Err(e) = source::check_in_project(&app.output.value) {
-        let message = format!("app `{name}`: `output`: {e}");
-        let diag = match &project.file {
-            Some(file) => Diag::at(file, app.output.span.clone(), message, "here").code("project::path"),
-            None => Diag::new(None, message).code("project::path"),
-        };
-        return Err(vec![diag.help("give `output` a path relative to the project root, inside it")]);
     }
     let spec = AppSpec {
         wit: app.wit.value.clone(),

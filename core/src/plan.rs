@@ -128,7 +128,7 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
         shim_packages: Vec::new(),
         offload: Vec::new(),
         self_contained: f.self_contained,
-        warm: warm_modules(f, project.file.as_ref())?,
+        warm: warm_modules(f),
         bytecode: f.bytecode,
         test_modules: f.test_modules,
         app: None,
@@ -156,27 +156,12 @@ pub fn plan(src: &dyn Source, forge: &str) -> Result<ForgePlan, Vec<Diag>> {
     Ok(plan)
 }
 
-/// The forge's warm modules (or the default set), each a dotted Python module name.
-fn warm_modules(f: &crate::project::Forge, file: Option<&crate::diag::SourceFile>) -> Result<Vec<String>, Vec<Diag>> {
-    let Some(list) = &f.warm else {
-        return Ok(crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect());
-    };
-    let bad: Vec<Diag> = list
-        .iter()
-        .filter(|l| !crate::manifest::is_module_path(&l.value))
-        .map(|l| {
-            let what = format!("`{}` is not a module name", l.value);
-            let d = match file {
-                Some(file) => Diag::at(file, l.span.clone(), what, "here").code("project::module"),
-                None => Diag::new(Some(crate::project::PROJECT), what).code("project::module"),
-            };
-            d.help(format!(
-                "`warm` of forge `{}` lists modules to import before the snapshot, e.g. \"json\" or \"email.message\"",
-                f.name
-            ))
-        })
-        .collect();
-    if bad.is_empty() { Ok(list.iter().map(|l| l.value.clone()).collect()) } else { Err(bad) }
+/// The forge's warm modules, or the default set (their names were checked by `check`).
+fn warm_modules(f: &crate::project::Forge) -> Vec<String> {
+    match &f.warm {
+        Some(list) => list.iter().map(|l| l.value.clone()).collect(),
+        None => crate::embed::DEFAULT_WARM.iter().map(|m| m.to_string()).collect(),
+    }
 }
 
 fn planned_ext(m: &Manifest, ext: &Extension, summary: &check::Summary) -> PlannedExt {

@@ -11,7 +11,6 @@ use super::{ComposeError, Input, compose_full, notes, split_version};
 use crate::diag::Diag;
 use crate::plan::ForgePlan;
 use crate::project::PROJECT;
-use crate::source::check_in_project;
 
 /// What [`compose_forge`] did.
 #[derive(Debug)]
@@ -39,7 +38,6 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out: &BuildDir) -> Result<O
         let _ = std::fs::remove_file(&key_path);
         return Ok(None);
     }
-    check_paths(plan)?;
     let paths: Vec<&str> = std::iter::once(socket).chain(plan.caps.iter().map(|(_, p)| p.value.as_str())).collect();
     let fingerprint = inputs(plan, &paths);
     let outputs: Vec<&Path> = std::iter::once(output.as_str()).chain(plan.output.as_deref()).map(Path::new).collect();
@@ -68,30 +66,6 @@ pub fn compose_forge(plan: &ForgePlan, socket: &str, out: &BuildDir) -> Result<O
         ComposeError::Io(vec![Diag::new(Some(&key_path), format!("failed to write: {e}")).code("compose::io")])
     })?;
     Ok(Some(Composed { output, size: bytes.len(), rebuilt: true, notes: notes(&wiring) }))
-}
-
-/// Cap paths and the `output` copy stay inside the project.
-fn check_paths(plan: &ForgePlan) -> Result<(), ComposeError> {
-    let mut diags = Vec::new();
-    for (iface, path) in &plan.caps {
-        if let Err(e) = check_in_project(&path.value) {
-            diags.push(
-                Diag::new(Some(PROJECT), format!("cap for `{iface}` in forge `{}`: {e}", plan.forge))
-                    .help("give the cap component's path relative to the project root")
-                    .code("project::path"),
-            );
-        }
-    }
-    if let Some(copy) = &plan.output
-        && let Err(e) = check_in_project(copy)
-    {
-        diags.push(
-            Diag::new(Some(PROJECT), format!("`output` of forge `{}`: {e}", plan.forge))
-                .help("give `output` a path relative to the project root, inside it")
-                .code("project::path"),
-        );
-    }
-    if diags.is_empty() { Ok(()) } else { Err(ComposeError::Io(diags)) }
 }
 
 /// The inputs (paths, sizes and times), the stubs and the `output` name: a changed name of
